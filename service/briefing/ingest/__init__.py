@@ -1,0 +1,111 @@
+"""Ingest: CSV, XLSX and JSON files into the store, all-or-nothing.
+
+Every file is read and every row validated before anything is kept; the whole import is one
+``BEGIN IMMEDIATE`` transaction, rolled back if any problem is found, so a bad file leaves the
+database exactly as it was. With ``skip_invalid`` the valid rows are kept and the others are
+written, with the reason, to ``<file>.rejects.csv`` beside the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..catalog import Catalog
+from ..errors import InputError, Problem
+from ..store import Store
+from . import catalog_rows, notes, observations
+from .columns import ORDER
+from .context import Context, Outcome, iso_utc
+from .read import SourceTable, read
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return sum(len(o.rejected) for o in self.outcomes)
+
+
+def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool = False,
+                 now: datetime | None = None) -> Report:
+    """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid."""
+    now = now or datetime.now(tz)
+    report = Report()
+    tables: list[SourceTable] = []
+    for path in paths:
+        tables.extend(read(Path(path), report.problems))
+    if report.problems:  # a file that cannot be read at all: nothing is imported
+        raise InputError(report.problems)
+    tables.sort(key=lambda t: ORDER.index(t.kind))
+    with store.write() as db:
+        ctx = Context(Catalog.load(db), tz, now, report.problems)
+        for table in tables:
+            report.outcomes.append(_import_table(db, table, ctx))
+        if report.problems and not skip_invalid:
+            raise InputError(report.problems, "Fix the rows above and import again, "
+                                              "or use --skip-invalid to keep the valid rows.")
+    for outcome, table in zip(report.outcomes, tables):
+        if outcome.rejected:
+            outcome.reject_file = str(write_rejects(table, outcome))
+    return report
+
+
+_VALIDATE = {
+    "regions": catalog_rows.validate_regions, "indicators": catalog_rows.validate_indicators,
+    "observations": observations.validate, "highlights": notes.validate_highlights,
+    "records": notes.validate_records,
+}
+
+
+def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
+    outcome = Outcome(table.where, table.kind)
+    rows = _VALIDATE[table.kind](table, ctx, db, outcome)
+    if table.kind == "regions":
+        catalog_rows.write_regions(db, rows, outcome, ctx.catalog)
+        return outcome
+    if table.kind == "indicators":
+        catalog_rows.write_indicators(db, rows, outcome, ctx.catalog)
+        return outcome
+    if not rows:
+        return outcome
+    batch = db["batches"].insert({
+        "file": table.where, "sha256": _sha256(table.file), "table_kind": table.kind, "rows": outcome.rows,
+        "added": outcome.added, "revised": outcome.revised, "unchanged": outcome.unchanged,
+        "imported_at": iso_utc(ctx.now)}).last_pk
+    {"observations": observations.write, "highlights": notes.write_highlights,
+     "records": notes.write_records}[table.kind](db, rows, batch)
+    log.info("imported %s: %d added, %d revised, %d unchanged", table.where, outcome.added, outcome.revised,
+             outcome.unchanged)
+    return outcome
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_rejects(table: SourceTable, outcome: Outcome) -> Path:
+    """The rejected rows with their reasons, beside the input, as UTF-8 CSV that Excel opens (BOM)."""
+    source = Path(table.file)
+    suffix = "" if table.where == table.file else "." + table.where.rsplit("[", 1)[-1].rstrip("]")
+    target = source.with_name(f"{source.stem}{suffix}.rejects.csv")
+    with target.open("w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["行号 row"] + table.headers + ["错误 problem"])
+        for number, cells, reason in outcome.rejected:
+            out.writerow([number] + ["" if c is None else c for c in cells] + [reason])
+    return target

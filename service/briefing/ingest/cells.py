@@ -1,0 +1,157 @@
+"""Reading one cell: numbers as office staff type them, missing values, times and safe text.
+
+Every function takes the raw cell (str, int, float, datetime, None) and returns a value or raises
+``CellError`` with a message for a person; the caller adds file, row and column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what is wrong and what to write instead."""
+
+
+MISSING = frozenset({"", "—", "——", "-", "--", "–", "－", "/", "N/A", "NA", "n/a", "无数据"})
+_PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万|亿)?\s*(.*)$")
+_SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+# Characters XML 1.0 forbids, plus lone surrogates: python-docx fails deep inside on either.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+MAX_DIGITS = 15  # what a SQLite REAL (IEEE double) carries exactly
+
+
+def text(raw: object) -> str:
+    """A cell as trimmed text ('' for an empty cell)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw).strip()
+
+
+def is_missing(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and raw.strip() in MISSING)
+
+
+def safe_text(raw: object) -> str:
+    """Text that can go into a Word document; CellError naming the bad character otherwise."""
+    value = text(raw)
+    bad = _XML_ILLEGAL.search(value)
+    if bad:
+        ch = bad.group()
+        raise CellError(f"contains the control character U+{ord(ch):04X} at position {bad.start() + 1}, "
+                        "which a Word document cannot hold; delete it (it often comes from copying out of a PDF)")
+    return value
+
+
+def number(raw: object, unit: str = "", percent_ok: bool = False, percent_cell: bool = False) -> float:
+    """A figure: 19532, "19,532", "１９５３２", "99.25%", "10.3万", "1亿元", "761.5公斤".
+
+    ``unit`` is the indicator's unit, which may follow the number; ``percent_ok`` allows a trailing
+    % (rates); ``percent_cell`` says an Excel cell was formatted as a percentage (0.9925 shown as
+    99.25%). Missing values must be handled by the caller (see ``is_missing``).
+    """
+    if isinstance(raw, bool):
+        raise CellError(f"{raw} is not a number")
+    if isinstance(raw, (int, float)):
+        return _from_excel_number(raw, percent_ok, percent_cell)
+    s = str(raw).strip()
+    if _PLAIN.match(s):  # the fast path: most cells are plain numbers
+        return float(s) if len(s) <= MAX_DIGITS else _checked(Decimal(s), s)
+    return _from_text(s, unit, percent_ok)
+
+
+def _from_excel_number(raw: int | float, percent_ok: bool, percent_cell: bool) -> float:
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise CellError(f"{raw} is not a finite number")
+    value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    if percent_cell:
+        if not percent_ok:
+            raise CellError("the cell is formatted as a percentage, but this indicator is not a rate; "
+                            "format the cell as a plain number")
+        value *= 100
+    return _checked(value, repr(raw))
+
+
+def _from_text(s: str, unit: str, percent_ok: bool) -> float:
+    norm = unicodedata.normalize("NFKC", s).replace(" ", "")
+    if norm.lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
+        raise CellError(f"{s!r} is not a finite number; write the figure, or leave the cell blank or — if missing")
+    m = _NUMBER.match(norm)
+    if not m or m.group(5)[:1] in tuple("0123456789,."):
+        raise CellError(f"{s!r} is not a number; write digits such as 19532, 19,532, 761.5 or 99.25%")
+    sign, whole, frac, scale, rest = m.groups()
+    value = Decimal(sign + whole.replace(",", "") + (frac or ""))
+    if scale:
+        value *= _SCALE[scale]
+    if rest == "%":
+        if not percent_ok:
+            raise CellError(f"{s!r} is a percentage, but this indicator is counted in {unit or 'units'}; "
+                            "write the figure without %")
+    elif rest and rest != unit:
+        raise CellError(f"{s!r} carries the unit {rest!r}, but this indicator is in {unit!r}")
+    return _checked(value, s)
+
+
+def _checked(value: Decimal, shown: str) -> float:
+    if len(value.normalize().as_tuple().digits) > MAX_DIGITS:
+        raise CellError(f"{shown!r} has more than {MAX_DIGITS} significant digits, more than can be kept exactly")
+    return float(value)
+
+
+def moment(raw: object, tz: ZoneInfo) -> datetime:
+    """A point in time: '2024-01-15 09:00', '2024-01-15T09:00+08:00', '2024-01-15', an Excel date.
+
+    A time without an offset is read in ``tz`` (the service's time zone).
+    """
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, date):
+        value = datetime.combine(raw, time())
+    else:
+        s = unicodedata.normalize("NFKC", text(raw)).replace("/", "-")
+        try:
+            value = datetime.fromisoformat(s)
+        except ValueError:
+            raise CellError(f"{text(raw)!r} is not a date and time; write it like 2024-01-15 09:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def day(raw: object) -> date:
+    """A calendar day: '2024-01-17', '2024/1/17', '2024年1月17日', an Excel date."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    s = unicodedata.normalize("NFKC", text(raw))
+    m = re.fullmatch(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?", s)
+    try:
+        if not m:
+            raise ValueError
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise CellError(f"{s!r} is not a date; write it like 2024-01-17 or 2024年1月17日") from None
+
+
+def whole_number(raw: object) -> int:
+    s = unicodedata.normalize("NFKC", text(raw))
+    try:
+        return int(float(s)) if re.fullmatch(r"-?\d+(\.0+)?", s) else int(s)
+    except ValueError:
+        raise CellError(f"{s!r} is not a whole number") from None
+
+
+def flag(raw: object) -> bool:
+    s = text(raw).lower()
+    if s in {"1", "true", "yes", "y", "是", "可", "允许"}:
+        return True
+    if s in {"", "0", "false", "no", "n", "否", "不"}:
+        return False
+    raise CellError(f"{text(raw)!r} is not yes or no; write 是 or 否")

@@ -1,0 +1,117 @@
+"""Which table a file holds, told by its columns, and the headers accepted for each column.
+
+Headers may be Chinese or English, in any order, and may carry a unit in brackets
+("数值（人次）"). The table kind is told by which columns are present.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+# canonical column -> the headers a person may write for it (the first is the one documented)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "code": ("代码", "编码", "区划代码", "编号", "code"),
+    "name": ("名称", "name"),
+    "parent": ("上级", "上级代码", "上级地区", "parent"),
+    "level": ("级别", "层级", "level"),
+    "sort": ("排序", "顺序", "sort"),
+    "domain": ("领域", "类别", "domain"),
+    "kind": ("类型", "指标类型", "kind"),
+    "unit": ("单位", "计量单位", "量词", "unit"),
+    "per": ("每", "计量基准", "per"),
+    "frequency": ("频率", "周期", "frequency"),
+    "time_agg": ("时间汇总", "time_agg"),
+    "region_agg": ("地区汇总", "region_agg"),
+    "decimals": ("小数位", "小数位数", "decimals"),
+    "record_scope": ("纪录范围", "记录范围", "record_scope"),
+    "numerator": ("分子", "numerator"),
+    "denominator": ("分母", "denominator"),
+    "signed": ("可为负", "允许负数", "signed"),
+    "description": ("说明", "描述", "定义", "description"),
+    "indicator": ("指标", "指标名称", "指标代码", "indicator"),
+    "region": ("地区", "地区名称", "旗县", "区域", "region"),
+    "period": ("期间", "时期", "统计期", "报告期", "period"),
+    "value": ("数值", "值", "数据", "value"),
+    "source": ("来源", "数据来源", "source"),
+    "note": ("备注", "note"),
+    "recorded_at": ("录入时间", "记录时间", "填报时间", "recorded_at"),
+    "date": ("日期", "date"),
+    "text": ("内容", "事项", "text"),
+    "scope": ("范围", "scope"),
+    "holder": ("保持者", "纪录保持者", "holder"),
+}
+
+# table kind -> (required columns, optional columns)
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "regions": (("code", "name"), ("parent", "level", "sort")),
+    "indicators": (("code", "name", "domain", "kind", "unit", "frequency"),
+                   ("per", "time_agg", "region_agg", "decimals", "record_scope", "numerator", "denominator",
+                    "signed", "description", "sort")),
+    "observations": (("indicator", "region", "period", "value"), ("unit", "source", "note", "recorded_at")),
+    "highlights": (("date", "region", "domain", "text"), ("source",)),
+    "records": (("indicator", "scope", "value", "period", "holder"), ("source", "note")),
+}
+# catalogs go in before the figures that refer to them
+ORDER = ("regions", "indicators", "observations", "highlights", "records")
+
+_BY_HEADER = {alias.lower(): name for name, aliases in ALIASES.items() for alias in aliases}
+_BRACKET = re.compile(r"\s*[(\[（【].*?[)\]）】]\s*$")
+
+
+def canonical(header: object) -> str | None:
+    """The column a header names, or None."""
+    h = unicodedata.normalize("NFKC", str(header or "")).strip()
+    h = _BRACKET.sub("", h).strip().lower().replace(" ", "")
+    return _BY_HEADER.get(h)
+
+
+def kind_of(fields: set[str]) -> str | None:
+    """Which table holds these columns."""
+    if {"indicator", "region", "period", "value"} <= fields:
+        return "observations"
+    if {"scope", "holder"} <= fields:
+        return "records"
+    if {"text", "date"} <= fields:
+        return "highlights"
+    if "kind" in fields or "frequency" in fields:
+        return "indicators"
+    if {"code", "name"} <= fields:
+        return "regions"
+    return None
+
+
+def header_problems(kind: str, headers: list[str]) -> list[tuple[str | None, str]]:
+    """(column, message) for each unknown, repeated or missing column of a table of this kind."""
+    required, optional = TABLES[kind]
+    allowed = set(required) | set(optional)
+    out: list[tuple[str | None, str]] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        if not str(header or "").strip():
+            continue
+        name = canonical(header)
+        if name not in allowed:
+            out.append((str(header), f"unknown column for {kind}; {_suggest(header, allowed)}"))
+        elif name in seen:
+            out.append((str(header), f"names the same column as {seen[name]!r}; keep one of them"))
+        else:
+            seen[name] = str(header)
+    for name in required:
+        if name not in seen:
+            out.append((None, f"missing the column {ALIASES[name][0]} ({name}), which {kind} need"))
+    return out
+
+
+def describe(kind: str) -> str:
+    required, optional = TABLES[kind]
+    return ", ".join(ALIASES[c][0] for c in required) + " (optional: " + ", ".join(ALIASES[c][0] for c in optional) + ")"
+
+
+def _suggest(header: object, allowed: set[str]) -> str:
+    headers = [alias for name in allowed for alias in ALIASES[name]]
+    near = difflib.get_close_matches(str(header), headers, n=1, cutoff=0.5)
+    if near:
+        return f"did you mean {near[0]!r}? (or delete the column)"
+    return "rename it to one of " + ", ".join(ALIASES[name][0] for name in sorted(allowed)) + ", or delete it"

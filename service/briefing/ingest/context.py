@@ -1,0 +1,77 @@
+"""What validating one table needs: the catalog as it stands inside the transaction, the clock, the
+time zone, and the lists where problems and rejected rows are gathered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from ..catalog import Catalog
+from ..errors import Problem
+from .cells import CellError
+from .read import SourceTable
+
+
+@dataclass
+class Outcome:
+    """What became of one table."""
+
+    where: str
+    kind: str
+    rows: int = 0
+    added: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    rejected: list[tuple[int, list, str]] = field(default_factory=list)
+    reject_file: str | None = None
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    tz: ZoneInfo
+    now: datetime                      # aware
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def now_utc(self) -> str:
+        return iso_utc(self.now)
+
+
+class RowChecker:
+    """Gathers the problems of one row: ``check(column, fn, raw)`` returns fn(raw) or None on error."""
+
+    def __init__(self, table: SourceTable, ctx: Context, outcome: Outcome):
+        self.table, self.ctx, self.outcome = table, ctx, outcome
+        self.row = 0
+        self.cells: list = []
+        self.errors: list[str] = []
+
+    def start(self, row: int, cells: list) -> None:
+        self.row, self.cells, self.errors = row, cells, []
+
+    def check(self, column: str, fn: Callable, *args):
+        try:
+            return fn(*args)
+        except (CellError, LookupError, ValueError) as exc:
+            self.fail(column, str(exc))
+            return None
+
+    def fail(self, column: str | None, message: str) -> None:
+        header = self.table.headers[self.table.fields.index(column)] if column in self.table.fields else column
+        self.ctx.problems.append(Problem(self.table.where, self.row, header, message))
+        self.errors.append(f"{header}: {message}" if header else message)
+
+    def finish(self) -> bool:
+        """True when the row had no problem; otherwise it is kept for the reject file."""
+        if self.errors:
+            self.outcome.rejected.append((self.row, self.cells, "; ".join(self.errors)))
+            return False
+        return True
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()

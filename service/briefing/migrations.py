@@ -1,0 +1,106 @@
+"""The database schema as a plain ordered list of migrations.
+
+Each migration is a function taking a ``sqlite_utils.Database`` inside an open write
+transaction. They run once each, in order, and are recorded in ``_migrations``. Never edit a
+migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def m001_catalog(db: sqlite_utils.Database) -> None:
+    """Regions with a hierarchy; indicators with their kind, unit and aggregation."""
+    db.execute("""
+        CREATE TABLE regions (
+            code   TEXT PRIMARY KEY,
+            name   TEXT NOT NULL UNIQUE,
+            parent TEXT REFERENCES regions(code),
+            level  TEXT,
+            sort   INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("""
+        CREATE TABLE indicators (
+            code         TEXT PRIMARY KEY,
+            name         TEXT NOT NULL UNIQUE,
+            domain       TEXT NOT NULL,
+            kind         TEXT NOT NULL CHECK (kind IN ('flow', 'stock', 'rate', 'per_unit')),
+            unit         TEXT NOT NULL,
+            per          TEXT,
+            frequency    TEXT NOT NULL CHECK (frequency IN ('year', 'quarter', 'month', 'week', 'day')),
+            time_agg     TEXT NOT NULL CHECK (time_agg IN ('sum', 'last', 'max', 'mean')),
+            region_agg   TEXT NOT NULL CHECK (region_agg IN ('sum', 'max', 'mean', 'ratio', 'none')),
+            decimals     INTEGER NOT NULL DEFAULT 0,
+            record_scope TEXT,
+            numerator    TEXT REFERENCES indicators(code),
+            denominator  TEXT REFERENCES indicators(code),
+            signed       INTEGER NOT NULL DEFAULT 0,
+            description  TEXT,
+            sort         INTEGER NOT NULL DEFAULT 0
+        )""")
+
+
+def m002_figures(db: sqlite_utils.Database) -> None:
+    """Observations with revisions, import batches, highlights and reference records."""
+    db.execute("""
+        CREATE TABLE batches (
+            id          INTEGER PRIMARY KEY,
+            file        TEXT NOT NULL,
+            sha256      TEXT NOT NULL,
+            table_kind  TEXT NOT NULL,
+            rows        INTEGER NOT NULL,
+            added       INTEGER NOT NULL,
+            revised     INTEGER NOT NULL,
+            unchanged   INTEGER NOT NULL,
+            imported_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE observations (
+            id           INTEGER PRIMARY KEY,
+            indicator    TEXT NOT NULL REFERENCES indicators(code),
+            region       TEXT NOT NULL REFERENCES regions(code),
+            period       TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end   TEXT NOT NULL,
+            value        REAL NOT NULL,
+            revision     INTEGER NOT NULL,
+            recorded_at  TEXT NOT NULL,
+            source       TEXT,
+            note         TEXT,
+            batch        INTEGER REFERENCES batches(id),
+            UNIQUE (indicator, region, period, revision)
+        )""")
+    db.execute("CREATE INDEX observations_by_end ON observations (indicator, period_end)")
+    db.execute("""
+        CREATE TABLE highlights (
+            id     INTEGER PRIMARY KEY,
+            date   TEXT NOT NULL,
+            region TEXT NOT NULL REFERENCES regions(code),
+            domain TEXT NOT NULL,
+            text   TEXT NOT NULL,
+            source TEXT,
+            batch  INTEGER REFERENCES batches(id),
+            UNIQUE (date, region, text)
+        )""")
+    db.execute("""
+        CREATE TABLE records (
+            id            INTEGER PRIMARY KEY,
+            indicator     TEXT NOT NULL REFERENCES indicators(code),
+            scope         TEXT NOT NULL,
+            value         REAL NOT NULL,
+            period        TEXT NOT NULL,
+            holder        TEXT NOT NULL,
+            holder_region TEXT REFERENCES regions(code),
+            source        TEXT,
+            note          TEXT,
+            batch         INTEGER REFERENCES batches(id),
+            UNIQUE (indicator, scope, period, holder)
+        )""")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures)

@@ -1,0 +1,144 @@
+"""Reading figures back: the latest revision as of a moment, rolled up the region hierarchy.
+
+``as_of`` is an ISO 8601 UTC string: a query sees, for each (indicator, region, period), the latest
+revision recorded at or before it, so a briefing can be re-made exactly as it was. A region with
+figures of its own uses them; otherwise its figure is the roll-up of its children by the
+indicator's region aggregation (sum, max, mean, or the ratio of a numerator and a denominator).
+Values come back as ``Decimal`` made from the stored figure, for the pure core to compute with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlite_utils
+
+from .catalog import Catalog, Indicator
+from .periods import Period, Span, parse_period
+
+FAR_FUTURE = "9999-12-31T23:59:59+00:00"
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Figure:
+    indicator: str
+    region: str
+    period: Period
+    value: Decimal
+    derived: bool = False       # rolled up from other regions or computed from a ratio
+    revision: int | None = None
+    recorded_at: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+def decimal(value: float) -> Decimal:
+    """The stored REAL back as the decimal figure it was imported from."""
+    return Decimal(repr(value))
+
+
+class Observations:
+    """Queries over the observations of one database, with the catalog loaded once."""
+
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog | None = None):
+        self.db = db
+        self.catalog = catalog or Catalog.load(db)
+
+    def stored(self, indicator: str, regions: list[str], start: str, end: str,
+               as_of: str = FAR_FUTURE) -> dict[tuple[str, str], Figure]:
+        """(region, period key) -> the latest revision as of, for periods ending within start..end."""
+        marks = ",".join("?" * len(regions))
+        rows = self.db.execute(
+            f"SELECT region, period, period_start, period_end, value, revision, recorded_at, source, note "
+            f"FROM observations WHERE indicator = ? AND region IN ({marks}) AND period_end >= ? AND period_end <= ? "
+            f"AND recorded_at <= ? ORDER BY revision", [indicator, *regions, start, end, as_of])
+        kind = self.catalog.indicators[indicator].frequency
+        out: dict[tuple[str, str], Figure] = {}
+        periods: dict[str, Period] = {}
+        for region, key, _s, _e, value, revision, recorded, source, note in rows:
+            period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
+            out[(region, key)] = Figure(indicator, region, period, decimal(value), False, revision, recorded,
+                                        source, note)
+        return out
+
+    def series(self, indicator: str, region: str, start: str = "0001-01-01", end: str = "9999-12-31",
+               as_of: str = FAR_FUTURE) -> list[Figure]:
+        """The figures of one region, own or rolled up, in period order."""
+        ind = self.catalog.indicators[indicator]
+        if ind.region_agg == "ratio":
+            return self._ratio_series(ind, region, start, end, as_of)
+        tree = [r.code for r in [self.catalog.regions[region], *self._descendants(region)]]
+        stored = self.stored(indicator, tree, start, end, as_of)
+        keys = sorted({key for _, key in stored})  # keys of one kind sort as text in time order
+        out = []
+        for key in keys:
+            fig = self._rolled(ind, region, key, stored)
+            if fig is not None:
+                out.append(fig)
+        return out
+
+    def _descendants(self, code: str) -> list:
+        kids = self.catalog.children(code)
+        return [d for kid in kids for d in (kid, *self._descendants(kid.code))]
+
+    def _rolled(self, ind: Indicator, region: str, key: str, stored: dict) -> Figure | None:
+        own = stored.get((region, key))
+        if own is not None or ind.region_agg == "none":
+            return own
+        parts = [f for kid in self.catalog.children(region) if (f := self._rolled(ind, kid.code, key, stored))]
+        if not parts:
+            return None
+        values = [f.value for f in parts]
+        value = {"sum": sum(values, Decimal(0)), "max": max(values),
+                 "mean": sum(values, Decimal(0)) / len(values)}[ind.region_agg]
+        return Figure(ind.code, region, parts[0].period, value, derived=True,
+                      recorded_at=max(f.recorded_at or "" for f in parts) or None)
+
+    def _ratio_series(self, ind: Indicator, region: str, start: str, end: str, as_of: str) -> list[Figure]:
+        own = {f.period.key: f for f in self.stored(ind.code, [region], start, end, as_of).values()}
+        num = {f.period.key: f for f in self.series(ind.numerator, region, start, end, as_of)}
+        den = {f.period.key: f for f in self.series(ind.denominator, region, start, end, as_of)}
+        for key in num.keys() & den.keys() - own.keys():
+            if den[key].value > 0:
+                own[key] = Figure(ind.code, region, num[key].period, num[key].value / den[key].value * HUNDRED,
+                                  derived=True, recorded_at=max(num[key].recorded_at or "", den[key].recorded_at or ""))
+        return [own[k] for k in sorted(own, key=lambda k: own[k].period)]
+
+    def latest(self, indicator: str, region: str, as_of: str = FAR_FUTURE) -> Figure | None:
+        """The figure of the most recent period known as of the moment."""
+        figures = self.series(indicator, region, as_of=as_of)
+        return figures[-1] if figures else None
+
+    def total(self, indicator: str, region: str, span: Span, as_of: str = FAR_FUTURE) -> Decimal | None:
+        """The figure over a span by the indicator's time aggregation (累计 for flows; last for stocks)."""
+        ind = self.catalog.indicators[indicator]
+        figures = [f for f in self.series(indicator, region, span.start.isoformat(), span.end.isoformat(), as_of)
+                   if f.period.start >= span.start]
+        if not figures:
+            return None
+        values = [f.value for f in figures]
+        if ind.time_agg == "sum":
+            return sum(values, Decimal(0))
+        if ind.time_agg == "max":
+            return max(values)
+        if ind.time_agg == "mean":
+            return sum(values, Decimal(0)) / len(values)
+        return values[-1]
+
+
+
+def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tuple[Indicator, Figure, Decimal | None]]:
+    """For each indicator with figures for the region: its latest figure and, for flows, the total since
+    the first period on record (累计)."""
+    out = []
+    for ind in obs.catalog.indicators.values():
+        figures = obs.series(ind.code, region, as_of=as_of)
+        if not figures:
+            continue
+        total = None
+        if ind.time_agg == "sum" and ind.frequency != "year" and len(figures) > 1:
+            total = obs.total(ind.code, region, Span(ind.frequency, figures[0].period, figures[-1].period), as_of)
+        out.append((ind, figures[-1], total))
+    return out

@@ -1,0 +1,416 @@
+"""Reporting periods for the briefings: keys, parsing, arithmetic and Chinese labels.
+
+A period is one calendar year, quarter, month, ISO week or day: a closed range of
+dates ``start..end`` (both inclusive).  Each period has exactly one canonical key,
+which is the form to store and compare:
+
+    kind     key          meaning
+    -------  -----------  ------------------------------------------------------
+    year     2024         1 January .. 31 December 2024
+    quarter  2024-Q1      Q1 = Jan-Mar, Q2 = Apr-Jun, Q3 = Jul-Sep, Q4 = Oct-Dec
+    month    2024-01      the month is always two digits
+    week     2024-W03     ISO 8601 week, Monday .. Sunday, two-digit week number.
+                          The year is the *ISO year*, which differs from the
+                          calendar year around 1 January: 2019-12-30 lies in
+                          2020-W01 and 2021-01-03 in 2020-W53.  An ISO year has
+                          52 or 53 weeks (see ``weeks_in_iso_year``).
+    day      2024-01-17   ISO date
+
+Years are always four digits, so keys of one kind sort chronologically as text.
+``parse_period`` also accepts common variants, Chinese forms and every label that
+``Period.label`` produces.
+
+The briefing comparisons map onto this module as follows: 环比 (against the
+previous period) uses ``Period.previous()``; 同比 (against the same period a year
+earlier) uses ``Period.year_ago()``; 累计 (year to date) uses ``Period.ytd()``, and
+累计同比 uses ``Span.year_ago()`` of that span.
+
+Pure functions only: no clock, no database, no files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+KINDS = ("year", "quarter", "month", "week", "day")
+
+_DAY = timedelta(days=1)
+_DASH = "\u2014"  # EM DASH, the 一字线 of Chinese typesetting, used in every range
+_CN_QUARTERS = "一二三四"
+_FORMS = {  # accepted forms per kind, for error messages; the first is the canonical key
+    "year": "2024, 2024年",
+    "quarter": "2024-Q1, 2024Q1, 2024年一季度, 2024年第1季度",
+    "month": "2024-01, 2024-1, 2024/01, 2024年1月",
+    "week": "2024-W03, 2024W3, 2024年第3周",
+    "day": "2024-01-17, 2024/1/17, 2024.1.17, 20240117, 2024年1月17日",
+}
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown period kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def _as_date(day: date) -> date:
+    if isinstance(day, datetime):
+        return day.date()
+    if not isinstance(day, date):
+        raise TypeError(f"expected a date, got {type(day).__name__} {day!r}")
+    return day
+
+
+def weeks_in_iso_year(year: int) -> int:
+    """Number of ISO weeks (52 or 53) in ISO year *year*.
+
+    28 December always lies in the last ISO week of its year.
+    """
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def _align(kind: str, day: date) -> date:
+    """First day of the period of *kind* that contains *day*."""
+    if kind == "year":
+        return date(day.year, 1, 1)
+    if kind == "quarter":
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if kind == "month":
+        return day.replace(day=1)
+    if kind == "week":
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def _end_of(kind: str, start: date) -> date:
+    """Last day of the period of *kind* that starts on *start*."""
+    if kind == "year":
+        return date(start.year, 12, 31)
+    if kind in ("quarter", "month"):
+        last_month = start.month + (2 if kind == "quarter" else 0)
+        if last_month == 12:
+            return date(start.year, 12, 31)
+        return date(start.year, last_month + 1, 1) - _DAY
+    if kind == "week":
+        return start + 6 * _DAY
+    return start
+
+
+def _cn_date(day: date, with_year: bool = True) -> str:
+    year = f"{day.year:04d}年" if with_year else ""
+    return f"{year}{day.month}月{day.day}日"
+
+
+def _year_earlier(day: date) -> date:
+    """The same day a year earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return date(day.year - 1, 2, 28)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One year, quarter, month, ISO week or day.
+
+    Equality, hashing and ordering use ``(start, end)`` only; the kind and key
+    follow from those.  Build periods with ``period_of`` or ``parse_period``;
+    ``Period(kind, start, end)`` works too but checks that the dates fit.
+    """
+
+    kind: str = field(compare=False)
+    start: date
+    end: date
+    key: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+        for day in (self.start, self.end):
+            if not isinstance(day, date) or isinstance(day, datetime):
+                raise TypeError(f"Period dates must be datetime.date, got {day!r}")
+        aligned = _align(self.kind, self.start) == self.start
+        if not aligned or _end_of(self.kind, self.start) != self.end:
+            raise ValueError(f"{self.start}..{self.end} is not a whole {self.kind}")
+        object.__setattr__(self, "key", self._make_key())
+
+    def __str__(self) -> str:
+        return self.key
+
+    def _parts(self) -> tuple[int, int]:
+        """(year, number): the ISO year and week number for weeks, the quarter or
+        month number for quarters and months, the day of the year for days."""
+        if self.kind == "week":
+            iso = self.start.isocalendar()
+            return iso[0], iso[1]
+        if self.kind == "quarter":
+            return self.start.year, (self.start.month + 2) // 3
+        if self.kind == "month":
+            return self.start.year, self.start.month
+        return self.start.year, self.start.timetuple().tm_yday
+
+    def _make_key(self) -> str:
+        year, n = self._parts()
+        suffix = {"quarter": f"-Q{n}", "month": f"-{n:02d}", "week": f"-W{n:02d}"}
+        if self.kind == "day":
+            return self.start.isoformat()
+        return f"{year:04d}{suffix.get(self.kind, '')}"
+
+    def previous(self) -> Period:
+        """The adjacent earlier period of the same kind (the 环比 base)."""
+        return period_of(self.kind, self.start - _DAY)
+
+    def next(self) -> Period:
+        """The adjacent later period of the same kind."""
+        return period_of(self.kind, self.end + _DAY)
+
+    def year_ago(self) -> Period | None:
+        """The same period one year earlier (the 同比 base).
+
+        Week N of ISO year Y gives week N of ISO year Y-1, or None for week 53
+        when Y-1 has only 52 weeks.  29 February gives 28 February.
+        """
+        if self.kind == "week":
+            year, n = self._parts()
+            if n > weeks_in_iso_year(year - 1):
+                return None
+            return _iso_week(year - 1, n)
+        return period_of(self.kind, _year_earlier(self.start))
+
+    def ytd(self) -> Span:
+        """Year to date: from the first period of the year (the ISO year for
+        weeks) through this one."""
+        year, _ = self._parts()
+        if self.kind == "week":
+            return Span(self.kind, _iso_week(year, 1), self)
+        return Span(self.kind, period_of(self.kind, date(year, 1, 1)), self)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= _as_date(day) <= self.end
+
+    def _week_dates(self) -> str:
+        """'1月15日—1月21日'; a date outside the ISO year carries its own year."""
+        year, _ = self._parts()
+        first = _cn_date(self.start, self.start.year != year)
+        last = _cn_date(self.end, self.end.year != year)
+        return f"{first}{_DASH}{last}"
+
+    def label(self) -> str:
+        """Chinese label: 2024年, 2024年一季度, 2024年1月,
+        2024年第3周（1月15日—1月21日）, 2024年1月17日."""
+        year, n = self._parts()
+        if self.kind == "quarter":
+            return f"{year:04d}年{_CN_QUARTERS[n - 1]}季度"
+        if self.kind == "month":
+            return f"{year:04d}年{n}月"
+        if self.kind == "week":
+            return f"{year:04d}年第{n}周（{self._week_dates()}）"
+        if self.kind == "day":
+            return _cn_date(self.start)
+        return f"{year:04d}年"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of consecutive periods of one kind, ``first..last`` inclusive."""
+
+    kind: str
+    first: Period
+    last: Period
+
+    def __post_init__(self) -> None:
+        _check_kind(self.kind)
+        if self.first.kind != self.kind or self.last.kind != self.kind:
+            raise ValueError(
+                f"a {self.kind} span cannot run from {self.first.kind} {self.first.key}"
+                f" to {self.last.kind} {self.last.key}"
+            )
+        if self.last.start < self.first.start:
+            raise ValueError(f"span ends ({self.last.key}) before it starts ({self.first.key})")
+
+    @property
+    def start(self) -> date:
+        return self.first.start
+
+    @property
+    def end(self) -> date:
+        return self.last.end
+
+    def periods(self) -> list[Period]:
+        result = [self.first]
+        while result[-1] != self.last:
+            result.append(result[-1].next())
+        return result
+
+    def year_ago(self) -> Span | None:
+        """The same span one year earlier (the 累计同比 base).
+
+        Each end moves back with ``Period.year_ago``.  When the last period is
+        ISO week 53 and the previous ISO year has 52 weeks, the result ends at
+        week 52 (the whole previous year).  Returns None when the first period
+        has no counterpart (the span starts at a week 53).
+        """
+        first = self.first.year_ago()
+        if first is None:
+            return None
+        last = self.last.year_ago()
+        if last is None:
+            year = self.last._parts()[0] - 1
+            last = _iso_week(year, weeks_in_iso_year(year))
+        return Span(self.kind, first, last)
+
+    def label(self) -> str:
+        """Chinese label, e.g. 2024年1—10月份, 2024年前三季度, 2024年第1—3周,
+        2024年1月1日—1月17日, 2022—2024年.  Ranges use U+2014 EM DASH."""
+        first, last = self.first, self.last
+        (fy, fn), (ly, ln) = first._parts(), last._parts()
+        if self.kind == "month" and fy == ly:
+            months = f"{fn}" if fn == ln else f"{fn}{_DASH}{ln}"
+            return f"{fy:04d}年{months}月份"
+        if first == last:
+            return first.label()
+        if self.kind == "year":
+            return f"{fy:04d}{_DASH}{ly:04d}年"
+        if self.kind == "week":
+            if fy == ly:
+                return f"{fy:04d}年第{fn}{_DASH}{ln}周"
+            return f"{fy:04d}年第{fn}周{_DASH}{ly:04d}年第{ln}周"
+        if fy != ly:
+            return f"{first.label()}{_DASH}{last.label()}"
+        if self.kind == "day":
+            return f"{first.label()}{_DASH}{_cn_date(last.start, with_year=False)}"
+        if fn == 1:
+            return f"{fy:04d}年" + {2: "上半年", 3: "前三季度", 4: "全年"}[ln]
+        return f"{fy:04d}年{_CN_QUARTERS[fn - 1]}{_DASH}{_CN_QUARTERS[ln - 1]}季度"
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The period of *kind* that contains *day*."""
+    _check_kind(kind)
+    start = _align(kind, _as_date(day))
+    return Period(kind, start, _end_of(kind, start))
+
+
+def _iso_week(year: int, week: int) -> Period:
+    return period_of("week", date.fromisocalendar(year, week, 1))
+
+
+def periods_between(kind: str, start: date, end: date) -> list[Period]:
+    """Every period of *kind* lying wholly within ``start..end`` (inclusive), in order."""
+    start, end = _as_date(start), _as_date(end)
+    period = period_of(kind, start)
+    if period.start < start:
+        period = period.next()
+    result = []
+    while period.end <= end:
+        result.append(period)
+        period = period.next()
+    return result
+
+
+# --- parsing ---------------------------------------------------------------
+
+# Full-width ASCII (U+FF01..U+FF5E: '２０２４', 'Ｗ', '（', '－', ...) and the
+# ideographic space become their ASCII counterparts before matching.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_RULES = tuple(
+    (kind, re.compile(pattern, re.ASCII | re.IGNORECASE))
+    for kind, pattern in (
+        ("year", r"(?P<y>\d{4})年?"),
+        ("quarter", r"(?P<y>\d{4})-?Q(?P<n>\d{1,2})"),
+        ("quarter", r"(?P<y>\d{4})年第?(?P<n>[一二三四]|\d{1,2})季度"),
+        ("month", r"(?P<y>\d{4})[-/](?P<n>\d{1,2})"),
+        ("month", r"(?P<y>\d{4})年(?P<n>\d{1,2})月份?"),
+        ("week", r"(?P<y>\d{4})-?W(?P<n>\d{1,2})"),
+        ("week", r"(?P<y>\d{4})年第(?P<n>\d{1,2})周(?:\s*\((?P<dates>[^()]*)\))?"),
+        ("day", r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
+        ("day", r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+        ("day", r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日"),
+    )
+)
+
+
+def parse_period(text: str, kind: str | None = None) -> Period:
+    """Parse a period key, a common variant, a Chinese form or a label.
+
+    Accepted (surrounding whitespace ignored, full-width characters allowed,
+    'Q' and 'W' in either case):
+      year     2024, 2024年
+      quarter  2024-Q1, 2024Q1, 2024年一季度, 2024年第一季度, 2024年1季度,
+               2024年第1季度
+      month    2024-01, 2024-1, 2024/01, 2024年1月, 2024年01月, 2024年1月份
+      week     2024-W03, 2024W03, 2024-W3, 2024年第3周, 2024年第03周,
+               2024年第3周（1月15日—1月21日） (the dates must match the week)
+      day      2024-01-17, 2024/1/17, 2024.1.17, 20240117, 2024年1月17日
+    With *kind*, a valid period of another kind is an error too.
+    Raises ValueError quoting *text* and naming the accepted forms.
+    """
+    if kind is not None:
+        _check_kind(kind)
+    if not isinstance(text, str):
+        raise ValueError(f"expected period text, got {type(text).__name__} {text!r}")
+    normalized = text.translate(_FULLWIDTH).strip()
+    for rule_kind, pattern in _RULES:
+        match = pattern.fullmatch(normalized)
+        if match:
+            period = _build(rule_kind, match.groupdict(), text)
+            break
+    else:
+        kinds = KINDS if kind is None else (kind,)
+        forms = "; ".join(f"{k} like {_FORMS[k]}" for k in kinds)
+        raise ValueError(f"unrecognized period {text!r}; accepted forms: {forms}")
+    if kind is not None and period.kind != kind:
+        example = _FORMS[kind].split(",")[0]
+        raise ValueError(f"{text!r} is a {period.kind}, expected a {kind} (like {example})")
+    return period
+
+
+def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
+    """Turn the groups of a matched rule into a Period, checking the ranges."""
+    year = int(groups["y"])
+    if year < 1:
+        raise ValueError(f"{text!r}: there is no year 0000; years run from 0001 to 9999")
+    if kind == "year":
+        return period_of(kind, date(year, 1, 1))
+    if kind == "day":
+        try:
+            return period_of(kind, date(year, int(groups["m"]), int(groups["d"])))
+        except ValueError as error:
+            raise ValueError(
+                f"{text!r} is not a real date ({error}); days look like {_FORMS['day']}"
+            ) from None
+    raw = groups["n"]
+    n = _CN_QUARTERS.index(raw) + 1 if raw in _CN_QUARTERS else int(raw)
+    if kind == "quarter":
+        _check_range(text, "quarter", n, 4, "quarters are 1-4, like 2024-Q1 or 2024年一季度")
+        return period_of(kind, date(year, 3 * n - 2, 1))
+    if kind == "month":
+        _check_range(text, "month", n, 12, "months are 1-12, like 2024-01 or 2024年1月")
+        return period_of(kind, date(year, n, 1))
+    weeks = weeks_in_iso_year(year)
+    hint = f"ISO year {year} has weeks 1-{weeks}, like 2024-W03 or 2024年第3周"
+    _check_range(text, "week", n, weeks, hint)
+    period = _iso_week(year, n)
+    if groups.get("dates") is not None:
+        _check_week_dates(period, groups["dates"], text)
+    return period
+
+
+def _check_range(text: str, what: str, n: int, limit: int, hint: str) -> None:
+    if not 1 <= n <= limit:
+        raise ValueError(f"{text!r}: there is no {what} {n}; {hint}")
+
+
+def _check_week_dates(period: Period, dates: str, text: str) -> None:
+    """The bracketed dates of a week label must be that week's dates.
+
+    Whitespace is ignored and '-', '–', '~', '至' or a doubled dash count as '—'.
+    """
+    given = re.sub(r"\s+", "", dates)
+    given = re.sub("[-\u2013\u2014~至]+", _DASH, given)
+    expected = period._week_dates()
+    if given != expected:
+        raise ValueError(
+            f"{text!r}: the dates in brackets do not match ISO week {period.key},"
+            f" which runs {expected}"
+        )

@@ -1,0 +1,108 @@
+"""The SQLite store: one connection, WAL, a busy timeout, and BEGIN IMMEDIATE for every write.
+
+A plain ``BEGIN`` (what ``sqlite_utils.Database.atomic`` issues) that reads before it writes fails
+at once with "database is locked" when another connection writes, whatever the busy timeout; so
+every write transaction here starts with ``BEGIN IMMEDIATE`` (see shared/design.md). The
+connection runs in autocommit mode, so nothing opens a transaction behind our back; sqlite-utils
+calls made inside ``Store.write()`` nest as savepoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import StoreError
+from .migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """An open briefing database."""
+
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 5000, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"no database at {self.path}",
+                             "Run `briefing init` (empty) or `briefing demo` (sample data) first, or pass --db.")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_ms / 1000,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} cannot be opened as a SQLite database: {exc}",
+                             "Check the path given with --db or BRIEFING_DB.") from None
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.migrate()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction started with BEGIN IMMEDIATE; commits on success, rolls back on error."""
+        if self.conn.in_transaction:
+            with self.db.atomic():  # nested: a savepoint inside the outer immediate transaction
+                yield self.db
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: could not start writing: {exc}",
+                             "Another process holds the database; try again, or raise busy_timeout_ms.") from None
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database has not seen; return their names."""
+        if self._applied() == [m.__name__ for m in MIGRATIONS]:
+            return []  # the common case: checked without taking the write lock
+        with self.write() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = self._applied()
+            unknown = [name for name in done if name not in {m.__name__ for m in MIGRATIONS}]
+            if unknown:
+                raise StoreError(f"{self.path} was written by a newer version of briefing (migration {unknown[0]})",
+                                 "Upgrade briefing before using this database.")
+            applied = []
+            for migration in MIGRATIONS:
+                if migration.__name__ not in done:
+                    migration(db)
+                    db.execute("INSERT INTO _migrations VALUES (?, ?)", [migration.__name__, utcnow()])
+                    applied.append(migration.__name__)
+        if applied:
+            log.info("applied migrations %s to %s", ", ".join(applied), self.path)
+        return applied
+
+    def _applied(self) -> list[str]:
+        if not self.db["_migrations"].exists():
+            return []
+        return [row[0] for row in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def utcnow() -> str:
+    """The current time as an ISO 8601 string in UTC, to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
