@@ -185,8 +185,7 @@ def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> li
         raise UsageError(str(exc).strip("'\""), "List them with `briefing indicators` and `briefing regions`.") from None
     rows = []
     for ind in inds:
-        start = bound(first, "start") or "0001-01-01"
-        end = bound(last, "end") or "9999-12-31"
+        start, end = bound(first, "start"), bound(last, "end")
         for reg in regs:
             for f in obs.series(ind.code, reg.code, start, end, as_of):
                 rows.append([ind.name, reg.name, f.period.key, f.value, ind.unit,
@@ -194,7 +193,7 @@ def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> li
     return rows
 
 
-def bound(text: str | None, side: str) -> str | None:
+def bound(text: str | None, side: str) -> date | None:
     """--from/--to as a date: figures whose period ends within [from's first day, to's last day]."""
     if not text:
         return None
@@ -202,7 +201,7 @@ def bound(text: str | None, side: str) -> str | None:
         period = parse_period(text)
     except ValueError as exc:
         raise UsageError(f"--from/--to: {exc}") from None
-    return (period.start if side == "start" else period.end).isoformat()
+    return period.start if side == "start" else period.end
 
 
 @cli.command(context_settings=CONTEXT)

@@ -10,12 +10,13 @@ Values come back as ``Decimal`` made from the stored figure, for the pure core t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlite_utils
 
 from .catalog import Catalog, Indicator
-from .periods import Period, Span, parse_period
+from .periods import Period, Span, parse_period, period_of
 
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
 HUNDRED = Decimal(100)
@@ -34,6 +35,16 @@ class Figure:
     note: str | None = None
 
 
+def key_range(kind: str, start: date | None, end: date | None) -> tuple[str | None, str | None]:
+    """The period keys of a kind whose periods end within [start, end] (None: open)."""
+    low = period_of(kind, start).key if start else None
+    high = None
+    if end:
+        last = period_of(kind, end)
+        high = (last if last.end == end else last.previous()).key
+    return low, high
+
+
 def decimal(value: float) -> Decimal:
     """The stored REAL back as the decimal figure it was imported from."""
     return Decimal(repr(value))
@@ -46,24 +57,27 @@ class Observations:
         self.db = db
         self.catalog = catalog or Catalog.load(db)
 
-    def stored(self, indicator: str, regions: list[str], start: str, end: str,
+    def stored(self, indicator: str, regions: list[str], start: date | None = None, end: date | None = None,
                as_of: str = FAR_FUTURE) -> dict[tuple[str, str], Figure]:
         """(region, period key) -> the latest revision as of, for periods ending within start..end."""
+        kind = self.catalog.indicators[indicator].frequency
+        low, high = key_range(kind, start, end)
+        if low is not None and high is not None and low > high:
+            return {}
         marks = ",".join("?" * len(regions))
         rows = self.db.execute(
-            f"SELECT region, period, period_start, period_end, value, revision, recorded_at, source, note "
-            f"FROM observations WHERE indicator = ? AND region IN ({marks}) AND period_end >= ? AND period_end <= ? "
-            f"AND recorded_at <= ? ORDER BY revision", [indicator, *regions, start, end, as_of])
-        kind = self.catalog.indicators[indicator].frequency
+            f"SELECT region, period, value, revision, recorded_at, source, note FROM observations "
+            f"WHERE indicator = ? AND region IN ({marks}) AND period >= ? AND period <= ? AND recorded_at <= ? "
+            f"ORDER BY revision", [indicator, *regions, low or "", high or "\uffff", as_of])
         out: dict[tuple[str, str], Figure] = {}
         periods: dict[str, Period] = {}
-        for region, key, _s, _e, value, revision, recorded, source, note in rows:
+        for region, key, value, revision, recorded, source, note in rows:
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
             out[(region, key)] = Figure(indicator, region, period, decimal(value), False, revision, recorded,
                                         source, note)
         return out
 
-    def series(self, indicator: str, region: str, start: str = "0001-01-01", end: str = "9999-12-31",
+    def series(self, indicator: str, region: str, start: date | None = None, end: date | None = None,
                as_of: str = FAR_FUTURE) -> list[Figure]:
         """The figures of one region, own or rolled up, in period order."""
         ind = self.catalog.indicators[indicator]
@@ -96,7 +110,8 @@ class Observations:
         return Figure(ind.code, region, parts[0].period, value, derived=True,
                       recorded_at=max(f.recorded_at or "" for f in parts) or None)
 
-    def _ratio_series(self, ind: Indicator, region: str, start: str, end: str, as_of: str) -> list[Figure]:
+    def _ratio_series(self, ind: Indicator, region: str, start: date | None, end: date | None,
+                      as_of: str) -> list[Figure]:
         own = {f.period.key: f for f in self.stored(ind.code, [region], start, end, as_of).values()}
         num = {f.period.key: f for f in self.series(ind.numerator, region, start, end, as_of)}
         den = {f.period.key: f for f in self.series(ind.denominator, region, start, end, as_of)}
@@ -114,7 +129,7 @@ class Observations:
     def total(self, indicator: str, region: str, span: Span, as_of: str = FAR_FUTURE) -> Decimal | None:
         """The figure over a span by the indicator's time aggregation (累计 for flows; last for stocks)."""
         ind = self.catalog.indicators[indicator]
-        figures = [f for f in self.series(indicator, region, span.start.isoformat(), span.end.isoformat(), as_of)
+        figures = [f for f in self.series(indicator, region, span.start, span.end, as_of)
                    if f.period.start >= span.start]
         if not figures:
             return None
@@ -141,4 +156,35 @@ def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tu
         if ind.time_agg == "sum" and ind.frequency != "year" and len(figures) > 1:
             total = obs.total(ind.code, region, Span(ind.frequency, figures[0].period, figures[-1].period), as_of)
         out.append((ind, figures[-1], total))
+    return out
+
+
+_LATEST = ("SELECT period, value, revision, recorded_at FROM observations WHERE indicator = ? AND region = ? "
+           "AND recorded_at <= ? ORDER BY period DESC, revision DESC LIMIT 1")
+_AT = ("SELECT value, revision, recorded_at FROM observations WHERE indicator = ? AND region = ? AND period = ? "
+       "AND recorded_at <= ? ORDER BY revision DESC LIMIT 1")
+
+
+def latest_and_year_ago(obs: Observations, as_of: str = FAR_FUTURE) -> list[tuple[Figure, Figure | None]]:
+    """For every indicator × region with figures of its own: the latest figure as of the moment and the
+    figure of the same period a year earlier (同比 base). Two index seeks per pair, whatever the history."""
+    conn = obs.db.conn
+    periods: dict[tuple[str, str], Period] = {}
+    out = []
+    for ind in obs.catalog.indicators.values():
+        for region in obs.catalog.regions:
+            row = conn.execute(_LATEST, (ind.code, region, as_of)).fetchone()
+            if row is None:
+                continue
+            key, value, revision, recorded = row
+            period = periods.get((key, ind.frequency)) or periods.setdefault((key, ind.frequency),
+                                                                               parse_period(key, ind.frequency))
+            latest = Figure(ind.code, region, period, decimal(value), False, revision, recorded)
+            base_period = period.year_ago()
+            base = None
+            if base_period is not None:
+                prev = conn.execute(_AT, (ind.code, region, base_period.key, as_of)).fetchone()
+                if prev is not None:
+                    base = Figure(ind.code, region, base_period, decimal(prev[0]), False, prev[1], prev[2])
+            out.append((latest, base))
     return out

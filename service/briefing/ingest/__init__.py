@@ -8,7 +8,9 @@ written, with the reason, to ``<file>.rejects.csv`` beside the input.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -37,9 +39,28 @@ class Report:
         return sum(len(o.rejected) for o in self.outcomes)
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """A large import makes millions of small lists that live until it ends; Python's cyclic garbage
+    collector would scan them again and again (it tripled the time of a million-row CSV). Reference
+    counting still frees everything; the collector is back on afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool = False,
                  now: datetime | None = None) -> Report:
     """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid."""
+    with _no_gc():
+        return _ingest(store, paths, tz, skip_invalid, now)
+
+
+def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, now: datetime | None) -> Report:
     now = now or datetime.now(tz)
     report = Report()
     tables: list[SourceTable] = []

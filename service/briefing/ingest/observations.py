@@ -21,55 +21,78 @@ from . import cells
 from .context import Context, Outcome, RowChecker, iso_utc
 from .read import PercentCell, SourceTable
 
-INSERT = """INSERT INTO observations (indicator, region, period, period_start, period_end, value, revision,
-            recorded_at, source, note, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+INSERT = """INSERT INTO observations (indicator, region, period, value, revision, recorded_at, source, note, batch)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> list[tuple]:
-    """Rows ready to insert (batch id left as None); problems go to ctx.problems."""
-    rows = _parse(table, ctx, outcome)
-    return _against_store(rows, table, ctx, db, outcome)
+    """Rows ready to insert, in key order (batch id left as None); problems go to ctx.problems.
 
-
-def _parse(table: SourceTable, ctx: Context, outcome: Outcome) -> list[tuple]:
+    One pass: each row is checked, then compared with the latest stored revision of its key: the same
+    figure is dropped, a new one is revision 1, a different one the next revision."""
     ix = {name: table.index(name) for name in ("indicator", "region", "period", "value", "unit", "source",
                                                "note", "recorded_at")}
+    i_ind, i_reg, i_per, i_val = ix["indicator"], ix["region"], ix["period"], ix["value"]
+    extras = any(ix[k] is not None for k in ("unit", "source", "note", "recorded_at"))
     check = RowChecker(table, ctx, outcome)
-    lookups = _Lookups(ctx)
+    look = _Lookups(ctx, check, db)
     seen: dict[tuple, int] = {}
-    out = []
+    out: list[tuple] = []
     for number, row in table.rows:
         check.start(number, row)
-        ind = check.check("indicator", lookups.indicator, row[ix["indicator"]])
-        reg = check.check("region", lookups.region, row[ix["region"]])
-        raw = row[ix["value"]]
-        if cells.is_missing(raw):  # blank or — : no figure, never a zero
-            if check.errors:
-                check.finish()
-            else:
-                outcome.missing += 1
+        ind = look.indicators.get(row[i_ind]) or look.indicator(row[i_ind])
+        reg = look.regions.get(row[i_reg]) or look.region(row[i_reg])
+        raw = row[i_val]
+        if raw.__class__ is str and raw.isascii() and raw.isdigit() and len(raw) <= cells.MAX_DIGITS:
+            value = float(raw)  # the fast path: a plain count, which no check can fault
+        elif cells.is_missing(raw):  # blank or — : no figure, never a zero
+            outcome.missing += not check.errors
+            check.finish()
             continue
-        period = check.check("period", lookups.period, row[ix["period"]], ind) if ind else None
-        value = check.check("value", _value, raw, ind) if ind else check.check("value", cells.number, raw, "", True)
-        extra = _extras(check, row, ix, ind, lookups)
-        if period is not None and ind is not None and reg is not None:
-            key = (ind.code, reg.code, period.key)
-            if key in seen:
-                check.fail(None, f"repeats the indicator, region and period of row {seen[key]}; keep one of them")
-            else:
-                seen[key] = number
-        if check.finish():
-            out.append((ind.code, reg.code, period, value, *extra, number))
+        else:
+            value = check.check("value", _value, raw, ind) if ind else check.check("value", cells.number, raw, "", True)
+        key = (look.periods.get((row[i_per], ind.frequency)) or look.period(row[i_per], ind)) if ind else None
+        source, note, recorded = _extras(check, row, ix, ind, look) if extras else (None, None, None)
+        if key is not None and reg is not None:
+            if (ind.code, reg.code, key) in seen:
+                check.fail(None, f"repeats the indicator, region and period of row {seen[ind.code, reg.code, key]}; "
+                                 "keep one of them")
+            seen[ind.code, reg.code, key] = number
+        if check.errors:
+            check.finish()
+            continue
+        stored = look.stored(ind.code).get((reg.code, key))
+        if stored is None:
+            outcome.added += 1
+            out.append((ind.code, reg.code, key, value, 1, recorded or look.now, source, note, None))
+        elif stored[0] == value:
+            outcome.unchanged += 1
+        elif _in_order(check, value, recorded or look.now, stored):
+            outcome.revised += 1
+            out.append((ind.code, reg.code, key, value, stored[1] + 1, recorded or look.now, source, note, None))
     outcome.rows = len(table.rows)
+    out.sort()  # (indicator, region, period) is unique here; in key order SQLite appends to its B-tree
     return out
 
 
-def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, lookups: "_Lookups") -> tuple:
+def _in_order(check: RowChecker, value: float, when: str, stored: tuple) -> bool:
+    """A revision must be recorded after the one it corrects, or as-of queries would rewrite history."""
+    if when > stored[2]:
+        return True
+    check.fail("recorded_at", f"changes the figure to {value:g}, but its time {when} is not after "
+                              f"revision {stored[1]} ({stored[0]:g}, recorded {stored[2]}); "
+                              "leave 录入时间 blank to record it now, or give a later time")
+    check.finish()
+    return False
+
+
+def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, look: "_Lookups") -> tuple:
     source = check.check("source", cells.safe_text, row[ix["source"]]) if ix["source"] is not None else ""
     note = check.check("note", cells.safe_text, row[ix["note"]]) if ix["note"] is not None else ""
     recorded = None
     if ix["recorded_at"] is not None and cells.text(row[ix["recorded_at"]]):
-        recorded = check.check("recorded_at", lookups.moment, row[ix["recorded_at"]])
+        raw = row[ix["recorded_at"]]
+        recorded = look.moments.get(raw) or check.check("recorded_at", look.moment, raw)
     if ix["unit"] is not None and ind is not None:
         unit = cells.text(row[ix["unit"]])
         if unit and unit != ind.unit:
@@ -79,41 +102,55 @@ def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, looku
 
 
 class _Lookups:
-    """Cached lookups: a large file repeats the same few indicators, regions, periods and times."""
+    """Caches of what a large file repeats: a few indicators, regions, periods and times. The dicts are
+    read directly in the row loop; the methods are the slow path on a miss, reporting to the checker."""
 
-    def __init__(self, ctx: Context):
-        self.ctx = ctx
+    def __init__(self, ctx: Context, check: RowChecker, db: sqlite_utils.Database):
+        self.ctx, self.check, self.db = ctx, check, db
+        self.now = ctx.now_utc
         self.latest = (ctx.now + timedelta(minutes=1)).astimezone(ctx.tz)
-        self._ind: dict = {}
-        self._reg: dict = {}
-        self._period: dict = {}
-        self._moment: dict = {}
+        self._stored: dict[str, dict] = {}
+        self.indicators: dict = {}
+        self.regions: dict = {}
+        self.periods: dict = {}
+        self.moments: dict = {}
 
-    def indicator(self, raw: object) -> Indicator:
-        key = cells.text(raw)
-        if key not in self._ind:
-            self._ind[key] = self.ctx.catalog.indicator(key)
-        return self._ind[key]
+    def indicator(self, raw: object) -> Indicator | None:
+        found = self.check.check("indicator", self.ctx.catalog.indicator, cells.text(raw))
+        if found is not None:
+            self.indicators[raw] = found
+        return found
 
     def region(self, raw: object):
-        key = cells.text(raw)
-        if key not in self._reg:
-            self._reg[key] = self.ctx.catalog.region(key)
-        return self._reg[key]
+        found = self.check.check("region", self.ctx.catalog.region, cells.text(raw))
+        if found is not None:
+            self.regions[raw] = found
+        return found
 
-    def period(self, raw: object, ind: Indicator) -> Period:
-        key = (raw, ind.frequency)
-        if key not in self._period:
-            self._period[key] = _period(raw, ind, self.latest.date())
-        return self._period[key]
+    def period(self, raw: object, ind: Indicator) -> str | None:
+        period = self.check.check("period", _period, raw, ind, self.latest.date())
+        if period is not None:
+            self.periods[(raw, ind.frequency)] = period.key
+            return period.key
+        return None
+
+    def stored(self, indicator: str) -> dict[tuple[str, str], tuple]:
+        """(region, period) -> (value, revision, recorded_at) of the latest stored revision."""
+        if indicator not in self._stored:
+            latest: dict[tuple[str, str], tuple] = {}
+            for region, period, value, revision, recorded in self.db.execute(
+                    "SELECT region, period, value, revision, recorded_at FROM observations WHERE indicator = ? "
+                    "ORDER BY revision", [indicator]):
+                latest[(region, period)] = (value, revision, recorded)
+            self._stored[indicator] = latest
+        return self._stored[indicator]
 
     def moment(self, raw: object) -> str:
-        if raw not in self._moment:
-            when = cells.moment(raw, self.ctx.tz)
-            if when > self.latest:
-                raise cells.CellError(f"{cells.text(raw)!r} is in the future; give the time the figure was recorded")
-            self._moment[raw] = iso_utc(when)
-        return self._moment[raw]
+        when = cells.moment(raw, self.ctx.tz)
+        if when > self.latest:
+            raise cells.CellError(f"{cells.text(raw)!r} is in the future; give the time the figure was recorded")
+        self.moments[raw] = iso_utc(when)
+        return self.moments[raw]
 
 
 def _period(raw: object, ind: Indicator, today) -> Period:
@@ -138,49 +175,6 @@ def _value(raw: object, ind: Indicator) -> float:
         raise cells.CellError(f"{cells.text(raw)} is negative, but {ind.name} cannot be "
                               "(mark the indicator 可为负 if it can)")
     return value
-
-
-def _against_store(rows: list[tuple], table: SourceTable, ctx: Context, db: sqlite_utils.Database,
-                   outcome: Outcome) -> list[tuple]:
-    """Compare with what is stored: unchanged rows are dropped, changed ones become revisions."""
-    current = _current(db, {r[0] for r in rows})
-    now = ctx.now_utc
-    check = RowChecker(table, ctx, outcome)
-    originals: dict[int, list] = {}
-    out = []
-    for ind, reg, period, value, source, note, recorded, number in rows:
-        stored = current.get((ind, reg, period.key))
-        if stored is not None and stored[0] == value:
-            outcome.unchanged += 1
-            continue
-        revision = 1 if stored is None else stored[1] + 1
-        when = recorded or now
-        if stored is not None and when <= stored[2]:
-            originals = originals or dict(table.rows)
-            check.start(number, originals[number])
-            check.fail("recorded_at", f"changes the figure to {value:g}, but its time {when} is not after "
-                                      f"revision {stored[1]} ({stored[0]:g}, recorded {stored[2]}); "
-                                      "leave 录入时间 blank to record it now, or give a later time")
-            check.finish()
-            continue
-        if stored is None:
-            outcome.added += 1
-        else:
-            outcome.revised += 1
-        out.append((ind, reg, period.key, period.start.isoformat(), period.end.isoformat(), value, revision,
-                    when, source, note, None))
-    return out
-
-
-def _current(db: sqlite_utils.Database, indicators: set[str]) -> dict[tuple, tuple]:
-    """(indicator, region, period) -> (value, revision, recorded_at) of the latest revision."""
-    current: dict[tuple, tuple] = {}
-    for code in indicators:
-        for ind_region, period, value, revision, recorded in db.execute(
-                "SELECT region, period, value, revision, recorded_at FROM observations "
-                "WHERE indicator = ? ORDER BY revision", [code]):
-            current[(code, ind_region, period)] = (value, revision, recorded)
-    return current
 
 
 def write(db: sqlite_utils.Database, rows: list[tuple], batch: int) -> None:

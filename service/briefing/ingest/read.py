@@ -91,7 +91,9 @@ def _csv_rows(path: Path) -> list[tuple[int, list]]:
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        # Row numbers count records, as Excel numbers its rows (a quoted cell may span lines).
+        return [(n, row) for n, row in enumerate(reader, start=1)
+                if row and (row[0].strip() or "".join(row).strip())]
     except csv.Error as exc:
         raise _FileProblem(f"is not valid CSV near line {reader.line_num}: {exc}", reader.line_num) from None
 
@@ -146,8 +148,12 @@ def _json_rows(items: list) -> list[tuple[int, list]]:
             raise _FileProblem(f"item {n} is not an object with named fields", n)
         headers.extend(k for k in item if k not in headers)
     rows = [(1, list(headers))]
-    rows += [(n, [item.get(h) for h in headers]) for n, item in enumerate(items, start=1)]
+    rows += [(n, [_json_cell(item.get(h)) for h in headers]) for n, item in enumerate(items, start=1)]
     return rows
+
+
+def _json_cell(value: object) -> object:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 def _table(file: str, where: str, rows: list[tuple[int, list]], problems: list[Problem]) -> SourceTable | None:
@@ -170,6 +176,9 @@ def _table(file: str, where: str, rows: list[tuple[int, list]], problems: list[P
     body = []
     width = len(headers)
     for number, cells in rows[1:]:
+        if len(cells) == width:
+            body.append((number, cells))
+            continue
         extra = [c for c in cells[width:] if c is not None and str(c).strip()]
         if extra:
             problems.append(Problem(where, number, None, f"has {len(cells)} cells but the header has {width}; "

@@ -1,0 +1,161 @@
+"""Benchmark: ingest 1,000,000 observation rows from CSV, and the "latest and a year earlier" query.
+
+Prints figures; it is not a test. Targets (issue 2): 1M rows in <= 10 s; the query over
+100 regions x 50 indicators x 10 years of weekly data in <= 500 ms. Each is compared, in the same
+run, with a peer: ingest with the raw bound (csv.reader + executemany of the same rows, no
+validation), the query with the plain SQL a person would write first (a window function).
+
+    python bench/ingest.py [--rows 1000000] [--years 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+
+from briefing.ingest import ingest_files  # noqa: E402
+from briefing.observations import Observations, latest_and_year_ago  # noqa: E402
+from briefing.store import Store  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+REGIONS, INDICATORS = 100, 50
+
+
+def catalog(folder: Path) -> list[Path]:
+    with (folder / "regions.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["代码", "名称"])
+        w.writerows([f"R{r:03d}", f"地区{r:03d}"] for r in range(REGIONS))
+    with (folder / "indicators.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["代码", "名称", "领域", "类型", "单位", "频率"])
+        w.writerows([f"I{i:02d}", f"指标{i:02d}", "医疗", "流量", "人次", "周"] for i in range(INDICATORS))
+    return [folder / "regions.csv", folder / "indicators.csv"]
+
+
+def mondays(count: int, last: date = date(2024, 1, 8)) -> list[str]:
+    first = last - timedelta(weeks=count - 1)
+    return ["%d-W%02d" % (first + timedelta(weeks=k)).isocalendar()[:2] for k in range(count)]
+
+
+def figures_csv(path: Path, rows: int) -> Path:
+    weeks = mondays(rows // (REGIONS * INDICATORS) + 1)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["指标", "地区", "期间", "数值", "录入时间"])
+        n = 0
+        for week in weeks:
+            for i in range(INDICATORS):
+                for r in range(REGIONS):
+                    if n == rows:
+                        return path
+                    w.writerow([f"I{i:02d}", f"R{r:03d}", week, (n * 7919) % 5000, "2024-01-15 09:00"])
+                    n += 1
+    return path
+
+
+def bench_ingest(folder: Path, rows: int) -> tuple[float, float]:
+    data = figures_csv(folder / "figures.csv", rows)
+    with Store(folder / "ours.db") as store:
+        ingest_files(store, catalog(folder), TZ)
+        t0 = time.perf_counter()
+        report = ingest_files(store, [data], TZ)
+        ours = time.perf_counter() - t0
+        assert report.outcomes[0].added == rows, report.outcomes[0]
+    raw = bench_raw_bound(folder, data)
+    return ours, raw
+
+
+def bench_raw_bound(folder: Path, data: Path) -> float:
+    """The same rows into the same schema with no validation: csv.reader, sort, executemany."""
+    with Store(folder / "raw.db") as store:
+        ingest_files(store, catalog(folder), TZ)
+        t0 = time.perf_counter()
+        with data.open(encoding="utf-8") as f, store.write() as db:
+            reader = csv.reader(f)
+            next(reader)
+            rows = sorted((i, r, p, float(v), t) for i, r, p, v, t in reader)
+            db.conn.executemany(
+                "INSERT INTO observations (indicator, region, period, value, revision, recorded_at) "
+                "VALUES (?, ?, ?, ?, 1, ?)", rows)
+        return time.perf_counter() - t0
+
+
+def query_db(folder: Path, years: int) -> Path:
+    """100 regions x 50 indicators x `years` of weekly figures, inserted directly (setup, not measured)."""
+    path = folder / "query.db"
+    weeks = mondays(52 * years + years // 5)
+    with Store(path) as store:
+        ingest_files(store, catalog(folder), TZ)
+        with store.write() as db:
+            db.conn.executemany(
+                "INSERT INTO observations (indicator, region, period, value, revision, recorded_at) "
+                "VALUES (?, ?, ?, ?, 1, '2024-01-15T01:00:00+00:00')",
+                ((f"I{i:02d}", f"R{r:03d}", w, float((k * 31 + i + r) % 997))
+                 for k, w in enumerate(weeks) for i in range(INDICATORS) for r in range(REGIONS)))
+        store.conn.execute("ANALYZE")
+    return path
+
+
+NAIVE = """
+WITH cur AS (
+  SELECT indicator, region, period, value,
+         ROW_NUMBER() OVER (PARTITION BY indicator, region ORDER BY period DESC, revision DESC) AS n
+  FROM observations WHERE recorded_at <= ?)
+SELECT c.indicator, c.region, c.period, c.value,
+       (SELECT value FROM observations p WHERE p.indicator = c.indicator AND p.region = c.region
+          AND p.period = printf('%d-W%s', substr(c.period, 1, 4) - 1, substr(c.period, 7, 2))
+          ORDER BY revision DESC LIMIT 1)
+FROM cur c WHERE n = 1
+"""
+
+
+def bench_query(path: Path, repeat: int = 5) -> tuple[float, float, int, int]:
+    with Store(path, create=False) as store:
+        obs = Observations(store.db)
+        ours = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            result = latest_and_year_ago(obs, "2024-02-01T00:00:00+00:00")
+            ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        naive = store.conn.execute(NAIVE, ["2024-02-01T00:00:00+00:00"]).fetchall()
+        peer = time.perf_counter() - t0
+        rows = store.conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0]
+    assert len(result) == len(naive) == REGIONS * INDICATORS
+    return statistics.median(ours), peer, len(result), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="briefing-bench-") as tmp:
+        folder = Path(tmp)
+        ours, raw = bench_ingest(folder, args.rows)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"ingest {args.rows:,} rows from CSV: {ours:.2f} s ({args.rows / ours:,.0f} rows/s; target <= 10 s)")
+        print(f"  raw bound (csv.reader + sort + executemany, no checks): {raw:.2f} s; ours / raw = {ours / raw:.1f}x")
+        print(f"  peak memory of this process: {rss:,.0f} MiB")
+        q, peer, pairs, rows = bench_query(query_db(folder, args.years))
+        print(f"latest + year-ago for {pairs:,} indicator x region pairs over {rows:,} rows: "
+              f"{q * 1000:.0f} ms median of 5 (target <= 500 ms)")
+        print(f"  peer (one SQL query with a window function): {peer * 1000:.0f} ms; peer / ours = {peer / q:.1f}x")
+        print(f"  database: {os.path.getsize(folder / 'query.db') / 2**20:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
