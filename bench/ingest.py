@@ -14,7 +14,6 @@ import argparse
 import csv
 import os
 import resource
-import sqlite3
 import statistics
 import sys
 import tempfile

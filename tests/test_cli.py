@@ -26,7 +26,7 @@ def test_every_command_has_help_with_an_example(runner, name):
     for flag in ("-h", "--help"):
         result = runner.invoke(cli, [name, flag])
         assert result.exit_code == 0
-        assert "Example:" in result.output and f"briefing" in result.output.split("Example:")[1]
+        assert "Example:" in result.output and "briefing" in result.output.split("Example:")[1]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

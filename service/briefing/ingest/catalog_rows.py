@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from ..catalog import (DEFAULT_DECIMALS, DEFAULT_REGION_AGG, DEFAULT_TIME_AGG, DOMAINS, FREQUENCIES, KINDS,
+from ..catalog import (DEFAULT_DECIMALS, DEFAULT_REGION_AGG, DEFAULT_TIME_AGG, FREQUENCIES, KINDS,
                        REGION_AGGS, TIME_AGGS, Catalog, Indicator, Region)
 from . import cells
 from .context import Context, Outcome, RowChecker
@@ -35,20 +35,6 @@ _time_agg = _choice(TIME_AGGS, "time aggregation")
 _region_agg = _choice(REGION_AGGS, "region aggregation")
 
 
-def _domain(raw: object) -> str:
-    value = cells.text(raw)
-    if value not in DOMAINS:
-        raise cells.CellError(f"{value!r} is not a domain; write one of {'、'.join(DOMAINS)}")
-    return value
-
-
-def _code(raw: object) -> str:
-    value = cells.safe_text(raw)
-    if not value:
-        raise cells.CellError("is empty; every row needs it")
-    return value
-
-
 def _cell(table: SourceTable, row: list, name: str) -> object:
     i = table.index(name)
     return row[i] if i is not None else None
@@ -61,8 +47,8 @@ def validate_regions(table: SourceTable, ctx: Context, db: sqlite_utils.Database
     out: list[Region] = []
     for number, row in table.rows:
         check.start(number, row)
-        code = check.check("code", _code, _cell(table, row, "code"))
-        name = check.check("name", _code, _cell(table, row, "name"))
+        code = check.check("code", cells.required, _cell(table, row, "code"))
+        name = check.check("name", cells.required, _cell(table, row, "name"))
         parent = cells.text(_cell(table, row, "parent")) or None
         sort = check.check("sort", cells.whole_number, _cell(table, row, "sort") or 0)
         for value, seen, column in ((code, by_code, "code"), (name, by_name, "name")):
@@ -125,15 +111,20 @@ def _loops(region: Region, merged: dict[str, Region]) -> bool:
 
 
 def write_regions(db: sqlite_utils.Database, rows: list[Region], outcome: Outcome, catalog: Catalog) -> None:
-    for region in rows:
-        old = catalog.regions.get(region.code)
-        if old == region:
+    _upsert(db, "regions", rows, catalog.regions, outcome, vars)
+
+
+def _upsert(db: sqlite_utils.Database, table: str, rows: list, known: dict, outcome: Outcome, as_row) -> None:
+    """Write the catalog entries that are new or changed, and keep ``known`` (the loaded catalog) in step."""
+    for entry in rows:
+        old = known.get(entry.code)
+        if old == entry:
             outcome.unchanged += 1
             continue
         outcome.added += old is None
         outcome.revised += old is not None
-        db["regions"].upsert(vars(region), pk="code")
-        catalog.regions[region.code] = region
+        db[table].upsert(as_row(entry), pk="code")
+        known[entry.code] = entry
 
 
 def validate_indicators(table: SourceTable, ctx: Context, db: sqlite_utils.Database,
@@ -160,9 +151,9 @@ def _indicator_fields(table: SourceTable, row: list, check: RowChecker) -> dict:
     get = lambda name: _cell(table, row, name)  # noqa: E731
     kind = check.check("kind", _kind, get("kind"))
     fields = dict(
-        code=check.check("code", _code, get("code")), name=check.check("name", _code, get("name")),
-        domain=check.check("domain", _domain, get("domain")), kind=kind,
-        unit=check.check("unit", _code, get("unit")), frequency=check.check("frequency", _frequency, get("frequency")),
+        code=check.check("code", cells.required, get("code")), name=check.check("name", cells.required, get("name")),
+        domain=check.check("domain", cells.domain, get("domain")), kind=kind,
+        unit=check.check("unit", cells.required, get("unit")), frequency=check.check("frequency", _frequency, get("frequency")),
         per=cells.text(get("per")) or None, record_scope=cells.text(get("record_scope")) or None,
         numerator=cells.text(get("numerator")) or None, denominator=cells.text(get("denominator")) or None,
         description=check.check("description", cells.safe_text, get("description")) or None,
@@ -221,12 +212,5 @@ def _check_ratio(ind: Indicator, merged: dict[str, Indicator], check: RowChecker
 
 
 def write_indicators(db: sqlite_utils.Database, rows: list[Indicator], outcome: Outcome, catalog: Catalog) -> None:
-    for ind in sorted(rows, key=lambda i: bool(i.numerator or i.denominator)):  # the parts of a ratio first
-        old = catalog.indicators.get(ind.code)
-        if old == ind:
-            outcome.unchanged += 1
-            continue
-        outcome.added += old is None
-        outcome.revised += old is not None
-        db["indicators"].upsert({**vars(ind), "signed": int(ind.signed)}, pk="code")
-        catalog.indicators[ind.code] = ind
+    ordered = sorted(rows, key=lambda i: bool(i.numerator or i.denominator))  # the parts of a ratio first
+    _upsert(db, "indicators", ordered, catalog.indicators, outcome, lambda i: {**vars(i), "signed": int(i.signed)})

@@ -155,3 +155,21 @@ def flag(raw: object) -> bool:
     if s in {"", "0", "false", "no", "n", "否", "不"}:
         return False
     raise CellError(f"{text(raw)!r} is not yes or no; write 是 or 否")
+
+
+def required(raw: object) -> str:
+    """Text that must be present (a code, a name, a highlight's content)."""
+    value = safe_text(raw)
+    if not value:
+        raise CellError("is empty; every row needs it")
+    return value
+
+
+def domain(raw: object) -> str:
+    """One of the briefing's domains: 教育, 医疗, 科技, 综合."""
+    from ..catalog import DOMAINS
+
+    value = text(raw)
+    if value not in DOMAINS:
+        raise CellError(f"{value!r} is not a domain; write one of {'、'.join(DOMAINS)}")
+    return value

@@ -9,25 +9,10 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from ..catalog import DOMAINS
 from ..periods import parse_period
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable
-
-
-def _domain(raw: object) -> str:
-    value = cells.text(raw)
-    if value not in DOMAINS:
-        raise cells.CellError(f"{value!r} is not a domain; write one of {'、'.join(DOMAINS)}")
-    return value
-
-
-def _required(raw: object) -> str:
-    value = cells.safe_text(raw)
-    if not value:
-        raise cells.CellError("is empty; every row needs it")
-    return value
 
 
 def _optional(table: SourceTable, check: RowChecker, row: list, name: str) -> str | None:
@@ -44,8 +29,8 @@ def validate_highlights(table: SourceTable, ctx: Context, db: sqlite_utils.Datab
         check.start(number, row)
         day = check.check("date", cells.day, row[ix["date"]])
         region = check.check("region", ctx.catalog.region, cells.text(row[ix["region"]]))
-        domain = check.check("domain", _domain, row[ix["domain"]])
-        text = check.check("text", _required, row[ix["text"]])
+        domain = check.check("domain", cells.domain, row[ix["domain"]])
+        text = check.check("text", cells.required, row[ix["text"]])
         source = _optional(table, check, row, "source")
         if day and region and text:
             key = (day.isoformat(), region.code, text)
@@ -72,8 +57,8 @@ def validate_records(table: SourceTable, ctx: Context, db: sqlite_utils.Database
     for number, row in table.rows:
         check.start(number, row)
         ind = check.check("indicator", ctx.catalog.indicator, cells.text(row[ix["indicator"]]))
-        scope = check.check("scope", _required, row[ix["scope"]])
-        holder = check.check("holder", _required, row[ix["holder"]])
+        scope = check.check("scope", cells.required, row[ix["scope"]])
+        holder = check.check("holder", cells.required, row[ix["holder"]])
         value = check.check("value", cells.number, row[ix["value"]], ind.unit, ind.is_rate) if ind else None
         period = check.check("period", parse_period, cells.text(row[ix["period"]]), ind.frequency) if ind else None
         record = dict(indicator=ind and ind.code, scope=scope, value=value, period=period and period.key,
