@@ -1,0 +1,168 @@
+"""Writing one number the way official Chinese briefings do (pure: values in, text out).
+
+- Rounding is half up (四舍五入), once, from the unrounded Decimal; trailing zeros are kept (3.0).
+- Large round numbers take 万 or 亿 as their unit (110万, 1亿, 3.45亿), never 千, 百万 or a mix like
+  3亿4500万; a number that is not round stays in digits (19532).
+- Approximations (多, 余, 余万, 近, 以上, 超过) are computed from the exact value and never state
+  something the value contradicts: asking for one the value does not support raises ApproximationError.
+
+Every function returns the text of the number with its scale (万/亿) but without the measure word;
+``with_unit`` puts the measure word where the house style wants it (10万余名, 5亿元以上, 超过40次).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+TEN_THOUSAND = Decimal(10_000)
+HUNDRED_MILLION = Decimal(100_000_000)
+SCALES = (("亿", HUNDRED_MILLION), ("万", TEN_THOUSAND))
+APPROXIMATIONS = ("多", "余", "余万", "近", "以上", "超过")
+
+
+class ApproximationError(ValueError):
+    """An approximation that the exact value would contradict (近万 for 10200, 50多 for 50)."""
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """Round once, half up, to a number of decimal places (102.25 → 102.3, where round() gives 102.2)."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def fixed(value: Decimal, places: int) -> str:
+    """The value rounded half up with exactly ``places`` decimals: 3 → '3.0' at one place."""
+    return f"{round_half_up(value, places):f}"
+
+
+def _trim(value: Decimal) -> str:
+    """A Decimal in plain digits without trailing zeros after the point: 110.00 → '110', 3.450 → '3.45'."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def scaled(value: Decimal, decimals: int = 0, max_scaled_places: int = 2) -> str:
+    """A figure in digits, or in 万/亿 when it is round enough to be read that way.
+
+    The value is first rounded to the indicator's ``decimals``. It is written in 亿 (or else 万) when it
+    is at least one of that unit and needs at most ``max_scaled_places`` decimals there:
+    100000000 → '1亿', 345000000 → '3.45亿', 1100000 → '110万', 10200000 → '1020万', 19532 → '19532'.
+    """
+    value = round_half_up(value, decimals)
+    for name, unit in SCALES:
+        if abs(value) >= unit:
+            amount = value / unit
+            if amount == round_half_up(amount, max_scaled_places):
+                return _trim(amount) + name
+    return fixed(value, decimals)
+
+
+@dataclass(frozen=True)
+class Approximation:
+    """An approximate figure: the text, and the band of exact values it allows."""
+
+    text: str          # the number part: '50多', '10万余', '10余万', '近万', '5亿', '40'
+    low: Decimal       # smallest value the phrase allows
+    high: Decimal      # largest value it allows
+    low_open: bool     # True when the band excludes low (多, 余, 超过)
+    high_open: bool    # True when it excludes high
+
+    def allows(self, value: Decimal) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+def leading_place(value: Decimal, digits: int = 1) -> Decimal:
+    """The place value of the ``digits``-th significant digit: 538 → 100; 5736 with 2 digits → 100."""
+    exponent = Decimal(abs(value)).adjusted() - (digits - 1)
+    return Decimal(1).scaleb(max(exponent, 0))
+
+
+def _floor_to(value: Decimal, place: Decimal) -> Decimal:
+    return (value / place).to_integral_value(rounding=ROUND_FLOOR) * place
+
+
+def approximate(value: Decimal, form: str, digits: int = 1, mark: Decimal | None = None) -> Approximation:
+    """The approximation ``form`` of a value (see APPROXIMATIONS); ApproximationError if it would lie.
+
+    ``digits`` is how many leading digits the phrase keeps (53 → 50多 with 1; 5736 → 5700余 with 2;
+    3216 → 3210余 with 3). ``mark`` gives the round number explicitly (超过40, 5亿以上); by default it
+    is the value floored (多, 余, 以上, 超过) or raised (近) at its leading digits.
+    """
+    value = Decimal(value)
+    if value <= 0:
+        raise ApproximationError(f"{value} cannot be approximated; only positive figures can")
+    if form in ("多", "余"):
+        return _more(value, form, digits, mark)
+    if form == "余万":
+        return _tens_of_wan(value, mark)
+    if form == "近":
+        return _nearly(value, digits, mark)
+    if form in ("以上", "超过"):
+        mark = mark if mark is not None else _floor_to(value, leading_place(value, digits))
+        if value < mark or (form == "超过" and value == mark):
+            word = "at least" if form == "以上" else "more than"
+            raise ApproximationError(f"{_trim(value)} is not {word} {_trim(mark)}, so it cannot be written {form}")
+        return Approximation(_mark_text(mark), mark, Decimal("Infinity"), form == "超过", True)
+    raise ValueError(f"unknown approximation {form!r}; use one of {', '.join(APPROXIMATIONS)}")
+
+
+def _more(value: Decimal, form: str, digits: int, mark: Decimal | None) -> Approximation:
+    """N多 / N余: more than N by less than one unit of N's last kept digit: 53 → 50多 (50 < v < 60),
+    5736 → 5700余 with two digits. At 万 and above the remainder is less than one 万 (or 亿):
+    104350 → 10万余 (10万 < v < 11万), a different claim from 10余万."""
+    scale = next(((name, unit) for name, unit in SCALES if (mark if mark is not None else value) >= unit), None)
+    if scale is not None:
+        name, place = scale
+        floor = mark if mark is not None else _floor_to(value, place)
+        text = f"{_trim(floor / place)}{name}{form}"
+    else:
+        place = leading_place(mark if mark is not None else value, digits)
+        floor = mark if mark is not None else _floor_to(value, place)
+        text = f"{_trim(floor)}{form}"
+    if not floor < value < floor + place:
+        raise ApproximationError(f"{_trim(value)} is not more than {_trim(floor)} by less than {_trim(place)}, "
+                                 f"so it cannot be written {text}")
+    return Approximation(text, floor, floor + place, True, True)
+
+
+def _tens_of_wan(value: Decimal, mark: Decimal | None) -> Approximation:
+    """N余万: between N万 and the next ten 万, at least one 万 over N万 (10余万 = 11万 to 19万…)."""
+    wan = value / TEN_THOUSAND
+    tens = mark / TEN_THOUSAND if mark is not None else _floor_to(wan, leading_place(wan))
+    if not (tens + 1 <= wan < tens + leading_place(tens)) or tens < 10:
+        raise ApproximationError(f"{_trim(value)} is not between {_trim(tens + 1)}万 and "
+                                 f"{_trim(tens + leading_place(tens))}万, so it cannot be written {_trim(tens)}余万")
+    return Approximation(f"{_trim(tens)}余万", (tens + 1) * TEN_THOUSAND,
+                         (tens + leading_place(tens)) * TEN_THOUSAND, False, True)
+
+
+NEAR_TOLERANCE = Decimal("0.1")  # 近N: within 10% below N
+
+
+def _nearly(value: Decimal, digits: int, mark: Decimal | None) -> Approximation:
+    place = leading_place(value, digits)
+    target = mark if mark is not None else _floor_to(value, place) + place
+    if not (target * (1 - NEAR_TOLERANCE) <= value < target):
+        raise ApproximationError(f"{_trim(value)} is not just below {_trim(target)} (within 10%), "
+                                 f"so it cannot be written 近{_mark_text(target)}")
+    return Approximation(_mark_text(target, lone_unit=True), target * (1 - NEAR_TOLERANCE), target, False, True)
+
+
+def _mark_text(mark: Decimal, lone_unit: bool = False) -> str:
+    """A round number as briefings write it: 50, 500, 10万, 5亿, 1000万; 万 alone for 近万 (lone_unit)."""
+    if lone_unit and mark in (TEN_THOUSAND, HUNDRED_MILLION):
+        return "万" if mark == TEN_THOUSAND else "亿"
+    return scaled(mark, 0, max_scaled_places=0) if mark == mark.to_integral_value() else _trim(mark)
+
+
+def with_unit(number: str, unit: str, form: str | None = None) -> str:
+    """The number with its measure word in house order: 19532人次, 10万余名, 近万人次, 5亿元以上, 超过40次."""
+    if form == "超过":
+        return f"超过{number}{unit}"
+    if form == "近":
+        return f"近{number}{unit}"
+    if form == "以上":
+        return f"{number}{unit}以上"
+    return f"{number}{unit}"

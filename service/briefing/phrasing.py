@@ -1,0 +1,188 @@
+"""Phrasing figures and their comparisons in the words of official Chinese briefings (pure).
+
+Rules (shared/conventions-zh.md): 增加/减少 name an absolute change with its unit, 增长/下降 a relative one
+in %; a rate changes in 个百分点 with the rate's own precision; a change that rounds to zero is 持平, never
+增长0.0%; a decline is written with its absolute value (下降5.8%, never 增长-5.8%); 倍 is net growth
+over the base, only when the document asks for it and never for a decrease; with a zero base there is no
+rate, only the absolute change; with a negative base both levels are stated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from . import numbers
+from .compare import Change, Record
+
+# wording -> (absolute up, absolute down, relative up, relative down)
+VERBS: dict[str, tuple[str, str, str, str]] = {
+    "volume": ("增加", "减少", "增长", "下降"),    # counts and amounts
+    "price": ("上涨", "下降", "上涨", "下降"),     # prices
+    "crop": ("增产", "减产", "增长", "下降"),      # crop output
+    "rate": ("提高", "下降", "提高", "下降"),      # rates and shares, in 个百分点
+    "rate_rise": ("上升", "下降", "上升", "下降"),  # rates that 上升 (a death rate)
+    "gap": ("扩大", "缩小", "扩大", "缩小"),        # gaps and ratios
+}
+DEFAULT_WORDING = {"flow": "volume", "stock": "volume", "rate": "rate", "per_unit": "volume"}
+
+
+@dataclass(frozen=True)
+class Style:
+    """Per-document choices of house style (the defaults follow the statistics communiqués)."""
+
+    percent_places: int = 1          # 增长3.0%
+    multiple_places: int = 2         # 增长1.79倍
+    use_multiple: bool = False       # write growth of 100% or more as 倍
+    flat_with_sign: bool = False     # 持平略增 / 持平略减 instead of 持平 when the sign matters
+    scaled_places: int = 2           # 3.45亿: at most this many decimals in 万/亿
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What phrasing needs to know of an indicator."""
+
+    unit: str                # the measure word or unit written after the number: 人次, 公斤, %, 元
+    decimals: int = 0
+    wording: str = "volume"  # a key of VERBS
+    per: str | None = None   # 亩 in 公斤/亩
+    signs: tuple[str, str] = ("负", "")  # words for a negative and a positive level (净亏损, 盈利)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit in ("%", "‰")
+
+    @property
+    def verbs(self) -> tuple[str, str, str, str]:
+        """(absolute up, absolute down, relative up, relative down); a rate never 增加 but 提高."""
+        return VERBS["rate" if self.is_rate and self.wording == "volume" else self.wording]
+
+    @property
+    def points(self) -> str:
+        return "个千分点" if self.unit == "‰" else "个百分点"
+
+
+def figure(value: Decimal, m: Measure, style: Style = Style()) -> str:
+    """A figure with its unit: 19532人次, 761.5公斤, 99.25%, 110万元, 1亿元."""
+    if m.is_rate:
+        return numbers.fixed(value, m.decimals) + m.unit
+    return numbers.scaled(value, m.decimals, style.scaled_places) + m.unit
+
+
+def approx(value: Decimal, form: str, m: Measure, digits: int = 1, mark: Decimal | None = None) -> str:
+    """An approximate figure that the exact value supports: 50多名, 10万余名, 近万人次, 5亿元以上, 超过40次."""
+    a = numbers.approximate(value, form, digits, mark)
+    return numbers.with_unit(a.text, m.unit, form)
+
+
+def flat_phrase(base: str) -> str:
+    """同比持平, 环比持平; 与上年持平 for a base written 比上年."""
+    return f"与{base[1:]}持平" if base.startswith("比") else f"{base}持平"
+
+
+def _flat(base: str, sign: int, style: Style) -> str:
+    text = flat_phrase(base)
+    if style.flat_with_sign and sign:
+        text += "略增" if sign > 0 else "略减"
+    return text
+
+
+def relative_phrase(ch: Change, m: Measure, style: Style = Style()) -> str | None:
+    """增长3.0% / 下降5.8% / 增长1.79倍 / 提高1.45个百分点; '' when it rounds to zero; None without a base."""
+    up, down = m.verbs[2:] if not m.is_rate else m.verbs[:2]
+    if m.is_rate:
+        points = numbers.round_half_up(ch.absolute, m.decimals) if ch.absolute is not None else None
+        if points is None:
+            return None
+        return "" if points == 0 else f"{up if points > 0 else down}{numbers.fixed(abs(points), m.decimals)}{m.points}"
+    rel = ch.relative
+    if rel is None:
+        return None
+    shown = numbers.round_half_up(rel, style.percent_places)
+    if shown == 0:
+        return ""
+    if shown > 0 and style.use_multiple and rel >= 100:
+        return f"{up}{numbers.fixed(ch.multiple, style.multiple_places)}倍"
+    return f"{up if shown > 0 else down}{numbers.fixed(abs(rel), style.percent_places)}%"
+
+
+def absolute_phrase(ch: Change, m: Measure, style: Style = Style()) -> str | None:
+    """增加9人 / 减少1.2万元 / 增产58.9公斤; '' when it rounds to zero; None without a base."""
+    if ch.absolute is None:
+        return None
+    up, down = m.verbs[:2]
+    shown = numbers.round_half_up(ch.absolute, m.decimals)
+    if shown == 0:
+        return ""
+    return f"{up if shown > 0 else down}{figure(abs(ch.absolute), m, style)}"
+
+
+def change_phrase(ch: Change, m: Measure, base: str = "同比", style: Style = Style(),
+                  parts: str = "relative") -> str:
+    """A comparison in words: 同比增长3.0%; 比上年增加9人，增长23.7%; 比上年末提高0.94个百分点; 同比持平.
+
+    ``base`` is the comparison as written (同比, 环比, 比上年, 比上年末, 比2022年 …); ``parts`` is
+    'relative', 'absolute' or 'both'. Without a growth rate (zero or negative base) the absolute
+    change stands alone, or both levels are stated when the base is negative.
+    """
+    if ch.base is None:
+        raise ValueError("no base figure to compare with")
+    if not m.is_rate and ch.base_state == "negative":
+        return f"由{_base_words(base)}{_signed(ch.base, m, style)}转为{_signed(ch.current, m, style)}"
+    rel = relative_phrase(ch, m, style)
+    absolute = absolute_phrase(ch, m, style) if not m.is_rate else None
+    chosen = {"relative": [rel if rel is not None else absolute],
+              "absolute": [absolute if absolute is not None else rel],
+              "both": [absolute, rel]}[parts]
+    words = [w for w in chosen if w]
+    if not words:
+        return _flat(base, (ch.absolute > 0) - (ch.absolute < 0), style)
+    return base + "，".join(words)
+
+
+def _signed(value: Decimal, m: Measure, style: Style) -> str:
+    """A level with the indicator's word for its sign instead of a minus: 净亏损942亿元, 盈利712亿元."""
+    return (m.signs[0] if value < 0 else m.signs[1]) + figure(abs(value), m, style)
+
+
+def _base_words(base: str) -> str:
+    return {"同比": "上年同期", "环比": "上期"}.get(base, base[1:] if base.startswith("比") else base)
+
+
+def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: Style = Style()) -> str:
+    """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤."""
+    return f"{verb}{figure(value, m, style)}"
+
+
+def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:
+    """A per-unit gain over a baseline: 亩增产58.9公斤 (crop wording) or 亩增加… ; 亩产持平 when none."""
+    per = m.per or ""
+    crop = Measure(m.unit, m.decimals, "crop" if m.wording == "volume" else m.wording, m.per, m.signs)
+    words = absolute_phrase(ch, crop, style)
+    return f"{per}{words}" if words else f"{per}产持平"
+
+
+RECORD_WORDS = {"first": ("破{scope}{subject}纪录", "创{scope}{subject}纪录"),
+                "again": ("再次刷新{scope}{subject}纪录", "再创{scope}{subject}纪录")}
+
+
+def record_phrase(rec: Record, subject: str = "", key: str = "") -> str:
+    """破全区纪录 for a first record, 再次刷新全区纪录 when the holder held the one it beats; the
+    synonym is chosen deterministically from ``key``. '' when the figure sets no record."""
+    if not rec.is_record:
+        return ""
+    options = RECORD_WORDS["again" if rec.again else "first"]
+    return choose(options, key).format(scope=rec.scope, subject=subject)
+
+
+def choose(options: tuple[str, ...] | list[str], key: str) -> str:
+    """One of several phrasings with the same meaning, the same one every time for the same key."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return options[digest[0] % len(options)]
+
+
+def date_phrase(day: date) -> str:
+    """2024年1月17日."""
+    return f"{day.year}年{day.month}月{day.day}日"
