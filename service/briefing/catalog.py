@@ -16,6 +16,7 @@ FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "
 TIME_AGGS = {"sum": "求和", "last": "最新", "max": "最大", "mean": "平均"}
 REGION_AGGS = {"sum": "求和", "max": "最大", "mean": "平均", "ratio": "比值", "none": "不汇总"}
 DOMAINS = ("教育", "医疗", "科技", "综合")
+WORDINGS = {"volume": "数量", "price": "价格", "crop": "产量", "rate": "比率", "rate_rise": "上升率", "gap": "差距"}
 
 # How each kind adds up over time and over regions unless the indicator says otherwise.
 DEFAULT_TIME_AGG = {"flow": "sum", "stock": "last", "rate": "last", "per_unit": "last"}
@@ -50,6 +51,7 @@ class Indicator:
     signed: bool = False
     description: str | None = None
     sort: int = 0
+    wording: str | None = None
 
     @property
     def is_rate(self) -> bool:
@@ -80,6 +82,10 @@ class Catalog:
 
     def children(self, code: str) -> list[Region]:
         return [r for r in self.regions.values() if r.parent == code]
+
+    def descendants(self, code: str) -> list[Region]:
+        """Every region below this one, depth first."""
+        return [d for kid in self.children(code) for d in (kid, *self.descendants(kid.code))]
 
     def leaves_under(self, code: str) -> list[Region]:
         """The regions at the bottom of the hierarchy under (or equal to) this one."""

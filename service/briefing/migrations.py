@@ -102,4 +102,10 @@ def m002_figures(db: sqlite_utils.Database) -> None:
         )""")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures)
+def m003_wording(db: sqlite_utils.Database) -> None:
+    """How an indicator's changes are worded: volume 增长/下降, price 上涨/下降, crop 增产/减产, rate 提高/下降,
+    rate_rise 上升/下降, gap 扩大/缩小 (NULL: by its kind)."""
+    db.execute("ALTER TABLE indicators ADD COLUMN wording TEXT")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording)

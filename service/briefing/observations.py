@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlite_utils
 
+from . import compare
 from .catalog import Catalog, Indicator
 from .periods import Period, Span, parse_period, period_of
 
@@ -83,32 +84,15 @@ class Observations:
         ind = self.catalog.indicators[indicator]
         if ind.region_agg == "ratio":
             return self._ratio_series(ind, region, start, end, as_of)
-        tree = [r.code for r in [self.catalog.regions[region], *self._descendants(region)]]
+        tree = [region, *(r.code for r in self.catalog.descendants(region))]
         stored = self.stored(indicator, tree, start, end, as_of)
         keys = sorted({key for _, key in stored})  # keys of one kind sort as text in time order
         out = []
         for key in keys:
-            fig = self._rolled(ind, region, key, stored)
+            fig = roll_up(self.catalog, ind, region, key, stored)
             if fig is not None:
                 out.append(fig)
         return out
-
-    def _descendants(self, code: str) -> list:
-        kids = self.catalog.children(code)
-        return [d for kid in kids for d in (kid, *self._descendants(kid.code))]
-
-    def _rolled(self, ind: Indicator, region: str, key: str, stored: dict) -> Figure | None:
-        own = stored.get((region, key))
-        if own is not None or ind.region_agg == "none":
-            return own
-        parts = [f for kid in self.catalog.children(region) if (f := self._rolled(ind, kid.code, key, stored))]
-        if not parts:
-            return None
-        values = [f.value for f in parts]
-        value = {"sum": sum(values, Decimal(0)), "max": max(values),
-                 "mean": sum(values, Decimal(0)) / len(values)}[ind.region_agg]
-        return Figure(ind.code, region, parts[0].period, value, derived=True,
-                      recorded_at=max(f.recorded_at or "" for f in parts) or None)
 
     def _ratio_series(self, ind: Indicator, region: str, start: date | None, end: date | None,
                       as_of: str) -> list[Figure]:
@@ -133,15 +117,24 @@ class Observations:
                    if f.period.start >= span.start]
         if not figures:
             return None
-        values = [f.value for f in figures]
-        if ind.time_agg == "sum":
-            return sum(values, Decimal(0))
-        if ind.time_agg == "max":
-            return max(values)
-        if ind.time_agg == "mean":
-            return sum(values, Decimal(0)) / len(values)
-        return values[-1]
+        return compare.total([f.value for f in figures], ind.time_agg)
 
+
+
+def roll_up(catalog: Catalog, ind: Indicator, region: str, key: str,
+            stored: dict[tuple[str, str], Figure]) -> Figure | None:
+    """The figure of a region for one period: its own, or its children's by the region aggregation."""
+    own = stored.get((region, key))
+    if own is not None or ind.region_agg in ("none", "ratio"):
+        return own
+    parts = [f for kid in catalog.children(region) if (f := roll_up(catalog, ind, kid.code, key, stored))]
+    if not parts:
+        return None
+    values = [f.value for f in parts]
+    value = {"sum": sum(values, Decimal(0)), "max": max(values),
+             "mean": sum(values, Decimal(0)) / len(values)}[ind.region_agg]
+    return Figure(ind.code, region, parts[0].period, value, derived=True,
+                  recorded_at=max(f.recorded_at or "" for f in parts) or None)
 
 
 def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tuple[Indicator, Figure, Decimal | None]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from ..catalog import (DEFAULT_DECIMALS, DEFAULT_REGION_AGG, DEFAULT_TIME_AGG, FREQUENCIES, KINDS,
-                       REGION_AGGS, TIME_AGGS, Catalog, Indicator, Region)
+                       REGION_AGGS, TIME_AGGS, WORDINGS, Catalog, Indicator, Region)
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable
@@ -33,6 +33,7 @@ _kind = _choice(KINDS, "kind")
 _frequency = _choice(FREQUENCIES, "frequency")
 _time_agg = _choice(TIME_AGGS, "time aggregation")
 _region_agg = _choice(REGION_AGGS, "region aggregation")
+_wording = _choice(WORDINGS, "wording")
 
 
 def _cell(table: SourceTable, row: list, name: str) -> object:
@@ -158,7 +159,8 @@ def _indicator_fields(table: SourceTable, row: list, check: RowChecker) -> dict:
         numerator=cells.text(get("numerator")) or None, denominator=cells.text(get("denominator")) or None,
         description=check.check("description", cells.safe_text, get("description")) or None,
         signed=check.check("signed", cells.flag, get("signed")) or False,
-        sort=check.check("sort", cells.whole_number, get("sort") or 0) or 0)
+        sort=check.check("sort", cells.whole_number, get("sort") or 0) or 0,
+        wording=check.check("wording", _wording, get("wording")) if cells.text(get("wording")) else None)
     ratio = kind == "rate" and fields["numerator"] and fields["denominator"]
     fields["time_agg"] = (check.check("time_agg", _time_agg, get("time_agg")) if cells.text(get("time_agg"))
                           else DEFAULT_TIME_AGG.get(kind, "sum"))

@@ -1,0 +1,282 @@
+"""Facts: everything a briefing says about one region and period, as known at a moment.
+
+For each indicator: the figure of the period, the figures it is compared with (the period before for
+环比, the same period a year earlier for 同比), the year-to-date totals of this year and last (累计 and
+累计同比), the total since the first period on record, whether it sets a record in its scope, and the
+figures of the region's children (for ranks and shares). An indicator counted less often than the
+briefing (a yearly yield in a weekly briefing) gives its latest period that has ended by then; one
+counted more often (weekly figures in a monthly briefing) is aggregated over the briefing's period.
+
+Reads are a fixed number of queries whatever the number of indicators: per frequency, one for the
+figures around the period and one for the totals since the start; one each for records, their
+history and highlights. The comparisons themselves are the pure functions of compare.py.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlite_utils
+
+from . import compare
+from .catalog import Catalog, Indicator, Region
+from .compare import Change, Record, RecordEntry
+from .observations import FAR_FUTURE, Figure, decimal, key_range, roll_up
+from .periods import KINDS, Period, Span, parse_period
+from .numbers import round_half_up
+from .phrasing import DEFAULT_WORDING, Measure
+
+HUNDRED = Decimal(100)
+_LATEST = ("SELECT indicator, region, period, value, MAX(revision), recorded_at FROM observations "
+           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND recorded_at <= ? "
+           "GROUP BY indicator, region, period")  # SQLite takes value from the row of MAX(revision)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One indicator for one region and period."""
+
+    indicator: Indicator
+    region: Region
+    period: Period | None                 # the period the figure is for
+    value: Decimal | None
+    previous: Decimal | None = None       # 环比 base
+    year_ago: Decimal | None = None       # 同比 base
+    ytd: Decimal | None = None            # 累计, start of the year through the period
+    ytd_year_ago: Decimal | None = None   # the same span a year earlier
+    since_start: Decimal | None = None    # 累计 since the first period on record
+    first_period: Period | None = None
+    record: Record | None = None
+    parts: tuple[tuple[str, Decimal], ...] = ()   # (child region name, figure) for the same period
+
+    @property
+    def measure(self) -> Measure:
+        ind = self.indicator
+        return Measure(ind.unit, ind.decimals, ind.wording or DEFAULT_WORDING[ind.kind], ind.per)
+
+    def _change(self, base: Decimal | None) -> Change | None:
+        if self.value is None or base is None:
+            return None
+        return compare.change(self.value, base, self.indicator.is_rate)
+
+    @property
+    def mom(self) -> Change | None:
+        """环比: against the period before."""
+        return self._change(self.previous)
+
+    @property
+    def yoy(self) -> Change | None:
+        """同比: against the same period a year earlier."""
+        return self._change(self.year_ago)
+
+    @property
+    def ytd_yoy(self) -> Change | None:
+        """累计同比: this year's total so far against the same span a year earlier (a ratio of sums)."""
+        if self.ytd is None or self.ytd_year_ago is None:
+            return None
+        return compare.change(self.ytd, self.ytd_year_ago, self.indicator.is_rate)
+
+
+@dataclass
+class Facts:
+    """Every fact of one briefing: region, period, the moment, and one Fact per indicator with figures."""
+
+    region: Region
+    period: Period
+    as_of: str
+    facts: dict[str, Fact] = field(default_factory=dict)
+    highlights: list[dict] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Fact:
+        """A fact by indicator code or Chinese name."""
+        if key in self.facts:
+            return self.facts[key]
+        for fact in self.facts.values():
+            if fact.indicator.name == key:
+                return fact
+        raise KeyError(f"no figures for {key!r} in {self.region.name} for {self.period.key}")
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.facts or any(f.indicator.name == key for f in self.facts.values())
+
+    def domain(self, name: str) -> list[Fact]:
+        """The facts of one domain (教育, 医疗, 科技), in catalog order."""
+        return [f for f in self.facts.values() if f.indicator.domain == name]
+
+
+def gather(db: sqlite_utils.Database, region: str, period: Period, as_of: str = FAR_FUTURE,
+           catalog: Catalog | None = None) -> Facts:
+    """The facts of a region (code or name) for a period, as known at ``as_of`` (ISO UTC)."""
+    catalog = catalog or Catalog.load(db)
+    reg = catalog.region(region)
+    tree = [reg.code, *(r.code for r in catalog.descendants(reg.code))]
+    reader = _Reader(db, catalog, tree, period, as_of)
+    out = Facts(reg, period, as_of)
+    for ind in catalog.indicators.values():
+        fact = reader.fact(ind, reg)
+        if fact is not None:
+            out.facts[ind.code] = fact
+    out.highlights = reader.highlights()
+    return out
+
+
+class _Reader:
+    """The queries of one gather(), made once and shared by every indicator."""
+
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], period: Period, as_of: str):
+        self.db, self.catalog, self.tree, self.period, self.as_of = db, catalog, tree, period, as_of
+        self.stored: dict[str, dict[tuple[str, str], Figure]] = {}
+        self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
+        self.indexes: dict[str, tuple[list[date], list[str]]] = {}
+        for kind in {i.frequency for i in catalog.indicators.values()}:
+            codes = [i.code for i in catalog.indicators.values() if i.frequency == kind]
+            self._read_window(kind, codes)
+            self._read_totals(kind, codes)
+        self.history = self._record_history()
+
+    def _window(self, kind: str) -> tuple[str | None, str | None]:
+        """Keys from two years before the period (last year's year-to-date) through its end."""
+        first = date(self.period.start.year - 2, 1, 1) - timedelta(days=7)
+        return key_range(kind, first, self.period.end)
+
+    def _query(self, sql: str, codes: list[str], low: str | None, high: str | None):
+        marks = lambda items: ",".join("?" * len(items))  # noqa: E731
+        return self.db.execute(sql.format(inds=marks(codes), regs=marks(self.tree)),
+                               [*codes, *self.tree, low or "", high or "\uffff", self.as_of])
+
+    def _read_window(self, kind: str, codes: list[str]) -> None:
+        for code in codes:
+            self.stored[code] = {}
+        periods: dict[str, Period] = {}
+        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, *self._window(kind)):
+            period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
+            self.stored[ind][(region, key)] = Figure(ind, region, period, decimal(value), False, revision, recorded)
+
+    def _read_totals(self, kind: str, codes: list[str]) -> None:
+        sql = (f"SELECT indicator, region, SUM(value), MIN(period) FROM ({_LATEST}) GROUP BY indicator, region")
+        for code in codes:
+            self.totals[code] = {}
+        for ind, region, value, first in self._query(sql, codes, None, key_range(kind, None, self.period.end)[1]):
+            places = self.catalog.indicators[ind].decimals
+            self.totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
+
+    def _record_history(self) -> dict[str, list[RecordEntry]]:
+        """Per indicator with a record scope: reference records and every stored figure, as of the moment."""
+        scoped = [i for i in self.catalog.indicators.values() if i.record_scope]
+        history: dict[str, list[RecordEntry]] = {i.code: [] for i in scoped}
+        if not scoped:
+            return history
+        marks = ",".join("?" * len(scoped))
+        for ind, value, period, holder in self.db.execute(
+                f"SELECT indicator, value, period, COALESCE(holder_region, holder) FROM records "
+                f"WHERE indicator IN ({marks})", [i.code for i in scoped]):
+            history[ind].append(RecordEntry(decimal(value), period, holder))
+        for ind, region, period, value, _, _ in self.db.execute(
+                _LATEST.replace("AND region IN ({regs}) ", "").format(inds=marks),
+                [*(i.code for i in scoped), "", "\uffff", self.as_of]):
+            history[ind].append(RecordEntry(decimal(value), period, region))
+        return history
+
+    def fact(self, ind: Indicator, region: Region) -> Fact | None:
+        spans = self._spans(ind, region.code)
+        if spans is None:
+            return None
+        current, span_kw = spans
+        value = self.value(ind, region.code, current)
+        if value is None:
+            return None
+        total, first = self._since_start(ind, region.code)
+        return Fact(ind, region, current, value, record=self._record(ind, region.code, current, value),
+                    since_start=total, first_period=first, parts=self._parts(ind, region.code, current),
+                    **{name: self.value(ind, region.code, span) for name, span in span_kw.items()})
+
+    def _spans(self, ind: Indicator, region: str) -> tuple[Period, dict] | None:
+        """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
+        current = self.period
+        if KINDS.index(ind.frequency) < KINDS.index(self.period.kind):  # counted less often: its latest period
+            current = self._latest_period(ind, region)
+            if current is None:
+                return None
+        ytd = current.ytd()
+        return current, {"previous": current.previous(), "year_ago": current.year_ago(), "ytd": ytd,
+                         "ytd_year_ago": ytd.year_ago()}
+
+    def _latest_period(self, ind: Indicator, region: str) -> Period | None:
+        codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
+        keys = sorted({key for code in codes for (_, key) in self.stored[code]}, reverse=True)
+        for key in keys:
+            period = parse_period(key, ind.frequency)
+            if period.end <= self.period.end and self.value(ind, region, period) is not None:
+                return period
+        return None
+
+    def value(self, ind: Indicator, region: str, span: Period | Span | None) -> Decimal | None:
+        """The figure of a region over a period or span, by the indicator's time and region aggregation."""
+        if span is None:
+            return None
+        if ind.region_agg == "ratio":
+            own = self._aggregate(ind, region, span)
+            if own is not None:
+                return own
+            num = self.value(self.catalog.indicators[ind.numerator], region, span)
+            den = self.value(self.catalog.indicators[ind.denominator], region, span)
+            return num / den * HUNDRED if num is not None and den else None
+        return self._aggregate(ind, region, span)
+
+    def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
+        """The indicator's periods that end within the span, rolled up for the region and aggregated."""
+        stored = self.stored[ind.code]
+        ends, keys = self._index(ind.code)
+        chosen = keys[bisect_left(ends, span.start):bisect_right(ends, span.end)]
+        figures = [f for key in chosen if (f := roll_up(self.catalog, ind, region, key, stored)) is not None]
+        return compare.total([f.value for f in figures], ind.time_agg)
+
+    def _index(self, code: str) -> tuple[list[date], list[str]]:
+        """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
+        if code not in self.indexes:
+            by_key = {key: f.period.end for (_, key), f in self.stored[code].items()}
+            ordered = sorted(by_key.items(), key=lambda item: item[1])
+            self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
+        return self.indexes[code]
+
+    def _since_start(self, ind: Indicator, region: str) -> tuple[Decimal | None, Period | None]:
+        if ind.time_agg != "sum" or ind.region_agg not in ("sum",):
+            return None, None
+        sums = self.totals[ind.code]
+        found = self._rolled_total(region, sums)
+        if found is None:
+            return None, None
+        return found[0], parse_period(found[1], ind.frequency)
+
+    def _rolled_total(self, region: str, sums: dict) -> tuple[Decimal, str] | None:
+        if region in sums:
+            return sums[region]
+        parts = [p for kid in self.catalog.children(region) if (p := self._rolled_total(kid.code, sums))]
+        if not parts:
+            return None
+        return sum((p[0] for p in parts), Decimal(0)), min(p[1] for p in parts)
+
+    def _record(self, ind: Indicator, region: str, current: Period, value: Decimal) -> Record | None:
+        if not ind.record_scope:
+            return None
+        inside = {region, *(r.code for r in self.catalog.descendants(region))}
+        return compare.record(value, current.key, region, ind.record_scope, self.history[ind.code],
+                              same_entity=lambda _holder, previous: previous in inside)
+
+    def _parts(self, ind: Indicator, region: str, current: Period) -> tuple[tuple[str, Decimal], ...]:
+        out = []
+        for kid in self.catalog.children(region):
+            value = self.value(ind, kid.code, current)
+            if value is not None:
+                out.append((kid.name, value))
+        return tuple(out)
+
+    def highlights(self) -> list[dict]:
+        marks = ",".join("?" * len(self.tree))
+        return list(self.db.query(
+            f"SELECT h.date, r.name AS region, h.domain, h.text, h.source FROM highlights h "
+            f"JOIN regions r ON r.code = h.region WHERE h.region IN ({marks}) AND h.date >= ? AND h.date <= ? "
+            f"ORDER BY h.date, h.id", [*self.tree, self.period.start.isoformat(), self.period.end.isoformat()]))

@@ -1,0 +1,106 @@
+"""Facts for a briefing, checked against the article figures and against the independent
+Observations path (series and totals), on the sample database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from briefing.facts import gather
+from briefing.numbers import round_half_up
+from briefing.observations import Observations
+from briefing.periods import Span, parse_period
+from briefing.store import Store
+
+from conftest import TZ
+
+AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
+
+
+@pytest.fixture(scope="module")
+def store(sample_db):
+    s = Store(sample_db, create=False)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def week(store):
+    return gather(store.db, "兴安盟", parse_period("2024-W02"), AS_OF)
+
+
+def test_cumulative_figures_of_the_first_article(week):
+    assert week["med_patients"].since_start == 19532 and week["手术示教例数"].since_start == 197
+    assert week["med_lectures"].since_start == 930 and week["med_consultations"].since_start == 1016
+    assert week["med_patients"].first_period.key == "2022-W27"
+
+
+def test_the_week_its_neighbours_and_the_year_to_date(week, store):
+    obs = Observations(store.db)
+    series = {f.period.key: f.value for f in obs.series("med_patients", "152200", as_of=AS_OF)}
+    fact = week["med_patients"]
+    assert (fact.period.key, fact.value, fact.previous, fact.year_ago) == (
+        "2024-W02", series["2024-W02"], series["2024-W01"], series["2023-W02"])
+    assert fact.ytd == series["2024-W01"] + series["2024-W02"]
+    assert fact.ytd_year_ago == series["2023-W01"] + series["2023-W02"]
+    assert fact.ytd_yoy.relative == (fact.ytd - fact.ytd_year_ago) / fact.ytd_year_ago * 100
+
+
+def test_the_parts_are_the_banners(week):
+    parts = dict(week["med_patients"].parts)
+    assert set(parts) == {"科右前旗", "科右中旗", "扎赉特旗"} and sum(parts.values()) == week["med_patients"].value
+
+
+def test_slower_indicators_give_their_latest_period(week):
+    rate = week["edu_voc_employment_rate"]
+    assert rate.period.key == "2023" and rate.value == Decimal("99.25")
+    assert round_half_up(rate.yoy.absolute, 2) == Decimal("1.41")  # 97.84% in 2022 → 99.25%: 提高1.41个百分点
+    assert week["edu_tier1"].value - week["edu_tier1"].year_ago == 9 + 4 + 42  # 前旗 +9, 中旗 +4, 扎旗 first class
+
+
+def test_records(week, store):
+    rice, soy = week["tech_rice_yield"].record, week["tech_soybean_yield"].record
+    assert rice.is_record and rice.again and rice.previous.value == Decimal("745.3")
+    assert soy.is_record and soy.first and soy.previous.holder == "其他盟市"
+    banner = gather(store.db, "扎赉特旗", parse_period("2024-W02"), AS_OF)
+    assert banner["tech_rice_yield"].record.again and banner["tech_soybean_yield"].record.first
+    other = gather(store.db, "科右前旗", parse_period("2024-W02"), AS_OF)
+    assert "tech_rice_yield" not in other  # no figure there, so no record to speak of
+
+
+def test_highlights_of_the_week(week):
+    assert [h["text"][:8] for h in week.highlights] == ["扎赉特旗人民医院"]
+
+
+def test_as_of_changes_what_is_known(store):
+    before = gather(store.db, "扎赉特旗", parse_period("2024-W01"), AS_OF)["med_patients"]
+    after = gather(store.db, "扎赉特旗", parse_period("2024-W01"))["med_patients"]
+    assert (before.value, after.value) == (190, 196)
+
+
+def test_a_monthly_briefing_aggregates_weekly_figures(store):
+    month = gather(store.db, "兴安盟", parse_period("2023-12"), AS_OF)
+    obs = Observations(store.db)
+    weeks = [f for f in obs.series("med_patients", "152200", as_of=AS_OF)
+             if parse_period("2023-12").start <= f.period.end <= parse_period("2023-12").end]
+    assert month["med_patients"].value == sum(f.value for f in weeks)
+    assert month["tech_farmers_trained"].period.key == "2023-12"
+
+
+@pytest.mark.parametrize("code", ["med_patients", "tech_farmers_trained", "tech_enterprise_income", "med_surgeries"])
+def test_since_start_agrees_with_the_series_total(week, store, code):
+    obs = Observations(store.db)
+    region = "152200"
+    figures = obs.series(code, region, as_of=AS_OF)
+    span = Span(figures[0].period.kind, figures[0].period, figures[-1].period)
+    fact = week[code]
+    assert fact.since_start == obs.total(code, region, span, AS_OF)
+
+
+def test_lookup_by_name_and_domains(week):
+    assert week["诊疗患者人次"] is week["med_patients"]
+    assert {f.indicator.domain for f in week.domain("医疗")} == {"医疗"} and len(week.domain("教育")) > 5
+    with pytest.raises(KeyError, match="no figures"):
+        week["不存在"]
