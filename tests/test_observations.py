@@ -105,3 +105,17 @@ def test_key_range(kind, start, end, expected):
 
 def test_far_future_is_after_any_recorded_time():
     assert FAR_FUTURE > datetime(9999, 1, 1, tzinfo=timezone.utc).isoformat()
+
+
+def test_a_chain_of_corrections_each_valid_in_its_own_time(catalog_store, tmp_path):
+    for n, (value, when) in enumerate([("5", "2024-01-15 09:00"), ("6", "2024-01-19 16:30"), ("7", "2024-02-01 08:00")]):
+        ingest_files(catalog_store, [write_csv(tmp_path / f"{n}.csv", [HEAD, ["patients", "扎赉特旗", "2024-W02", value,
+                                                                              when]])], TZ, now=NOW)
+    obs = Observations(catalog_store.db)
+    seen = {t: [(f.value, f.revision) for f in obs.series("patients", "152223", as_of=utc(t))]
+            for t in ("2024-01-15T08:00", "2024-01-16T00:00", "2024-01-20T00:00", "2024-02-02T00:00")}
+    assert seen == {"2024-01-15T08:00": [], "2024-01-16T00:00": [(5, 1)], "2024-01-20T00:00": [(6, 2)],
+                    "2024-02-02T00:00": [(7, 3)]}
+    rows = catalog_store.db.execute("SELECT revision, value, superseded_at FROM observations ORDER BY revision").fetchall()
+    assert [(r, v) for r, v, _ in rows] == [(1, 5.0), (2, 6.0), (3, 7.0)]  # every figure kept as it was
+    assert rows[0][2] == utc("2024-01-19T16:30") and rows[2][2] is None

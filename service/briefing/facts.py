@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import sqlite_utils
@@ -25,14 +25,17 @@ from . import compare
 from .catalog import Catalog, Indicator, Region
 from .compare import Change, Record, RecordEntry
 from .observations import FAR_FUTURE, Figure, decimal, key_range, roll_up
-from .periods import KINDS, Period, Span, parse_period
+from .periods import KINDS, Period, Span, parse_period, period_of
 from .numbers import round_half_up
 from .phrasing import DEFAULT_WORDING, Measure
 
 HUNDRED = Decimal(100)
-_LATEST = ("SELECT indicator, region, period, value, MAX(revision), recorded_at FROM observations "
-           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND recorded_at <= ? "
-           "GROUP BY indicator, region, period")  # SQLite takes value from the row of MAX(revision)
+_VALID = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"  # the revision valid as of
+_LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
+           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND " + _VALID)
+_TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
+           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND " + _VALID +
+           " GROUP BY indicator, region")
 
 
 @dataclass(frozen=True)
@@ -138,14 +141,20 @@ class _Reader:
         self.history = self._record_history()
 
     def _window(self, kind: str) -> tuple[str | None, str | None]:
-        """Keys from two years before the period (last year's year-to-date) through its end."""
-        first = date(self.period.start.year - 2, 1, 1) - timedelta(days=7)
-        return key_range(kind, first, self.period.end)
+        """The keys a briefing can need: from last year's year-to-date start through the period; for an
+        indicator counted less often, its last three periods (the latest ended one and its bases)."""
+        p = self.period
+        if KINDS.index(kind) < KINDS.index(p.kind):
+            latest = period_of(kind, p.end)
+            return latest.previous().previous().key, latest.key
+        ytd_ago = p.ytd().year_ago()
+        starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
+        return key_range(kind, min(starts), p.end)
 
     def _query(self, sql: str, codes: list[str], low: str | None, high: str | None):
         marks = lambda items: ",".join("?" * len(items))  # noqa: E731
         return self.db.execute(sql.format(inds=marks(codes), regs=marks(self.tree)),
-                               [*codes, *self.tree, low or "", high or "\uffff", self.as_of])
+                               [*codes, *self.tree, low or "", high or "\uffff", self.as_of, self.as_of])
 
     def _read_window(self, kind: str, codes: list[str]) -> None:
         for code in codes:
@@ -156,10 +165,9 @@ class _Reader:
             self.stored[ind][(region, key)] = Figure(ind, region, period, decimal(value), False, revision, recorded)
 
     def _read_totals(self, kind: str, codes: list[str]) -> None:
-        sql = (f"SELECT indicator, region, SUM(value), MIN(period) FROM ({_LATEST}) GROUP BY indicator, region")
         for code in codes:
             self.totals[code] = {}
-        for ind, region, value, first in self._query(sql, codes, None, key_range(kind, None, self.period.end)[1]):
+        for ind, region, value, first in self._query(_TOTALS, codes, None, key_range(kind, None, self.period.end)[1]):
             places = self.catalog.indicators[ind].decimals
             self.totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
 
@@ -176,7 +184,7 @@ class _Reader:
             history[ind].append(RecordEntry(decimal(value), period, holder))
         for ind, region, period, value, _, _ in self.db.execute(
                 _LATEST.replace("AND region IN ({regs}) ", "").format(inds=marks),
-                [*(i.code for i in scoped), "", "\uffff", self.as_of]):
+                [*(i.code for i in scoped), "", "\uffff", self.as_of, self.as_of]):
             history[ind].append(RecordEntry(decimal(value), period, region))
         return history
 

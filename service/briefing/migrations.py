@@ -62,6 +62,9 @@ def m002_figures(db: sqlite_utils.Database) -> None:
     # Clustered on its key (WITHOUT ROWID): one B-tree, so a bulk import maintains no second index, and
     # the figures of one indicator and region lie together in period order. A period key sorts in time
     # order within its kind, and each indicator has one kind, so no date columns are needed.
+    # A revision is valid from recorded_at until superseded_at, when the next revision was recorded
+    # (NULL while it is the latest): "as of T" is a filter on each row, with no grouping. The value of a
+    # revision is never changed; only superseded_at is set, once, when a correction arrives.
     db.execute("""
         CREATE TABLE observations (
             indicator   TEXT NOT NULL REFERENCES indicators(code),
@@ -70,6 +73,7 @@ def m002_figures(db: sqlite_utils.Database) -> None:
             revision    INTEGER NOT NULL,
             value       REAL NOT NULL,
             recorded_at TEXT NOT NULL,
+            superseded_at TEXT,
             source      TEXT,
             note        TEXT,
             batch       INTEGER REFERENCES batches(id),

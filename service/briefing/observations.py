@@ -20,6 +20,8 @@ from .catalog import Catalog, Indicator
 from .periods import Period, Span, parse_period, period_of
 
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
+# The revision valid at a moment: recorded by then, and not yet superseded by a later one.
+AS_OF = "recorded_at <= :as_of AND (superseded_at IS NULL OR superseded_at > :as_of)"
 HUNDRED = Decimal(100)
 
 
@@ -65,11 +67,13 @@ class Observations:
         low, high = key_range(kind, start, end)
         if low is not None and high is not None and low > high:
             return {}
-        marks = ",".join("?" * len(regions))
+        params = {"ind": indicator, "low": low or "", "high": high or "\uffff", "as_of": as_of}
+        params.update({f"r{n}": code for n, code in enumerate(regions)})
+        marks = ",".join(f":r{n}" for n in range(len(regions)))
         rows = self.db.execute(
             f"SELECT region, period, value, revision, recorded_at, source, note FROM observations "
-            f"WHERE indicator = ? AND region IN ({marks}) AND period >= ? AND period <= ? AND recorded_at <= ? "
-            f"ORDER BY revision", [indicator, *regions, low or "", high or "\uffff", as_of])
+            f"WHERE indicator = :ind AND region IN ({marks}) AND period >= :low AND period <= :high AND {AS_OF}",
+            params)
         out: dict[tuple[str, str], Figure] = {}
         periods: dict[str, Period] = {}
         for region, key, value, revision, recorded, source, note in rows:
@@ -152,10 +156,10 @@ def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tu
     return out
 
 
-_LATEST = ("SELECT period, value, revision, recorded_at FROM observations WHERE indicator = ? AND region = ? "
-           "AND recorded_at <= ? ORDER BY period DESC, revision DESC LIMIT 1")
-_AT = ("SELECT value, revision, recorded_at FROM observations WHERE indicator = ? AND region = ? AND period = ? "
-       "AND recorded_at <= ? ORDER BY revision DESC LIMIT 1")
+_LATEST = ("SELECT period, value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
+           f"AND {AS_OF} ORDER BY period DESC LIMIT 1")
+_AT = ("SELECT value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
+       f"AND period = :period AND {AS_OF}")
 
 
 def latest_and_year_ago(obs: Observations, as_of: str = FAR_FUTURE) -> list[tuple[Figure, Figure | None]]:
@@ -166,7 +170,7 @@ def latest_and_year_ago(obs: Observations, as_of: str = FAR_FUTURE) -> list[tupl
     out = []
     for ind in obs.catalog.indicators.values():
         for region in obs.catalog.regions:
-            row = conn.execute(_LATEST, (ind.code, region, as_of)).fetchone()
+            row = conn.execute(_LATEST, {"ind": ind.code, "reg": region, "as_of": as_of}).fetchone()
             if row is None:
                 continue
             key, value, revision, recorded = row
@@ -176,7 +180,8 @@ def latest_and_year_ago(obs: Observations, as_of: str = FAR_FUTURE) -> list[tupl
             base_period = period.year_ago()
             base = None
             if base_period is not None:
-                prev = conn.execute(_AT, (ind.code, region, base_period.key, as_of)).fetchone()
+                prev = conn.execute(_AT, {"ind": ind.code, "reg": region, "period": base_period.key,
+                                          "as_of": as_of}).fetchone()
                 if prev is not None:
                     base = Figure(ind.code, region, base_period, decimal(prev[0]), False, prev[1], prev[2])
             out.append((latest, base))

@@ -140,7 +140,7 @@ class _Lookups:
             latest: dict[tuple[str, str], tuple] = {}
             for region, period, value, revision, recorded in self.db.execute(
                     "SELECT region, period, value, revision, recorded_at FROM observations WHERE indicator = ? "
-                    "ORDER BY revision", [indicator]):
+                    "AND superseded_at IS NULL", [indicator]):
                 latest[(region, period)] = (value, revision, recorded)
             self._stored[indicator] = latest
         return self._stored[indicator]
@@ -177,5 +177,11 @@ def _value(raw: object, ind: Indicator) -> float:
     return value
 
 
+SUPERSEDE = """UPDATE observations SET superseded_at = ? WHERE indicator = ? AND region = ? AND period = ?
+               AND revision = ? AND superseded_at IS NULL"""
+
+
 def write(db: sqlite_utils.Database, rows: list[tuple], batch: int) -> None:
+    """Insert the rows; each revision after the first closes the validity of the one before it."""
+    db.conn.executemany(SUPERSEDE, ((r[5], r[0], r[1], r[2], r[4] - 1) for r in rows if r[4] > 1))
     db.conn.executemany(INSERT, (row[:-1] + (batch,) for row in rows))
