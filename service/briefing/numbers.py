@@ -103,7 +103,8 @@ def approximate(value: Decimal, form: str, digits: int = 1, mark: Decimal | None
         mark = mark if mark is not None else _floor_to(value, leading_place(value, digits))
         if value < mark or (form == "超过" and value == mark):
             word = "at least" if form == "以上" else "more than"
-            raise ApproximationError(f"{_trim(value)} is not {word} {_trim(mark)}, so it cannot be written {form}")
+            written = f"{_mark_text(mark)}以上" if form == "以上" else f"超过{_mark_text(mark)}"
+            raise ApproximationError(f"{_trim(value)} is not {word} {_trim(mark)}, so it cannot be written {written}")
         return Approximation(_mark_text(mark), mark, Decimal("Infinity"), form == "超过", True)
     raise ValueError(f"unknown approximation {form!r}; use one of {', '.join(APPROXIMATIONS)}")
 
@@ -146,7 +147,7 @@ def _nearly(value: Decimal, digits: int, mark: Decimal | None) -> Approximation:
     target = mark if mark is not None else _floor_to(value, place) + place
     if not (target * (1 - NEAR_TOLERANCE) <= value < target):
         raise ApproximationError(f"{_trim(value)} is not just below {_trim(target)} (within 10%), "
-                                 f"so it cannot be written 近{_mark_text(target)}")
+                                 f"so it cannot be written 近{_mark_text(target, lone_unit=True)}")
     return Approximation(_mark_text(target, lone_unit=True), target * (1 - NEAR_TOLERANCE), target, False, True)
 
 

@@ -1,0 +1,249 @@
+"""What a briefing template can say about figures: Jinja2 filters and globals with the names a Chinese
+report writer looks for (同比, 环比, 累计, 约数, 提升至 …), each documented in docs/templates.md with an
+example that a test renders.
+
+A template reaches an indicator with ``指标("诊疗患者人次")`` (by name or code) and gets a ``FactView``:
+its figures are ``Amount``s that print with their unit (``{{ 指标("诊疗患者人次").累计 }}`` → 19532人次),
+and the comparison filters turn it into the house-style words (``{{ 指标("诊疗患者人次") | 同比 }}``).
+Everything here only formats what facts.py computed; nothing reads the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable
+
+from . import compare, numbers, phrasing, script
+from .facts import Fact, Facts
+from .periods import Period, Span
+from .phrasing import Measure, Style
+
+
+class TemplateDataError(ValueError):
+    """A template asked for something the facts cannot give (no figure, no base to compare with)."""
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure with its measure: prints as 19532人次, compares and computes as its Decimal value."""
+
+    value: Decimal
+    measure: Measure
+    style: Style = Style()
+
+    def __str__(self) -> str:
+        return phrasing.figure(self.value, self.measure, self.style)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.value < _number(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.value > _number(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.value <= _number(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.value >= _number(other)
+
+
+def _number(x: Any) -> Decimal:
+    return x.value if isinstance(x, Amount) else Decimal(str(x))
+
+
+class FactView:
+    """One indicator's facts as a template sees them (Chinese names, with English aliases)."""
+
+    def __init__(self, fact: Fact, style: Style):
+        self.fact, self.style = fact, style
+        ind = fact.indicator
+        self.名称 = self.name = ind.name
+        self.单位 = self.unit = ind.unit
+        self.领域 = self.domain = ind.domain
+        self.期间 = self.period = fact.period.label() if fact.period else ""
+        self.本期 = self.value = self._amount(fact.value)
+        self.上期 = self.previous = self._amount(fact.previous)
+        self.上年同期 = self.year_ago = self._amount(fact.year_ago)
+        self.本年累计 = self.ytd = self._amount(fact.ytd)
+        self.上年同期累计 = self.ytd_year_ago = self._amount(fact.ytd_year_ago)
+        self.累计 = self.since_start = self._amount(fact.since_start)
+        self.起始期间 = self.first_period = fact.first_period.label() if fact.first_period else ""
+        self.分项 = self.parts = [(name, self._amount(v)) for name, v in fact.parts]
+
+    def _amount(self, value: Decimal | None) -> Amount | None:
+        return None if value is None else Amount(value, self.fact.measure, self.style)
+
+    def __str__(self) -> str:
+        return str(self.本期)
+
+    def __repr__(self) -> str:
+        return f"<指标 {self.名称} {self.本期}>"
+
+
+def _view(x: Any, what: str) -> FactView:
+    if not isinstance(x, FactView):
+        raise TemplateDataError(f"{what} needs an indicator, like 指标(\"诊疗患者人次\") | {what}; got {x!r}")
+    return x
+
+
+def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str) -> str:
+    if ch is None:
+        raise TemplateDataError(f"{view.名称}: no figure to compare with for {what} "
+                                f"(check with {{% if 指标(...).上年同期 %}} before writing it)")
+    return phrasing.change_phrase(ch, view.fact.measure, base, view.style, _parts(parts))
+
+
+def _parts(parts: str) -> str:
+    return {"增幅": "relative", "增量": "absolute", "全部": "both"}.get(parts, parts)
+
+
+def yoy(view: FactView, 对比: str = "同比", 写法: str = "relative") -> str:
+    """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%; 对比="比上年")."""
+    v = _view(view, "同比")
+    return _compare(v, v.fact.yoy, 对比, 写法, "同比")
+
+
+def mom(view: FactView, 对比: str = "环比", 写法: str = "relative") -> str:
+    """环比: against the period before."""
+    v = _view(view, "环比")
+    return _compare(v, v.fact.mom, 对比, 写法, "环比")
+
+
+def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative") -> str:
+    """累计同比: this year's total so far against the same span last year."""
+    v = _view(view, "累计同比")
+    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比")
+
+
+def vs_year_end(view: FactView, 写法: str = "absolute") -> str:
+    """比上年末: a stock at the end of the year against the end of the year before."""
+    v = _view(view, "比上年末")
+    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末")
+
+
+def reached(view: FactView, 动词: str = "提升至") -> str:
+    """The level reached: 提升至99.25%, 达到316.8公斤 (动词="达到")."""
+    v = _view(view, "提升至")
+    return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style)
+
+
+def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 1, 基数: Any = None,
+           单位: str = "") -> str:
+    """约数: 50多名, 10万余名, 近万人次, 5亿元以上, 超过40次 — an error if the exact figure contradicts it."""
+    amount = x.本期 if isinstance(x, FactView) else x
+    if not isinstance(amount, Amount):
+        try:
+            amount = Amount(Decimal(str(amount)), Measure(单位))
+        except ArithmeticError:
+            raise TemplateDataError(f"约数 needs a figure such as 指标(...).累计 or a number; got {x!r}") from None
+    mark = None if 基数 is None else _number(基数)
+    try:
+        return phrasing.approx(amount.value, 形式, amount.measure, 位数, mark)
+    except numbers.ApproximationError as exc:
+        raise TemplateDataError(f"约数({形式!r}): {exc}") from None
+
+
+def record(view: FactView, 主语: str = "") -> str:
+    """纪录: 再次刷新全区水稻亩产纪录 / 破全区纪录 from the record history; '' when no record is set."""
+    v = _view(view, "纪录")
+    rec = v.fact.record
+    return phrasing.record_phrase(rec, 主语, f"{v.fact.indicator.code}/{v.fact.region.code}") if rec else ""
+
+
+def gain(demo: FactView, baseline: FactView) -> str:
+    """亩增产: a per-unit level against a baseline: 亩增产58.9公斤."""
+    d, b = _view(demo, "亩增产"), _view(baseline, "亩增产")
+    return phrasing.gain_phrase(compare.per_unit_gain(d.fact.value, b.fact.value), d.fact.measure, d.style)
+
+
+def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "同比", 写法: str = "relative", 小数: int = 0,
+                   倍数: bool = False, 措辞: str = "volume", 符号: tuple[str, str] = ("负", "")) -> str:
+    """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%."""
+    m = Measure(单位, 小数, 措辞, signs=tuple(符号))
+    ch = compare.change(_number(本期), _number(基期), m.is_rate)
+    return phrasing.change_phrase(ch, m, 对比, Style(use_multiple=倍数), _parts(写法))
+
+
+def figure(x: Any, 单位: str = "", 小数: int = 0) -> str:
+    """数字: a number in house style with a unit: 数字(345000000, "元") → 3.45亿元."""
+    if isinstance(x, (Amount, FactView)):
+        return str(x)
+    return phrasing.figure(Decimal(str(x)), Measure(单位, 小数))
+
+
+def day(x: date) -> str:
+    """日期: 2024年1月17日."""
+    return phrasing.date_phrase(x)
+
+
+def period_label(x: Period | Span) -> str:
+    """期间: 2024年第3周（1月15日—1月21日）, 2024年1—10月份."""
+    return x.label()
+
+
+def all_exceed(values: Any, threshold: Any) -> bool:
+    """均超过: every figure strictly above the threshold."""
+    return compare.all_exceed([_number(v) for v in values], _number(threshold))
+
+
+def share_of(view: FactView, 地区: str) -> str:
+    """占比: one part's share of the whole, in %, one decimal: 77.9%."""
+    v = _view(view, "占比")
+    parts = dict(v.fact.parts)
+    if 地区 not in parts:
+        raise TemplateDataError(f"{v.名称}: no figure for {地区} (the parts are {', '.join(parts) or 'none'})")
+    return numbers.fixed(compare.share(parts, 地区), v.style.percent_places) + "%"
+
+
+def rank_of(view: FactView, 地区: str) -> int:
+    """排名: the place of one part among all, largest first."""
+    v = _view(view, "排名")
+    parts = dict(v.fact.parts)
+    if 地区 not in parts:
+        raise TemplateDataError(f"{v.名称}: no figure for {地区}")
+    return compare.rank(parts, 地区)[0]
+
+
+def traditional(text: str, 变体: str = "traditional") -> str:
+    """繁体: the text in Traditional characters (变体="traditional-hk" for Hong Kong forms)."""
+    return script.convert(str(text), 变体)
+
+
+FILTERS: dict[str, Callable] = {
+    "繁体": traditional,
+    "同比": yoy, "环比": mom, "累计同比": ytd_yoy, "比上年末": vs_year_end, "提升至": reached, "约数": approx,
+    "纪录": record, "占比": share_of, "排名": rank_of, "数字": figure, "日期": day, "期间": period_label,
+}
+ENGLISH = {"yoy": yoy, "mom": mom, "ytd_yoy": ytd_yoy, "vs_year_end": vs_year_end, "reached": reached,
+           "approx": approx, "record": record, "share": share_of, "rank": rank_of, "figure": figure,
+           "date": day, "period": period_label, "traditional": traditional}
+
+
+def install(env, facts: Facts, style: Style = Style()) -> None:
+    """Register the filters and globals on a Jinja2 environment for one briefing's facts."""
+    views: dict[str, FactView] = {}
+
+    def indicator(key: str) -> FactView:
+        if key not in views:
+            try:
+                views[key] = FactView(facts[key], style)
+            except KeyError as exc:
+                raise TemplateDataError(str(exc).strip("'\"")) from None
+        return views[key]
+
+    def domain(name: str) -> list[FactView]:
+        return [indicator(f.indicator.code) for f in facts.domain(name)]
+
+    env.filters.update(FILTERS)
+    env.filters.update(ENGLISH)
+    env.globals.update({
+        "指标": indicator, "indicator": indicator, "有": facts.__contains__, "has": facts.__contains__,
+        "领域": domain, "domain": domain, "亩增产": gain, "gain": gain, "均超过": all_exceed,
+        "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
+        "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
+    })

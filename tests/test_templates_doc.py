@@ -1,0 +1,56 @@
+"""Every example in docs/templates.md renders to exactly what the doc says, against the sample data."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from briefing.facts import gather
+from briefing.periods import parse_period
+from briefing.store import Store
+from briefing.template_api import ENGLISH, FILTERS, TemplateDataError, install
+
+from conftest import TZ
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "templates.md"
+AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
+EXAMPLE = re.compile(r"```jinja( [^\n]+)?\n(.*?)\n```\n→ (error )?`([^`]*)`", re.S)
+EXAMPLES = [(m.group(1) and m.group(1).strip() or "兴安盟", m.group(2), bool(m.group(3)), m.group(4))
+            for m in EXAMPLE.finditer(DOC.read_text(encoding="utf-8"))]
+
+
+@pytest.fixture(scope="module")
+def envs(sample_db):
+    store = Store(sample_db, create=False)
+    out = {}
+    for region in {r for r, *_ in EXAMPLES}:
+        env = SandboxedEnvironment(undefined=StrictUndefined)
+        install(env, gather(store.db, region, parse_period("2024-W02"), AS_OF))
+        out[region] = env
+    yield out
+    store.close()
+
+
+def test_the_doc_has_examples():
+    assert len(EXAMPLES) > 40 and any(error for _, _, error, _ in EXAMPLES)
+
+
+@pytest.mark.parametrize("region, source, is_error, expected", EXAMPLES, ids=[e[1][:40] for e in EXAMPLES])
+def test_each_example(envs, region, source, is_error, expected):
+    template = envs[region].from_string(source)
+    if is_error:
+        with pytest.raises(TemplateDataError) as err:
+            template.render()
+        assert expected in str(err.value)
+    else:
+        assert template.render() == expected
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS) + sorted(ENGLISH))
+def test_every_filter_is_documented(name):
+    assert f"`{name}`" in DOC.read_text(encoding="utf-8")
