@@ -33,7 +33,7 @@ def values(store, indicator: str = "patients") -> dict:
 
 def test_csv_round_trip_with_formats_people_type(catalog_store, tmp_path):
     path = write_csv(tmp_path / "f.csv", [
-        ["指标", "地区", "期间", "数值（人次）"],
+        ["指标", "地区", "期间", "数值"],
         ["诊疗患者人次", "扎赉特旗", "2024-W02", "19,532"],
         ["patients", "152221", "2024年第1周", "１２３"],          # full-width digits, Chinese period
         ["诊疗患者人次", "科右中旗", "2024-W01", "1.2万"],
@@ -311,3 +311,103 @@ def _write(folder: Path, rows: list[list], fmt: str) -> Path:
         book.active.append(row)
     book.save(folder / "d.xlsx")
     return folder / "d.xlsx"
+
+
+def test_a_unit_in_the_header_scales_the_figures(catalog_store, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [["指标", "地区", "期间", "数值（万元）"], ["带动企业增收", "扎赉特旗", "2023-12", "126"],
+                                          ["带动企业增收", "科右前旗", "2023-12", "1.5"]])
+    ingest_files(catalog_store, [path], TZ, now=NOW)
+    assert values(catalog_store, "income") == {("152223", "2023-12"): 1260000, ("152221", "2023-12"): 15000}
+
+
+def test_a_header_unit_that_is_not_the_indicators_is_refused(catalog_store, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [["指标", "地区", "期间", "数值（例）"], ["诊疗患者人次", "扎赉特旗", "2024-W02", "5"]])
+    with pytest.raises(InputError, match="header gives figures in '例'"):
+        ingest_files(catalog_store, [path], TZ, now=NOW)
+
+
+def test_a_plain_whole_number_is_still_checked_for_a_rate(catalog_store, tmp_path):
+    with pytest.raises(InputError, match="outside 0–100"):
+        ingest_files(catalog_store, [write_csv(tmp_path / "f.csv", [HEAD[:4], ["就业率", "兴安盟", "2023", "120"]])],
+                     TZ, now=NOW)
+
+
+def test_a_row_without_a_figure_is_still_checked(catalog_store, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEAD[:4], ["诊疗患者人次", "扎赉特旗", "上周", "—"]])
+    with pytest.raises(InputError) as err:
+        ingest_files(catalog_store, [path], TZ, now=NOW)
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "期间")]
+
+
+def test_replaying_an_old_file_never_undoes_a_correction(catalog_store, tmp_path):
+    first = write_csv(tmp_path / "a.csv", [HEAD[:4], ["诊疗患者人次", "扎赉特旗", "2024-W02", "190"]])
+    fix = write_csv(tmp_path / "b.csv", [HEAD[:4], ["诊疗患者人次", "扎赉特旗", "2024-W02", "196"]])
+    ingest_files(catalog_store, [first], TZ, now=NOW)
+    ingest_files(catalog_store, [fix], TZ, now=NOW)  # the same second: recorded one second later
+    again = ingest_files(catalog_store, [first], TZ, now=NOW)
+    assert again.outcomes[0].unchanged == 1
+    assert values(catalog_store) == {("152223", "2024-W02"): 196}
+    times = [r[0] for r in catalog_store.db.execute("SELECT recorded_at FROM observations ORDER BY revision")]
+    assert times[1] > times[0]
+
+
+def test_a_corrections_file_given_first_still_applies_last(catalog_store, tmp_path):
+    head = HEAD[:4] + ["录入时间"]
+    fix = write_csv(tmp_path / "a-corrections.csv", [head, ["诊疗患者人次", "扎赉特旗", "2024-W02", "196", "2024/1/19 16:30"]])
+    main = write_csv(tmp_path / "b-week.csv", [head, ["诊疗患者人次", "扎赉特旗", "2024-W02", "190", "2024/1/8 9:00"]])
+    ingest_files(catalog_store, [fix, main], TZ, now=NOW)
+    rows = catalog_store.db.execute("SELECT value, revision FROM observations ORDER BY revision").fetchall()
+    assert rows == [(190.0, 1), (196.0, 2)]
+
+
+def test_a_fixed_rejects_file_imports_as_it_is(catalog_store, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEAD[:4], ["诊疗患者人次", "扎赉特旗", "2024-W03", "五"]])
+    ingest_files(catalog_store, [path], TZ, skip_invalid=True, now=NOW)
+    rejects = tmp_path / "f.rejects.csv"
+    rejects.write_text(rejects.read_text(encoding="utf-8-sig").replace(",五,", ",5,"), encoding="utf-8-sig")
+    ingest_files(catalog_store, [rejects], TZ, now=NOW)
+    assert values(catalog_store) == {("152223", "2024-W03"): 5}
+
+
+def test_a_partial_catalog_file_changes_only_its_columns(catalog_store, tmp_path):
+    ingest_files(catalog_store, [write_csv(tmp_path / "r.csv", [["代码", "名称"], ["152223", "扎赉特旗"]]),
+                                 write_csv(tmp_path / "i.csv", [["代码", "名称", "领域", "类型", "单位", "频率"],
+                                                                ["emp_rate", "中职就业率", "教育", "比率", "%", "年"]])],
+                 TZ, now=NOW)
+    from briefing.catalog import Catalog
+
+    cat = Catalog.load(catalog_store.db)
+    assert cat.regions["152223"].parent == "152200"
+    rate = cat.indicators["emp_rate"]
+    assert rate.name == "中职就业率" and (rate.numerator, rate.denominator, rate.region_agg) == ("employed", "grads", "ratio")
+    assert rate.decimals == 2
+
+
+def test_excel_formula_results_keep_their_digits(catalog_store, tmp_path):
+    path = write_csv(tmp_path / "f.csv", [HEAD[:4], ["就业率", "兴安盟", "2023", "99.54545454545455"]])
+    ingest_files(catalog_store, [path], TZ, now=NOW)
+    assert values(catalog_store, "emp_rate") == {("152200", "2023"): Decimal("99.54545454545455")}
+
+
+def test_workbooks_skip_notes_and_hidden_sheets_and_say_so(catalog_store, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由扎赉特旗卫健委填报"])
+    data = book.create_sheet("数据")
+    data.append(["指标", "地区", "期间", "数值"])
+    data.append(["诊疗患者人次", "扎赉特旗", "2024-W02", 211])
+    hidden = book.create_sheet("草稿")
+    hidden.append(["指标", "地区", "期间", "数值"])
+    hidden.append(["诊疗患者人次", "扎赉特旗", "2024-W02", "草稿"])
+    hidden.sheet_state = "hidden"
+    book.save(tmp_path / "f.xlsx")
+    report = ingest_files(catalog_store, [tmp_path / "f.xlsx"], TZ, now=NOW)
+    assert values(catalog_store) == {("152223", "2024-W02"): 211}
+    assert report.notices == [f"{tmp_path / 'f.xlsx'} [说明]: skipped, no column of a table of figures "
+                              "(指标, 地区, 期间, 数值 …) in its first row"]
+
+
+def test_an_empty_workbook_is_an_error(catalog_store, tmp_path):
+    openpyxl.Workbook().save(tmp_path / "empty.xlsx")
+    with pytest.raises(InputError, match="holds no table of figures"):
+        ingest_files(catalog_store, [tmp_path / "empty.xlsx"], TZ, now=NOW)

@@ -119,3 +119,16 @@ def test_a_chain_of_corrections_each_valid_in_its_own_time(catalog_store, tmp_pa
     rows = catalog_store.db.execute("SELECT revision, value, superseded_at FROM observations ORDER BY revision").fetchall()
     assert [(r, v) for r, v, _ in rows] == [(1, 5.0), (2, 6.0), (3, 7.0)]  # every figure kept as it was
     assert rows[0][2] == utc("2024-01-19T16:30") and rows[2][2] is None
+
+
+def test_a_roll_up_missing_a_child_says_so(history):
+    league = {f.period.key: f for f in history.series("patients", "152200")}
+    assert league["2024-W02"].coverage == (2, 3) and league["2024-W02"].partial  # 科右中旗 gave no figure
+
+
+def test_the_command_line_marks_partial_roll_ups_and_rounds_rates(history, catalog_store, runner):
+    from briefing.cli import cli
+
+    out = runner.invoke(cli, ["--db", str(catalog_store.path), "observations", "-r", "兴安盟", "-f", "csv"]).output
+    assert "诊疗患者人次,兴安盟,2024-W02,243,人次,汇总 2/3," in out
+    assert "就业率,兴安盟,2023,99.29,%,汇总 2/3," in out  # 279/281, rounded to the rate's two places

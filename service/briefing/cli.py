@@ -22,6 +22,7 @@ from .ingest import ingest_files
 from .ingest.context import iso_utc
 from .observations import FAR_FUTURE, Observations, snapshot
 from .output import FORMATS, figure, render
+from .numbers import round_half_up
 from .periods import parse_period
 from .store import Store
 
@@ -138,6 +139,8 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> N
     """
     with open_store(ctx, create=True) as store:
         report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid)
+    for notice in report.notices:
+        click.echo(notice, err=True)
     for o in report.outcomes:
         line = f"{o.where}: {o.kind}, {o.rows} rows — {o.added} added, {o.revised} revised, {o.unchanged} unchanged"
         if o.missing:
@@ -188,9 +191,19 @@ def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> li
         start, end = bound(first, "start"), bound(last, "end")
         for reg in regs:
             for f in obs.series(ind.code, reg.code, start, end, as_of):
-                rows.append([ind.name, reg.name, f.period.key, f.value, ind.unit,
-                             "汇总" if f.derived else f.revision, f.recorded_at, f.source, f.note])
+                value = round_half_up(f.value, ind.decimals) if f.derived else f.value
+                rows.append([ind.name, reg.name, f.period.key, value, ind.unit, _revision(f), f.recorded_at,
+                             f.source, f.note])
     return rows
+
+
+def _revision(f) -> object:
+    """The 修订 column: the revision number, or 汇总 for a roll-up (汇总 2/3 when a child gave no figure)."""
+    if not f.derived:
+        return f.revision
+    if f.partial:
+        return f"汇总 {f.coverage[0]}/{f.coverage[1]}"
+    return "汇总"
 
 
 def bound(text: str | None, side: str) -> date | None:

@@ -36,6 +36,12 @@ class Figure:
     recorded_at: str | None = None
     source: str | None = None
     note: str | None = None
+    coverage: tuple[int, int] | None = None   # a roll-up: (children with a figure, children in all)
+
+    @property
+    def partial(self) -> bool:
+        """A roll-up to which some children gave no figure."""
+        return self.coverage is not None and self.coverage[0] < self.coverage[1]
 
 
 def key_range(kind: str, start: date | None, end: date | None) -> tuple[str | None, str | None]:
@@ -105,8 +111,10 @@ class Observations:
         den = {f.period.key: f for f in self.series(ind.denominator, region, start, end, as_of)}
         for key in num.keys() & den.keys() - own.keys():
             if den[key].value > 0:
+                worse = min((num[key], den[key]), key=lambda f: f.coverage[0] - f.coverage[1] if f.coverage else 0)
                 own[key] = Figure(ind.code, region, num[key].period, num[key].value / den[key].value * HUNDRED,
-                                  derived=True, recorded_at=max(num[key].recorded_at or "", den[key].recorded_at or ""))
+                                  derived=True, recorded_at=max(num[key].recorded_at or "", den[key].recorded_at or ""),
+                                  coverage=worse.coverage)
         return [own[k] for k in sorted(own, key=lambda k: own[k].period)]
 
     def latest(self, indicator: str, region: str, as_of: str = FAR_FUTURE) -> Figure | None:
@@ -131,14 +139,15 @@ def roll_up(catalog: Catalog, ind: Indicator, region: str, key: str,
     own = stored.get((region, key))
     if own is not None or ind.region_agg in ("none", "ratio"):
         return own
-    parts = [f for kid in catalog.children(region) if (f := roll_up(catalog, ind, kid.code, key, stored))]
+    kids = catalog.children(region)
+    parts = [f for kid in kids if (f := roll_up(catalog, ind, kid.code, key, stored))]
     if not parts:
         return None
     values = [f.value for f in parts]
     value = {"sum": sum(values, Decimal(0)), "max": max(values),
              "mean": sum(values, Decimal(0)) / len(values)}[ind.region_agg]
     return Figure(ind.code, region, parts[0].period, value, derived=True,
-                  recorded_at=max(f.recorded_at or "" for f in parts) or None)
+                  recorded_at=max(f.recorded_at or "" for f in parts) or None, coverage=(len(parts), len(kids)))
 
 
 def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tuple[Indicator, Figure, Decimal | None]]:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ..catalog import Catalog
 from ..errors import InputError, Problem
 from ..store import Store
-from . import catalog_rows, notes, observations
+from . import catalog_rows, cells, notes, observations
 from .columns import ORDER
 from .context import Context, Outcome, iso_utc
 from .read import SourceTable, read
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # what was passed over on purpose (a 说明 sheet)
 
     @property
     def rejected(self) -> int:
@@ -65,10 +66,12 @@ def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, n
     report = Report()
     tables: list[SourceTable] = []
     for path in paths:
-        tables.extend(read(Path(path), report.problems))
+        tables.extend(read(Path(path), report.problems, report.notices))
     if report.problems:  # a file that cannot be read at all: nothing is imported
         raise InputError(report.problems)
-    tables.sort(key=lambda t: ORDER.index(t.kind))
+    # Catalogs before the figures that use them; figure files in the order they were recorded, so a
+    # corrections file given before the file it corrects (as data/sample/*.csv sorts) still applies last.
+    tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, tz)))
     with store.write() as db:
         ctx = Context(Catalog.load(db), tz, now, report.problems)
         for table in tables:
@@ -80,6 +83,20 @@ def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, n
         if outcome.rejected:
             outcome.reject_file = str(write_rejects(table, outcome))
     return report
+
+
+def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
+    """The earliest 录入时间 in a table (ISO UTC), or '~' (after any time) when it gives none."""
+    i = table.index("recorded_at")
+    if i is None:
+        return "~"
+    times = []
+    for raw in {row[i] for _, row in table.rows}:  # a large file repeats a few times: parse each once
+        try:
+            times.append(iso_utc(cells.moment(raw, tz)))
+        except (cells.CellError, TypeError):
+            continue  # reported when the row is validated
+    return min(times, default="~")
 
 
 _VALIDATE = {

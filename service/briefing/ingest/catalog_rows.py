@@ -7,6 +7,8 @@ what those figures mean (create a new indicator instead).
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields, replace
+
 import sqlite_utils
 
 from ..catalog import (DEFAULT_DECIMALS, DEFAULT_REGION_AGG, DEFAULT_TIME_AGG, FREQUENCIES, KINDS,
@@ -36,6 +38,15 @@ _region_agg = _choice(REGION_AGGS, "region aggregation")
 _wording = _choice(WORDINGS, "wording")
 
 
+def _keep_absent(entry, old, table: SourceTable):
+    """A catalog row updates only the columns its file has: a file of 代码 and 名称 renames a region
+    without taking it out of its league, and leaves an indicator's 分子, 分母 and 地区汇总 as they were."""
+    if old is None:
+        return entry
+    absent = {f.name for f in dataclass_fields(entry)} - set(table.fields) - {"code"}
+    return replace(entry, **{name: getattr(old, name) for name in absent})
+
+
 def _cell(table: SourceTable, row: list, name: str) -> object:
     i = table.index(name)
     return row[i] if i is not None else None
@@ -58,8 +69,8 @@ def validate_regions(table: SourceTable, ctx: Context, db: sqlite_utils.Database
             elif value:
                 seen[value] = number
         if check.finish():
-            out.append((number, row, Region(code, name, parent, cells.text(_cell(table, row, "level")) or None,
-                                            sort or 0)))
+            region = Region(code, name, parent, cells.text(_cell(table, row, "level")) or None, sort or 0)
+            out.append((number, row, _keep_absent(region, ctx.catalog.regions.get(code), table)))
     outcome.rows = len(table.rows)
     return _link_regions(out, table, ctx, outcome)
 
@@ -143,7 +154,8 @@ def validate_indicators(table: SourceTable, ctx: Context, db: sqlite_utils.Datab
             elif value:
                 seen[value] = number
         if check.finish():
-            out.append((number, row, Indicator(**fields)))
+            out.append((number, row, _keep_absent(Indicator(**fields), ctx.catalog.indicators.get(fields["code"]),
+                                                  table)))
     outcome.rows = len(table.rows)
     return _link_indicators(out, table, ctx, db, outcome)
 

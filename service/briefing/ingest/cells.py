@@ -71,13 +71,13 @@ def number(raw: object, unit: str = "", percent_ok: bool = False, percent_cell: 
 def _from_excel_number(raw: int | float, percent_ok: bool, percent_cell: bool) -> float:
     if isinstance(raw, float) and not math.isfinite(raw):
         raise CellError(f"{raw} is not a finite number")
-    value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    value = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)
     if percent_cell:
         if not percent_ok:
             raise CellError("the cell is formatted as a percentage, but this indicator is not a rate; "
                             "format the cell as a plain number")
-        value *= 100
-    return _checked(value, repr(raw))
+        return float(Decimal(repr(float(value * 100))))  # 0.9925 → 99.25, not 99.25000000000001
+    return float(value)  # a number cell is a double already: keep it as it is
 
 
 def _from_text(s: str, unit: str, percent_ok: bool) -> float:
@@ -101,27 +101,45 @@ def _from_text(s: str, unit: str, percent_ok: bool) -> float:
 
 
 def _checked(value: Decimal, shown: str) -> float:
-    if len(value.normalize().as_tuple().digits) > MAX_DIGITS:
-        raise CellError(f"{shown!r} has more than {MAX_DIGITS} significant digits, more than can be kept exactly")
-    return float(value)
+    """The figure as a float, if the float keeps it exactly (any 15 significant digits do, and so do the
+    16 or 17 that Excel writes for a formula's result); an error otherwise."""
+    as_float = float(value)
+    if len(value.normalize().as_tuple().digits) > MAX_DIGITS and Decimal(repr(as_float)) != value:
+        raise CellError(f"{shown!r} has more significant digits than can be kept exactly; "
+                        "round it (in Excel, =ROUND(…, 2))")
+    return as_float
+
+
+_MOMENT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                     r"(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?秒?)?)?\s*"
+                     r"(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def moment(raw: object, tz: ZoneInfo) -> datetime:
-    """A point in time: '2024-01-15 09:00', '2024-01-15T09:00+08:00', '2024-01-15', an Excel date.
-
-    A time without an offset is read in ``tz`` (the service's time zone).
-    """
+    """A point in time: '2024-01-15 09:00', '2024/1/8 9:00' (as Excel writes it), '2024-01-15T09:00+08:00',
+    '2024年1月15日 9:00', '2024-01-15', an Excel date. A time without an offset is read in ``tz``."""
     if isinstance(raw, datetime):
         value = raw
     elif isinstance(raw, date):
         value = datetime.combine(raw, time())
     else:
-        s = unicodedata.normalize("NFKC", text(raw)).replace("/", "-")
-        try:
-            value = datetime.fromisoformat(s)
-        except ValueError:
-            raise CellError(f"{text(raw)!r} is not a date and time; write it like 2024-01-15 09:00") from None
+        value = _parse_moment(unicodedata.normalize("NFKC", text(raw)))
     return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _parse_moment(s: str) -> datetime:
+    m = _MOMENT.match(s)
+    try:
+        if not m:
+            raise ValueError
+        y, mo, d, h, mi, sec, offset = m.groups()
+        value = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0))
+        if offset:
+            value = datetime.fromisoformat(value.isoformat() + ("+00:00" if offset == "Z" else
+                                                                 offset[:3] + ":" + offset[-2:]))
+        return value
+    except ValueError:
+        raise CellError(f"{s!r} is not a date and time; write it like 2024-01-15 09:00") from None
 
 
 def day(raw: object) -> date:

@@ -57,8 +57,14 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # catalogs go in before the figures that refer to them
 ORDER = ("regions", "indicators", "observations", "highlights", "records")
 
+# Columns a rejects file adds (行号 row, 错误 problem): accepted in any table and ignored, so a fixed
+# rejects file can be imported as it is.
+IGNORED = ("行号", "错误")
+_IGNORED = {"行号", "row", "行号row", "错误", "problem", "错误problem"}
+
 _BY_HEADER = {alias.lower(): name for name, aliases in ALIASES.items() for alias in aliases}
-_BRACKET = re.compile(r"\s*[(\[（【].*?[)\]）】]\s*$")
+_BY_HEADER.update({alias.lower(): "_ignored" for alias in _IGNORED})
+_BRACKET = re.compile(r"\s*[(\[（【](.*?)[)\]）】]\s*$")
 
 
 def canonical(header: object) -> str | None:
@@ -66,6 +72,12 @@ def canonical(header: object) -> str | None:
     h = unicodedata.normalize("NFKC", str(header or "")).strip()
     h = _BRACKET.sub("", h).strip().lower().replace(" ", "")
     return _BY_HEADER.get(h)
+
+
+def unit_of(header: object) -> str | None:
+    """The unit a header gives in brackets: 数值（万元） → 万元."""
+    m = _BRACKET.search(unicodedata.normalize("NFKC", str(header or "")).strip())
+    return m.group(1).strip() or None if m else None
 
 
 def kind_of(fields: set[str]) -> str | None:
@@ -93,6 +105,8 @@ def header_problems(kind: str, headers: list[str]) -> list[tuple[str | None, str
         if not str(header or "").strip():
             continue
         name = canonical(header)
+        if name == "_ignored":
+            continue
         if name not in allowed:
             out.append((str(header), f"unknown column for {kind}; {_suggest(header, allowed)}"))
         elif name in seen:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from ..catalog import Catalog
 from ..errors import Problem
 from .cells import CellError
+from .columns import ALIASES
 from .read import SourceTable
 
 
@@ -61,7 +62,11 @@ class RowChecker:
             return None
 
     def fail(self, column: str | None, message: str) -> None:
-        header = self.table.headers[self.table.fields.index(column)] if column in self.table.fields else column
+        """Record a problem in a column (its header as written, or the documented one if the file has none)."""
+        if column in self.table.fields:
+            header = self.table.headers[self.table.fields.index(column)]
+        else:
+            header = ALIASES[column][0] if column in ALIASES else column
         self.ctx.problems.append(Problem(self.table.where, self.row, header, message))
         self.errors.append(f"{header}: {message}" if header else message)
 

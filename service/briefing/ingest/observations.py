@@ -11,7 +11,8 @@ lookups, so a million rows take seconds.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlite_utils
 
@@ -28,88 +29,122 @@ INSERT = """INSERT INTO observations (indicator, region, period, value, revision
 def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> list[tuple]:
     """Rows ready to insert, in key order (batch id left as None); problems go to ctx.problems.
 
-    One pass: each row is checked, then compared with the latest stored revision of its key: the same
-    figure is dropped, a new one is revision 1, a different one the next revision."""
+    One pass: each row is checked, then compared with what is stored for its key: a figure already
+    stored (as the latest revision or an earlier one) adds nothing, a new key is revision 1, and a
+    different figure is the next revision."""
     ix = {name: table.index(name) for name in ("indicator", "region", "period", "value", "unit", "source",
                                                "note", "recorded_at")}
-    i_ind, i_reg, i_per, i_val = ix["indicator"], ix["region"], ix["period"], ix["value"]
-    extras = any(ix[k] is not None for k in ("unit", "source", "note", "recorded_at"))
     check = RowChecker(table, ctx, outcome)
-    look = _Lookups(ctx, check, db)
+    look = _Lookups(ctx, check, db, table.units.get("value"), outcome)
     seen: dict[tuple, int] = {}
     out: list[tuple] = []
     for number, row in table.rows:
         check.start(number, row)
-        ind = look.indicators.get(row[i_ind]) or look.indicator(row[i_ind])
-        reg = look.regions.get(row[i_reg]) or look.region(row[i_reg])
-        raw = row[i_val]
-        if raw.__class__ is str and raw.isascii() and raw.isdigit() and len(raw) <= cells.MAX_DIGITS:
-            value = float(raw)  # the fast path: a plain count, which no check can fault
-        elif cells.is_missing(raw):  # blank or — : no figure, never a zero
-            outcome.missing += not check.errors
-            check.finish()
+        parsed = _row(row, ix, check, look)
+        if parsed is None:
             continue
-        else:
-            value = check.check("value", _value, raw, ind) if ind else check.check("value", cells.number, raw, "", True)
-        key = (look.periods.get((row[i_per], ind.frequency)) or look.period(row[i_per], ind)) if ind else None
-        source, note, recorded = _extras(check, row, ix, ind, look) if extras else (None, None, None)
-        if key is not None and reg is not None:
-            if (ind.code, reg.code, key) in seen:
-                check.fail(None, f"repeats the indicator, region and period of row {seen[ind.code, reg.code, key]}; "
-                                 "keep one of them")
-            seen[ind.code, reg.code, key] = number
+        ind, reg, key, value, source, note, recorded = parsed
+        if (ind, reg, key) in seen:
+            check.fail(None, f"repeats the indicator, region and period of row {seen[ind, reg, key]}; keep one of them")
+        seen[ind, reg, key] = number
         if check.errors:
             check.finish()
-            continue
-        stored = look.stored(ind.code).get((reg.code, key))
-        if stored is None:
-            outcome.added += 1
-            out.append((ind.code, reg.code, key, value, 1, recorded or look.now, source, note, None))
-        elif stored[0] == value:
-            outcome.unchanged += 1
-        elif _in_order(check, value, recorded or look.now, stored):
-            outcome.revised += 1
-            out.append((ind.code, reg.code, key, value, stored[1] + 1, recorded or look.now, source, note, None))
+        elif value is not None:
+            _against_store(out, look, check, (ind, reg, key, value, source, note, recorded), outcome)
     outcome.rows = len(table.rows)
     out.sort()  # (indicator, region, period) is unique here; in key order SQLite appends to its B-tree
     return out
 
 
-def _in_order(check: RowChecker, value: float, when: str, stored: tuple) -> bool:
-    """A revision must be recorded after the one it corrects, or as-of queries would rewrite history."""
-    if when > stored[2]:
-        return True
-    check.fail("recorded_at", f"changes the figure to {value:g}, but its time {when} is not after "
-                              f"revision {stored[1]} ({stored[0]:g}, recorded {stored[2]}); "
-                              "leave 录入时间 blank to record it now, or give a later time")
-    check.finish()
-    return False
+def _row(row: list, ix: dict, check: RowChecker, look: "_Lookups") -> tuple | None:
+    """The row's cells checked and read; None when the indicator, region or period is unusable."""
+    ind = look.indicators.get(row[ix["indicator"]]) or look.indicator(row[ix["indicator"]])
+    reg = look.regions.get(row[ix["region"]]) or look.region(row[ix["region"]])
+    raw = row[ix["value"]]
+    if ind is not None and look.plain.get(ind.code) and raw.__class__ is str and raw.isascii() and raw.isdigit() \
+            and len(raw) <= cells.MAX_DIGITS:
+        value = float(raw)  # the fast path: a plain count of an indicator no plain count can fault
+    elif cells.is_missing(raw):  # blank or — : no figure, never a zero (the rest of the row is still checked)
+        value = None
+        look.outcome.missing += 1
+    elif ind is not None:
+        value = check.check("value", look.value, raw, ind)
+    else:
+        value = check.check("value", cells.number, raw, "", True)
+    key = (look.periods.get((row[ix["period"]], ind.frequency)) or look.period(row[ix["period"]], ind)) if ind else None
+    extras = _extras(check, row, ix, ind, look)
+    if ind is None or reg is None or key is None:
+        check.finish()
+        return None
+    return (ind.code, reg.code, key, value, *extras)
+
+
+def _against_store(out: list, look: "_Lookups", check: RowChecker, row: tuple, outcome: Outcome) -> None:
+    ind, reg, key, value, source, note, recorded = row
+    stored = look.stored(ind).get((reg, key))
+    if stored is None:
+        outcome.added += 1
+        out.append((ind, reg, key, value, 1, recorded or look.now, source, note, None))
+        return
+    latest_value, revision, latest_time = stored
+    if value == latest_value or look.is_earlier_revision(ind, reg, key, value, recorded):
+        outcome.unchanged += 1  # the latest figure, or an old file replayed: a correction is never undone
+        return
+    when = recorded or max(look.now, _one_second_after(latest_time))
+    if when <= latest_time:
+        check.fail("recorded_at", f"changes the figure to {value:g}, but its time {look.local(when)} is not after "
+                                  f"revision {revision} ({latest_value:g}, recorded {look.local(latest_time)}); "
+                                  "leave 录入时间 blank to record it now, or give a later time")
+        check.finish()
+        return
+    outcome.revised += 1
+    out.append((ind, reg, key, value, revision + 1, when, source, note, None))
+
+
+def _one_second_after(moment: str) -> str:
+    return iso_utc(datetime.fromisoformat(moment) + timedelta(seconds=1))
 
 
 def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, look: "_Lookups") -> tuple:
-    source = check.check("source", cells.safe_text, row[ix["source"]]) if ix["source"] is not None else ""
-    note = check.check("note", cells.safe_text, row[ix["note"]]) if ix["note"] is not None else ""
+    """来源, 备注 and 录入时间 of a row (and its 单位 checked against the indicator's)."""
+    source = _text(check, row, ix["source"], "source")
+    note = _text(check, row, ix["note"], "note")
     recorded = None
-    if ix["recorded_at"] is not None and cells.text(row[ix["recorded_at"]]):
+    if ix["recorded_at"] is not None:
         raw = row[ix["recorded_at"]]
-        recorded = look.moments.get(raw) or check.check("recorded_at", look.moment, raw)
+        recorded = look.moments.get(raw)
+        if recorded is None and cells.text(raw):
+            recorded = check.check("recorded_at", look.moment, raw)
     if ix["unit"] is not None and ind is not None:
         unit = cells.text(row[ix["unit"]])
         if unit and unit != ind.unit:
             check.fail("unit", f"{unit!r} disagrees with {ind.name}, which is counted in {ind.unit!r}; "
                                f"convert the figure to {ind.unit} or fix the indicator")
-    return source or None, note or None, recorded
+    return source, note, recorded
+
+
+def _text(check: RowChecker, row: list, i: int | None, column: str) -> str | None:
+    if i is None:
+        return None
+    raw = row[i]
+    if raw.__class__ is str and raw.isprintable():  # no control character: nothing to check
+        return raw.strip() or None
+    return check.check(column, cells.safe_text, raw) or None
 
 
 class _Lookups:
     """Caches of what a large file repeats: a few indicators, regions, periods and times. The dicts are
     read directly in the row loop; the methods are the slow path on a miss, reporting to the checker."""
 
-    def __init__(self, ctx: Context, check: RowChecker, db: sqlite_utils.Database):
-        self.ctx, self.check, self.db = ctx, check, db
+    def __init__(self, ctx: Context, check: RowChecker, db: sqlite_utils.Database, header_unit: str | None,
+                 outcome: Outcome):
+        self.ctx, self.check, self.db, self.header_unit, self.outcome = ctx, check, db, header_unit, outcome
         self.now = ctx.now_utc
         self.latest = (ctx.now + timedelta(minutes=1)).astimezone(ctx.tz)
         self._stored: dict[str, dict] = {}
+        self._earlier: dict[str, dict] = {}
+        self._scales: dict[str, Decimal] = {}
+        self.plain: dict[str, bool] = {}   # indicator -> a plain whole number needs no check
         self.indicators: dict = {}
         self.regions: dict = {}
         self.periods: dict = {}
@@ -118,8 +153,39 @@ class _Lookups:
     def indicator(self, raw: object) -> Indicator | None:
         found = self.check.check("indicator", self.ctx.catalog.indicator, cells.text(raw))
         if found is not None:
+            scale = self.check.check("value", self.scale, found)
+            if scale is None:
+                return None
             self.indicators[raw] = found
+            self.plain[found.code] = scale == 1 and not found.is_rate
         return found
+
+    def scale(self, ind: Indicator) -> Decimal:
+        """What a figure in this file is multiplied by: 10000 when the 数值 header says （万元） of an
+        indicator counted in 元; an error when the header's unit is not the indicator's."""
+        if ind.code not in self._scales:
+            self._scales[ind.code] = _header_scale(self.header_unit, ind)
+        return self._scales[ind.code]
+
+    def value(self, raw: object, ind: Indicator) -> float:
+        value = _value(raw, ind)
+        scale = self._scales.get(ind.code, Decimal(1))
+        return value if scale == 1 else float(Decimal(repr(value)) * scale)
+
+    def is_earlier_revision(self, ind: str, reg: str, key: str, value: float, recorded: str | None) -> bool:
+        """The figure is one of the key's superseded revisions (with the same time, if the row gives one)."""
+        if ind not in self._earlier:
+            self._earlier[ind] = {}
+            for region, period, old, when in self.db.execute(
+                    "SELECT region, period, value, recorded_at FROM observations WHERE indicator = ? "
+                    "AND superseded_at IS NOT NULL", [ind]):
+                self._earlier[ind].setdefault((region, period), []).append((old, when))
+        return any(old == value and (recorded is None or recorded == when)
+                   for old, when in self._earlier[ind].get((reg, key), ()))
+
+    def local(self, moment: str) -> str:
+        """An ISO UTC time as people entered it: 2024-01-15 09:00 in the service's time zone."""
+        return datetime.fromisoformat(moment).astimezone(self.ctx.tz).strftime("%Y-%m-%d %H:%M:%S")
 
     def region(self, raw: object):
         found = self.check.check("region", self.ctx.catalog.region, cells.text(raw))
@@ -164,6 +230,16 @@ def _period(raw: object, ind: Indicator, today) -> Period:
     if period.start > today:
         raise cells.CellError(f"{period.key} has not begun yet")
     return period
+
+
+def _header_scale(unit: str | None, ind: Indicator) -> Decimal:
+    if not unit or unit == ind.unit:
+        return Decimal(1)
+    for prefix, factor in (("万", 10_000), ("亿", 100_000_000)):
+        if unit == prefix + ind.unit:
+            return Decimal(factor)
+    raise cells.CellError(f"the column header gives figures in {unit!r}, but {ind.name} is counted in "
+                          f"{ind.unit!r}; put these figures in a file of their own, or in {ind.unit}")
 
 
 def _value(raw: object, ind: Indicator) -> float:

@@ -29,13 +29,17 @@ class SourceTable:
     headers: list[str]
     fields: list[str | None]        # the canonical column of each header
     rows: list[tuple[int, list]] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)   # column -> the unit its header gives: 数值（万元）
 
     def index(self, name: str) -> int | None:
         return self.fields.index(name) if name in self.fields else None
 
 
-def read(path: Path, problems: list[Problem]) -> list[SourceTable]:
-    """The tables in a file; file-level problems are appended to ``problems``."""
+def read(path: Path, problems: list[Problem], notices: list[str] | None = None) -> list[SourceTable]:
+    """The tables in a file; file-level problems are appended to ``problems``. A workbook's hidden
+    sheets, and sheets with no column this service knows (a 说明 sheet), are skipped with a notice."""
+    notices = [] if notices is None else notices
+    before = len(problems)
     suffix = path.suffix.lower()
     if not path.is_file():
         problems.append(Problem(str(path), None, None, "no such file"))
@@ -56,9 +60,14 @@ def read(path: Path, problems: list[Problem]) -> list[SourceTable]:
         return []
     tables = []
     for where, rows in raw:
+        if suffix in {".xlsx", ".xlsm"} and not any(columns.canonical(h) for h in rows[0][1]):
+            notices.append(f"{where}: skipped, no column of a table of figures (指标, 地区, 期间, 数值 …) in its first row")
+            continue
         table = _table(str(path), where, rows, problems)
         if table is not None:
             tables.append(table)
+    if not tables and len(problems) == before:
+        problems.append(Problem(str(path), None, None, "holds no table of figures; see docs/ingest.md for the columns"))
     return tables
 
 
@@ -108,6 +117,8 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[int, list]]]]:
     sheets = []
     try:
         for sheet in book.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
             rows = []
             for cells in sheet.iter_rows():
                 values = [_xlsx_value(c) for c in cells]
@@ -185,4 +196,5 @@ def _table(file: str, where: str, rows: list[tuple[int, list]], problems: list[P
                                     "remove the extra cells or add a header for them"))
             continue
         body.append((number, list(cells[:width]) + [None] * (width - len(cells))))
-    return SourceTable(file, where, kind, headers, fields, body)
+    units = {f: u for f, h in zip(fields, headers) if f and (u := columns.unit_of(h))}
+    return SourceTable(file, where, kind, headers, fields, body, units)
