@@ -30,7 +30,8 @@ def envs(sample_db):
     out = {}
     for region in {r for r, *_ in EXAMPLES}:
         env = SandboxedEnvironment(undefined=StrictUndefined)
-        install(env, gather(store.db, region, parse_period("2024-W02"), AS_OF))
+        install(env, gather(store.db, region, parse_period("2024-W02"), AS_OF),
+                other_region=lambda r: gather(store.db, r, parse_period("2024-W02"), AS_OF))
         out[region] = env
     yield out
     store.close()

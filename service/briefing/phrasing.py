@@ -166,14 +166,21 @@ def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:
 
 RECORD_WORDS = {"first": ("破{scope}{subject}纪录", "创{scope}{subject}纪录"),
                 "again": ("再次刷新{scope}{subject}纪录", "再创{scope}{subject}纪录")}
+# A word a template prefers, and its counterpart when the record history says otherwise.
+RECORD_PAIRS = {"破": 0, "再次刷新": 0, "刷新": 0, "创": 1, "再创": 1}
 
 
-def record_phrase(rec: Record, subject: str = "", key: str = "") -> str:
-    """破全区纪录 for a first record, 再次刷新全区纪录 when the holder held the one it beats; the
-    synonym is chosen deterministically from ``key``. '' when the figure sets no record."""
+def record_phrase(rec: Record, subject: str = "", key: str = "", prefer: str | None = None) -> str:
+    """破全区纪录 for a first record, 再次刷新全区纪录 when the holder held the one it beats. The synonym
+    is ``prefer``'s pair (破/再次刷新 or 创/再创) or chosen deterministically from ``key``; whether it is
+    the first-time or the repeat form always comes from the record history. '' when no record is set."""
     if not rec.is_record:
         return ""
     options = RECORD_WORDS["again" if rec.again else "first"]
+    if prefer is not None:
+        if prefer not in RECORD_PAIRS:
+            raise ValueError(f"unknown record word {prefer!r}; use one of {', '.join(RECORD_PAIRS)}")
+        return options[RECORD_PAIRS[prefer]].format(scope=rec.scope, subject=subject)
     return choose(options, key).format(scope=rec.scope, subject=subject)
 
 

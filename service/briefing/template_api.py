@@ -10,7 +10,7 @@ Everything here only formats what facts.py computed; nothing reads the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
@@ -134,7 +134,8 @@ def reached(view: FactView, 动词: str = "提升至") -> str:
 
 def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 1, 基数: Any = None,
            单位: str = "") -> str:
-    """约数: 50多名, 10万余名, 近万人次, 5亿元以上, 超过40次 — an error if the exact figure contradicts it."""
+    """约数: 50多名, 10万余名, 近万人次, 5亿元以上, 超过40次 — an error if the exact figure contradicts it.
+    单位 replaces the measure word (受益教师3210余人 for a figure counted in 人次)."""
     amount = x.本期 if isinstance(x, FactView) else x
     if not isinstance(amount, Amount):
         try:
@@ -142,17 +143,24 @@ def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 
         except ArithmeticError:
             raise TemplateDataError(f"约数 needs a figure such as 指标(...).累计 or a number; got {x!r}") from None
     mark = None if 基数 is None else _number(基数)
+    measure = replace(amount.measure, unit=单位) if 单位 else amount.measure  # 3210余人 for a count in 人次
     try:
-        return phrasing.approx(amount.value, 形式, amount.measure, 位数, mark)
+        return phrasing.approx(amount.value, 形式, measure, 位数, mark)
     except numbers.ApproximationError as exc:
         raise TemplateDataError(f"约数({形式!r}): {exc}") from None
 
 
-def record(view: FactView, 主语: str = "") -> str:
-    """纪录: 再次刷新全区水稻亩产纪录 / 破全区纪录 from the record history; '' when no record is set."""
+def record(view: FactView, 主语: str = "", 用词: str | None = None) -> str:
+    """纪录: 再次刷新全区水稻亩产纪录 / 破全区纪录 from the record history; '' when no record is set.
+    用词 prefers 破 or 创; the repeat form (再次刷新, 再创) is used whenever the history says so."""
     v = _view(view, "纪录")
     rec = v.fact.record
-    return phrasing.record_phrase(rec, 主语, f"{v.fact.indicator.code}/{v.fact.region.code}") if rec else ""
+    if not rec:
+        return ""
+    try:
+        return phrasing.record_phrase(rec, 主语, f"{v.fact.indicator.code}/{v.fact.region.code}", 用词)
+    except ValueError as exc:
+        raise TemplateDataError(f"纪录: {exc}") from None
 
 
 def gain(demo: FactView, baseline: FactView) -> str:
@@ -224,17 +232,31 @@ ENGLISH = {"yoy": yoy, "mom": mom, "ytd_yoy": ytd_yoy, "vs_year_end": vs_year_en
            "date": day, "period": period_label, "traditional": traditional}
 
 
-def install(env, facts: Facts, style: Style = Style()) -> None:
-    """Register the filters and globals on a Jinja2 environment for one briefing's facts."""
-    views: dict[str, FactView] = {}
+def install(env, facts: Facts, style: Style = Style(),
+            other_region: Callable[[str], Facts] | None = None) -> None:
+    """Register the filters and globals on a Jinja2 environment for one briefing's facts.
 
-    def indicator(key: str) -> FactView:
-        if key not in views:
+    ``other_region(name)`` gives the facts of another region for the same period and moment, for a
+    template that names one (``指标("大豆亩产量", 地区="扎赉特旗")``)."""
+    views: dict[tuple[str, str], FactView] = {}
+    regions: dict[str, Facts] = {facts.region.name: facts, facts.region.code: facts}
+
+    def facts_of(region: str | None) -> Facts:
+        if region is None:
+            return facts
+        if region not in regions:
+            if other_region is None:
+                raise TemplateDataError(f"this briefing has figures for {facts.region.name} only, not {region}")
+            regions[region] = other_region(region)
+        return regions[region]
+
+    def indicator(key: str, 地区: str | None = None) -> FactView:
+        if (key, 地区 or "") not in views:
             try:
-                views[key] = FactView(facts[key], style)
-            except KeyError as exc:
+                views[key, 地区 or ""] = FactView(facts_of(地区)[key], style)
+            except (KeyError, LookupError) as exc:
                 raise TemplateDataError(str(exc).strip("'\"")) from None
-        return views[key]
+        return views[key, 地区 or ""]
 
     def domain(name: str) -> list[FactView]:
         return [indicator(f.indicator.code) for f in facts.domain(name)]
