@@ -202,3 +202,28 @@ def test_a_decline_is_never_written_with_a_minus():
 
 def test_round_half_up_is_used_not_bankers_rounding():
     assert round_half_up(D("0.5"), 0) == 1 and round_half_up(D("1.5"), 0) == 2 and round_half_up(D("2.5"), 0) == 3
+
+
+@pytest.mark.parametrize("current, base, expected", [
+    (-5, -5, "同比持平"),                                               # a loss as large as last year's
+    (-300, -942, "由上年同期净亏损942亿元变为净亏损300亿元"),
+    (-150, 300, "由上年同期盈利300亿元转为净亏损150亿元"),               # 由盈转亏, never 下降150.0%
+])
+def test_losses_on_either_side_state_both_levels(current, base, expected):
+    m = Measure("亿元", signs=("净亏损", "盈利"))
+    assert change_phrase(change(D(current), D(base)), m) == expected
+
+
+def test_multiple_follows_the_rate_as_written():
+    assert change_phrase(change(D("199.96"), 100), TIMES, style=Style(use_multiple=True)) == "同比增长1.00倍"
+    assert change_phrase(change(D("199.94"), 100), TIMES, style=Style(use_multiple=True)) == "同比增长99.9%"
+
+
+def test_a_negative_level_reached_is_written_in_words():
+    assert reached_phrase(D(-942), Measure("亿元", signs=("净亏损", "盈利")), "为") == "为净亏损942亿元"
+
+
+@pytest.mark.parametrize("value, form", [("0.53", "多"), ("0.5", "以上"), ("150000000", "余万")])
+def test_approximations_that_make_no_sense_are_refused(value, form):
+    with pytest.raises(ApproximationError):
+        approximate(D(value), form)

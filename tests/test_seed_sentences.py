@@ -10,7 +10,7 @@ import pytest
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefing import script
+from briefing import script, verify
 from briefing.facts import gather
 from briefing.periods import parse_period
 from briefing.store import Store
@@ -134,3 +134,38 @@ def test_the_traditional_edition_of_the_first_article(render):
     # the seed (in Traditional characters) writes: 興安盟水稻畝産量高達761.5公斤,再次刷新全區水稻畝産紀錄
     assert traditional.startswith("興安盟水稻畝產量高達761.5公斤，再次刷新全區水稻畝產紀錄")
     assert "醫療專家累計診療患者19532人次，手術示教197例" in traditional
+
+
+# Numbers that are the template's own words, not figures from the data.
+TEMPLATE_WORDS = ["3个重点帮扶旗", "北京市2家医院", "均超过40次"]
+
+
+@pytest.fixture(scope="module")
+def rendered_with_claims(sample_db):
+    store = Store(sample_db, create=False)
+
+    def render(region: str, source: str):
+        env = SandboxedEnvironment(undefined=StrictUndefined)
+        claims = install(env, gather(store.db, region, WEEK, AS_OF),
+                         other_region=lambda r: gather(store.db, r, WEEK, AS_OF))
+        return env.from_string(source).render(), claims()
+
+    yield render
+    store.close()
+
+
+@pytest.mark.parametrize("region, sentence, template",
+                         [("兴安盟", *x) for x in FIRST_ARTICLE] + [("扎赉特旗", *x) for x in SECOND_ARTICLE],
+                         ids=[s[:16] for s, _ in FIRST_ARTICLE + SECOND_ARTICLE])
+def test_every_figure_written_is_accounted_for_by_the_data(rendered_with_claims, region, sentence, template):
+    text, claims = rendered_with_claims(region, template)
+    verify.check(text, claims, ignore=TEMPLATE_WORDS)
+
+
+def test_a_figure_changed_after_rendering_is_caught(rendered_with_claims):
+    text, claims = rendered_with_claims("兴安盟", FIRST_ARTICLE[2][1])
+    tampered = text.replace("19532人次", "19533人次")
+    [found] = verify.unaccounted(tampered, claims)
+    assert found.text == "19533人次"
+    with pytest.raises(verify.VerificationError, match="19533"):
+        verify.check(tampered, claims)

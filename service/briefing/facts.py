@@ -28,6 +28,7 @@ from .observations import FAR_FUTURE, Figure, decimal, key_range, roll_up
 from .periods import KINDS, Period, Span, parse_period, period_of
 from .numbers import round_half_up
 from .phrasing import DEFAULT_WORDING, Measure
+from .verify import Claim
 
 HUNDRED = Decimal(100)
 _VALID = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"  # the revision valid as of
@@ -108,6 +109,42 @@ class Facts:
     def domain(self, name: str) -> list[Fact]:
         """The facts of one domain (教育, 医疗, 科技), in catalog order."""
         return [f for f in self.facts.values() if f.indicator.domain == name]
+
+    def claims(self) -> list[Claim]:
+        """Every value a briefing may state from these facts, for the figure verifier: the levels, the
+        totals, the parts, and each comparison as written (its magnitude in the unit, %, 个百分点 or 倍)."""
+        out: list[Claim] = []
+        for fact in self.facts.values():
+            out.extend(fact_claims(fact))
+        return out
+
+
+def fact_claims(fact: Fact) -> list[Claim]:
+    """The values one fact may be written as."""
+    name, level = fact.indicator.name, "percent" if fact.indicator.is_rate else "number"
+    out = [Claim(v, level, f"{name} {what}") for what, v in (
+        ("本期", fact.value), ("上期", fact.previous), ("上年同期", fact.year_ago), ("本年累计", fact.ytd),
+        ("上年同期累计", fact.ytd_year_ago), ("累计", fact.since_start)) if v is not None]
+    out += [Claim(v, level, f"{name} {region}") for region, v in fact.parts]
+    if fact.record is not None and fact.record.previous is not None:
+        out.append(Claim(fact.record.previous.value, level, f"{name} 此前纪录"))
+    for what, ch in (("环比", fact.mom), ("同比", fact.yoy), ("累计同比", fact.ytd_yoy)):
+        out += change_claims(ch, f"{name} {what}") if ch is not None else []
+    return out
+
+
+def change_claims(ch: Change, label: str) -> list[Claim]:
+    """A change as it may be written: the absolute change (or points for a rate), the rate, the multiple."""
+    if ch.absolute is None:
+        return []
+    out = [Claim(abs(ch.absolute), "points" if ch.is_rate else "number", label)]
+    if not ch.is_rate and ch.relative is not None:
+        out.append(Claim(abs(ch.relative), "percent", label))
+        if ch.multiple is not None:
+            out.append(Claim(ch.multiple, "multiple", label))
+    if ch.base is not None and ch.base < 0:
+        out += [Claim(abs(ch.base), "number", label), Claim(abs(ch.current), "number", label)]
+    return out
 
 
 def gather(db: sqlite_utils.Database, region: str, period: Period, as_of: str = FAR_FUTURE,

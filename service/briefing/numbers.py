@@ -79,6 +79,13 @@ def leading_place(value: Decimal, digits: int = 1) -> Decimal:
     return Decimal(1).scaleb(max(exponent, 0))
 
 
+def last_place(number: Decimal) -> Decimal:
+    """The place of the last non-zero digit as written: 50 → 10, 5700 → 100, 3210 → 10, 1.5 → 0.1."""
+    number = Decimal(number).normalize()
+    exponent = number.as_tuple().exponent
+    return Decimal(1).scaleb(exponent)
+
+
 def _floor_to(value: Decimal, place: Decimal) -> Decimal:
     return (value / place).to_integral_value(rounding=ROUND_FLOOR) * place
 
@@ -91,8 +98,8 @@ def approximate(value: Decimal, form: str, digits: int = 1, mark: Decimal | None
     is the value floored (多, 余, 以上, 超过) or raised (近) at its leading digits.
     """
     value = Decimal(value)
-    if value <= 0:
-        raise ApproximationError(f"{value} cannot be approximated; only positive figures can")
+    if value < 1:
+        raise ApproximationError(f"{_trim(value)} cannot be approximated; approximations are for figures of 1 or more")
     if form in ("多", "余"):
         return _more(value, form, digits, mark)
     if form == "余万":
@@ -114,13 +121,14 @@ def _more(value: Decimal, form: str, digits: int, mark: Decimal | None) -> Appro
     5736 → 5700余 with two digits. At 万 and above the remainder is less than one 万 (or 亿):
     104350 → 10万余 (10万 < v < 11万), a different claim from 10余万."""
     scale = next(((name, unit) for name, unit in SCALES if (mark if mark is not None else value) >= unit), None)
-    if scale is not None:
-        name, place = scale
-        floor = mark if mark is not None else _floor_to(value, place)
-        text = f"{_trim(floor / place)}{name}{form}"
-    else:
-        place = leading_place(mark if mark is not None else value, digits)
-        floor = mark if mark is not None else _floor_to(value, place)
+    if scale is not None:  # 10万余: less than one 万 more; 1.5万余: less than 0.1万 more (the last digit shown)
+        name, unit = scale
+        floor = mark if mark is not None else _floor_to(value, unit)
+        place = min(last_place(floor / unit), Decimal(1)) * unit   # 10万 → one 万; 1.5万 → 0.1万
+        text = f"{_trim(floor / unit)}{name}{form}"
+    else:  # 50多: less than 10 more; 5700余: less than 100 more; 150余: less than 10 more
+        floor = mark if mark is not None else _floor_to(value, leading_place(value, digits))
+        place = last_place(floor)
         text = f"{_trim(floor)}{form}"
     if not floor < value < floor + place:
         raise ApproximationError(f"{_trim(value)} is not more than {_trim(floor)} by less than {_trim(place)}, "
@@ -130,8 +138,12 @@ def _more(value: Decimal, form: str, digits: int, mark: Decimal | None) -> Appro
 
 def _tens_of_wan(value: Decimal, mark: Decimal | None) -> Approximation:
     """N余万: between N万 and the next ten 万, at least one 万 over N万 (10余万 = 11万 to 19万…)."""
+    if value >= HUNDRED_MILLION:
+        raise ApproximationError(f"{_trim(value)} is 1亿 or more; write it with 余 (such as 1亿余), not 余万")
     wan = value / TEN_THOUSAND
     tens = mark / TEN_THOUSAND if mark is not None else _floor_to(wan, leading_place(wan))
+    if mark is not None and (tens < 10 or leading_place(tens) != last_place(tens) or tens != int(tens)):
+        raise ApproximationError(f"N余万 needs a round N of tens of 万 (10, 20, 100 …), not {_trim(tens)}")
     if not (tens + 1 <= wan < tens + leading_place(tens)) or tens < 10:
         raise ApproximationError(f"{_trim(value)} is not between {_trim(tens + 1)}万 and "
                                  f"{_trim(tens + leading_place(tens))}万, so it cannot be written {_trim(tens)}余万")

@@ -65,8 +65,15 @@ class Measure:
 
 
 def figure(value: Decimal, m: Measure, style: Style = Style()) -> str:
-    """A figure with its unit: 19532人次, 761.5公斤, 99.25%, 110万元, 1亿元."""
+    """A figure with its unit: 19532人次, 761.5公斤, 99.25%, 110万元, 1亿元. A unit already in 万 (万元, 万人)
+    is not scaled again: 20000万元 is written 2亿元, 1.26万元 stays as it is."""
     if m.is_rate:
+        return numbers.fixed(value, m.decimals) + m.unit
+    if m.unit.startswith("万") and abs(value) >= numbers.TEN_THOUSAND:
+        in_yi = value / numbers.TEN_THOUSAND
+        if in_yi == numbers.round_half_up(in_yi, style.scaled_places):
+            return numbers._trim(in_yi) + "亿" + m.unit[1:]
+    if m.unit.startswith(("万", "亿")):
         return numbers.fixed(value, m.decimals) + m.unit
     return numbers.scaled(value, m.decimals, style.scaled_places) + m.unit
 
@@ -103,7 +110,7 @@ def relative_phrase(ch: Change, m: Measure, style: Style = Style()) -> str | Non
     shown = numbers.round_half_up(rel, style.percent_places)
     if shown == 0:
         return ""
-    if shown > 0 and style.use_multiple and rel >= 100:
+    if shown > 0 and style.use_multiple and shown >= 100:  # the rate as written decides, not the unrounded one
         return f"{up}{numbers.fixed(ch.multiple, style.multiple_places)}倍"
     return f"{up if shown > 0 else down}{numbers.fixed(abs(rel), style.percent_places)}%"
 
@@ -129,8 +136,11 @@ def change_phrase(ch: Change, m: Measure, base: str = "同比", style: Style = S
     """
     if ch.base is None:
         raise ValueError("no base figure to compare with")
-    if not m.is_rate and ch.base_state == "negative":
-        return f"由{_base_words(base)}{_signed(ch.base, m, style)}转为{_signed(ch.current, m, style)}"
+    if not m.is_rate and (ch.base < 0 or (ch.current < 0 < ch.base)):  # a loss on either side: both levels
+        if numbers.round_half_up(ch.current, m.decimals) == numbers.round_half_up(ch.base, m.decimals):
+            return _flat(base, 0, style)
+        verb = "转为" if (ch.current < 0) != (ch.base < 0) else "变为"
+        return f"由{_base_words(base)}{_signed(ch.base, m, style)}{verb}{_signed(ch.current, m, style)}"
     rel = relative_phrase(ch, m, style)
     absolute = absolute_phrase(ch, m, style) if not m.is_rate else None
     chosen = {"relative": [rel if rel is not None else absolute],
@@ -152,8 +162,8 @@ def _base_words(base: str) -> str:
 
 
 def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: Style = Style()) -> str:
-    """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤."""
-    return f"{verb}{figure(value, m, style)}"
+    """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤 (a loss in the measure's words)."""
+    return f"{verb}{_signed(value, m, style) if value < 0 else figure(value, m, style)}"
 
 
 def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:

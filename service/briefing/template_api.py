@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from . import compare, numbers, phrasing, script
-from .facts import Fact, Facts
+from .facts import Fact, Facts, change_claims
 from .periods import Period, Span
 from .phrasing import Measure, Style
+from .verify import Claim
 
 
 class TemplateDataError(ValueError):
@@ -233,13 +234,30 @@ ENGLISH = {"yoy": yoy, "mom": mom, "ytd_yoy": ytd_yoy, "vs_year_end": vs_year_en
 
 
 def install(env, facts: Facts, style: Style = Style(),
-            other_region: Callable[[str], Facts] | None = None) -> None:
+            other_region: Callable[[str], Facts] | None = None) -> Callable[[], list[Claim]]:
     """Register the filters and globals on a Jinja2 environment for one briefing's facts.
 
     ``other_region(name)`` gives the facts of another region for the same period and moment, for a
-    template that names one (``指标("大豆亩产量", 地区="扎赉特旗")``)."""
+    template that names one (``指标("大豆亩产量", 地区="扎赉特旗")``). Returns a function giving every
+    value the rendered text may state (for the figure verifier): the facts of each region the template
+    reached, and the values computed from them (a per-unit gain, a share)."""
     views: dict[tuple[str, str], FactView] = {}
     regions: dict[str, Facts] = {facts.region.name: facts, facts.region.code: facts}
+    derived: list[Claim] = []
+
+    def claims() -> list[Claim]:
+        reached = {id(f): f for f in regions.values()}.values()
+        return [c for f in reached for c in f.claims()] + derived
+
+    def gain_of(demo: FactView, baseline: FactView) -> str:
+        text = gain(demo, baseline)
+        derived.extend(change_claims(compare.per_unit_gain(demo.fact.value, baseline.fact.value), "亩增产"))
+        return text
+
+    def share(view: FactView, 地区: str) -> str:
+        text = share_of(view, 地区)
+        derived.append(Claim(compare.share(dict(view.fact.parts), 地区), "percent", f"{view.名称} {地区} 占比"))
+        return text
 
     def facts_of(region: str | None) -> Facts:
         if region is None:
@@ -263,9 +281,11 @@ def install(env, facts: Facts, style: Style = Style(),
 
     env.filters.update(FILTERS)
     env.filters.update(ENGLISH)
+    env.filters.update({"占比": share, "share": share})
     env.globals.update({
         "指标": indicator, "indicator": indicator, "有": facts.__contains__, "has": facts.__contains__,
-        "领域": domain, "domain": domain, "亩增产": gain, "gain": gain, "均超过": all_exceed,
+        "领域": domain, "domain": domain, "亩增产": gain_of, "gain": gain_of, "均超过": all_exceed,
         "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
+    return claims
