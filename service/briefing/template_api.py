@@ -233,6 +233,53 @@ ENGLISH = {"yoy": yoy, "mom": mom, "ytd_yoy": ytd_yoy, "vs_year_end": vs_year_en
            "date": day, "period": period_label, "traditional": traditional}
 
 
+class _Briefing:
+    """The figures one rendering may reach: its own region's facts, others' on demand, and the values
+    computed from them (a per-unit gain, a share), kept for the figure verifier."""
+
+    def __init__(self, facts: Facts, style: Style, other_region: Callable[[str], Facts] | None):
+        self.facts, self.style, self.other_region = facts, style, other_region
+        self.regions: dict[str, Facts] = {facts.region.name: facts, facts.region.code: facts}
+        self.views: dict[tuple[str, str], FactView] = {}
+        self.derived: list[Claim] = []
+
+    def facts_of(self, region: str | None) -> Facts:
+        if region is None:
+            return self.facts
+        if region not in self.regions:
+            if self.other_region is None:
+                raise TemplateDataError(f"this briefing has figures for {self.facts.region.name} only, not {region}")
+            self.regions[region] = self.other_region(region)
+        return self.regions[region]
+
+    def indicator(self, key: str, 地区: str | None = None) -> FactView:
+        """指标: one indicator of the briefing's region (or of 地区)."""
+        if (key, 地区 or "") not in self.views:
+            try:
+                self.views[key, 地区 or ""] = FactView(self.facts_of(地区)[key], self.style)
+            except (KeyError, LookupError) as exc:
+                raise TemplateDataError(str(exc).strip("'\"")) from None
+        return self.views[key, 地区 or ""]
+
+    def domain(self, name: str) -> list[FactView]:
+        """领域: the indicators of one domain with figures."""
+        return [self.indicator(f.indicator.code) for f in self.facts.domain(name)]
+
+    def gain(self, demo: FactView, baseline: FactView) -> str:
+        text = gain(demo, baseline)
+        self.derived.extend(change_claims(compare.per_unit_gain(demo.fact.value, baseline.fact.value), "亩增产"))
+        return text
+
+    def share(self, view: FactView, 地区: str) -> str:
+        text = share_of(view, 地区)
+        self.derived.append(Claim(compare.share(dict(view.fact.parts), 地区), "percent", f"{view.名称} {地区} 占比"))
+        return text
+
+    def claims(self) -> list[Claim]:
+        reached = {id(f): f for f in self.regions.values()}.values()
+        return [c for f in reached for c in f.claims()] + self.derived
+
+
 def install(env, facts: Facts, style: Style = Style(),
             other_region: Callable[[str], Facts] | None = None) -> Callable[[], list[Claim]]:
     """Register the filters and globals on a Jinja2 environment for one briefing's facts.
@@ -240,52 +287,15 @@ def install(env, facts: Facts, style: Style = Style(),
     ``other_region(name)`` gives the facts of another region for the same period and moment, for a
     template that names one (``指标("大豆亩产量", 地区="扎赉特旗")``). Returns a function giving every
     value the rendered text may state (for the figure verifier): the facts of each region the template
-    reached, and the values computed from them (a per-unit gain, a share)."""
-    views: dict[tuple[str, str], FactView] = {}
-    regions: dict[str, Facts] = {facts.region.name: facts, facts.region.code: facts}
-    derived: list[Claim] = []
-
-    def claims() -> list[Claim]:
-        reached = {id(f): f for f in regions.values()}.values()
-        return [c for f in reached for c in f.claims()] + derived
-
-    def gain_of(demo: FactView, baseline: FactView) -> str:
-        text = gain(demo, baseline)
-        derived.extend(change_claims(compare.per_unit_gain(demo.fact.value, baseline.fact.value), "亩增产"))
-        return text
-
-    def share(view: FactView, 地区: str) -> str:
-        text = share_of(view, 地区)
-        derived.append(Claim(compare.share(dict(view.fact.parts), 地区), "percent", f"{view.名称} {地区} 占比"))
-        return text
-
-    def facts_of(region: str | None) -> Facts:
-        if region is None:
-            return facts
-        if region not in regions:
-            if other_region is None:
-                raise TemplateDataError(f"this briefing has figures for {facts.region.name} only, not {region}")
-            regions[region] = other_region(region)
-        return regions[region]
-
-    def indicator(key: str, 地区: str | None = None) -> FactView:
-        if (key, 地区 or "") not in views:
-            try:
-                views[key, 地区 or ""] = FactView(facts_of(地区)[key], style)
-            except (KeyError, LookupError) as exc:
-                raise TemplateDataError(str(exc).strip("'\"")) from None
-        return views[key, 地区 or ""]
-
-    def domain(name: str) -> list[FactView]:
-        return [indicator(f.indicator.code) for f in facts.domain(name)]
-
+    reached, and the values computed from them."""
+    b = _Briefing(facts, style, other_region)
     env.filters.update(FILTERS)
     env.filters.update(ENGLISH)
-    env.filters.update({"占比": share, "share": share})
+    env.filters.update({"占比": b.share, "share": b.share})
     env.globals.update({
-        "指标": indicator, "indicator": indicator, "有": facts.__contains__, "has": facts.__contains__,
-        "领域": domain, "domain": domain, "亩增产": gain_of, "gain": gain_of, "均超过": all_exceed,
+        "指标": b.indicator, "indicator": b.indicator, "有": facts.__contains__, "has": facts.__contains__,
+        "领域": b.domain, "domain": b.domain, "亩增产": b.gain, "gain": b.gain, "均超过": all_exceed,
         "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
-    return claims
+    return b.claims
