@@ -411,3 +411,18 @@ def test_an_empty_workbook_is_an_error(catalog_store, tmp_path):
     openpyxl.Workbook().save(tmp_path / "empty.xlsx")
     with pytest.raises(InputError, match="holds no table of figures"):
         ingest_files(catalog_store, [tmp_path / "empty.xlsx"], TZ, now=NOW)
+
+
+def test_checks_hold_for_rows_after_many_plain_ones(catalog_store, tmp_path):
+    """Rows like the ones before them take a fast path; a duplicate, a stored key or a bad cell among
+    them must still be caught."""
+    rows = [HEAD[:4]] + [["诊疗患者人次", "扎赉特旗", f"2023-W{w:02d}", str(w)] for w in range(1, 40)]
+    rows.append(["诊疗患者人次", "扎赉特旗", "2023-W05", "5"])          # a duplicate of a fast row
+    rows.append(["诊疗患者人次", "扎赉特旗", "2023-W41", "-3"])         # negative
+    rows.append(["就业率", "兴安盟", "2023", "120"])                     # a rate out of range
+    with pytest.raises(InputError) as err:
+        ingest_files(catalog_store, [write_csv(tmp_path / "f.csv", rows)], TZ, now=NOW)
+    assert [(p.row, p.column) for p in err.value.problems] == [(41, None), (42, "数值"), (43, "数值")]
+    ingest_files(catalog_store, [write_csv(tmp_path / "g.csv", rows[:40])], TZ, now=NOW)
+    again = ingest_files(catalog_store, [write_csv(tmp_path / "h.csv", rows[:40])], TZ, now=NOW)
+    assert again.outcomes[0].unchanged == 39 and again.outcomes[0].added == 0
