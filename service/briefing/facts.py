@@ -163,12 +163,31 @@ def gather(db: sqlite_utils.Database, region: str, period: Period, as_of: str = 
     return out
 
 
+class _Figures:
+    """The figures read for one indicator, keyed (region, period); each becomes a Figure (with its Decimal
+    value) only when a comparison uses it — a briefing needs a few periods of each series it reads."""
+
+    def __init__(self):
+        self.raw: dict[tuple[str, str], tuple] = {}
+        self._made: dict[tuple[str, str], Figure] = {}
+
+    def get(self, key: tuple[str, str]) -> Figure | None:
+        made = self._made.get(key)
+        if made is None and key in self.raw:
+            ind, region, period, value, revision, recorded = self.raw[key]
+            made = self._made[key] = Figure(ind, region, period, decimal(value), False, revision, recorded)
+        return made
+
+    def __iter__(self):
+        return iter(self.raw)
+
+
 class _Reader:
     """The queries of one gather(), made once and shared by every indicator."""
 
     def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], period: Period, as_of: str):
         self.db, self.catalog, self.tree, self.period, self.as_of = db, catalog, tree, period, as_of
-        self.stored: dict[str, dict[tuple[str, str], Figure]] = {}
+        self.stored: dict[str, _Figures] = {}
         self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
         for kind in {i.frequency for i in catalog.indicators.values()}:
@@ -195,11 +214,11 @@ class _Reader:
 
     def _read_window(self, kind: str, codes: list[str]) -> None:
         for code in codes:
-            self.stored[code] = {}
+            self.stored[code] = _Figures()
         periods: dict[str, Period] = {}
         for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, *self._window(kind)):
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
-            self.stored[ind][(region, key)] = Figure(ind, region, period, decimal(value), False, revision, recorded)
+            self.stored[ind].raw[(region, key)] = (ind, region, period, value, revision, recorded)
 
     def _read_totals(self, kind: str, codes: list[str]) -> None:
         for code in codes:
@@ -282,7 +301,7 @@ class _Reader:
     def _index(self, code: str) -> tuple[list[date], list[str]]:
         """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
         if code not in self.indexes:
-            by_key = {key: f.period.end for (_, key), f in self.stored[code].items()}
+            by_key = {key: row[2].end for (_, key), row in self.stored[code].raw.items()}
             ordered = sorted(by_key.items(), key=lambda item: item[1])
             self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
         return self.indexes[code]
