@@ -227,3 +227,21 @@ def test_a_negative_level_reached_is_written_in_words():
 def test_approximations_that_make_no_sense_are_refused(value, form):
     with pytest.raises(ApproximationError):
         approximate(D(value), form)
+
+
+def test_a_range_keeps_the_unit_on_both_ends():
+    from briefing.phrasing import range_phrase
+
+    assert range_phrase(D(900000000), D(1600000000), YUAN) == "9亿元～16亿元"     # never 9～16亿元
+    assert range_phrase(D(12), D(16), Measure("%", 0)) == "12%～16%"
+    with pytest.raises(ValueError):
+        range_phrase(D(16), D(12), YUAN)
+
+
+@pytest.mark.parametrize("frequency, kind, word", [
+    ("year", "flow", "比上年"), ("year", "stock", "比上年末"), ("month", "flow", "同比"), ("week", "stock", "同比"),
+])
+def test_house_style_base_words(frequency, kind, word):
+    from briefing.phrasing import default_base
+
+    assert default_base(frequency, kind) == word

@@ -161,6 +161,20 @@ def _base_words(base: str) -> str:
     return {"同比": "上年同期", "环比": "上期"}.get(base, base[1:] if base.startswith("比") else base)
 
 
+def range_phrase(low: Decimal, high: Decimal, m: Measure, style: Style = Style()) -> str:
+    """A range keeps the unit on both ends (GB/T 15835): 9亿元～16亿元, 12%～16%, never 9～16亿元."""
+    if low > high:
+        raise ValueError(f"a range runs from the smaller figure: {low} is more than {high}")
+    return f"{figure(low, m, style)}～{figure(high, m, style)}"
+
+
+def default_base(frequency: str, kind: str) -> str:
+    """The house-style base word: 比上年 for an annual flow, 比上年末 for a year-end stock, else 同比."""
+    if frequency == "year":
+        return "比上年末" if kind == "stock" else "比上年"
+    return "同比"
+
+
 def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: Style = Style()) -> str:
     """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤 (a loss in the measure's words)."""
     return f"{verb}{_signed(value, m, style) if value < 0 else figure(value, m, style)}"

@@ -103,10 +103,12 @@ def _parts(parts: str) -> str:
     return {"增幅": "relative", "增量": "absolute", "全部": "both"}.get(parts, parts)
 
 
-def yoy(view: FactView, 对比: str = "同比", 写法: str = "relative") -> str:
-    """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%; 对比="比上年")."""
+def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative") -> str:
+    """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%). The base word defaults by the indicator:
+    比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another."""
     v = _view(view, "同比")
-    return _compare(v, v.fact.yoy, 对比, 写法, "同比")
+    ind = v.fact.indicator
+    return _compare(v, v.fact.yoy, 对比 or phrasing.default_base(ind.frequency, ind.kind), 写法, "同比")
 
 
 def mom(view: FactView, 对比: str = "环比", 写法: str = "relative") -> str:
@@ -176,6 +178,13 @@ def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "�
     m = Measure(单位, 小数, 措辞, signs=tuple(符号))
     ch = compare.change(_number(本期), _number(基期), m.is_rate)
     return phrasing.change_phrase(ch, m, 对比, Style(use_multiple=倍数), _parts(写法))
+
+
+def span_of(low: Any, high: Any, 单位: str = "", 小数: int = 0) -> str:
+    """范围: a range with the unit on both ends: 范围(900000000, 1600000000, "元") → 9亿元～16亿元."""
+    if isinstance(low, Amount):
+        return phrasing.range_phrase(low.value, _number(high), low.measure, low.style)
+    return phrasing.range_phrase(_number(low), _number(high), Measure(单位, 小数))
 
 
 def figure(x: Any, 单位: str = "", 小数: int = 0) -> str:
@@ -296,6 +305,7 @@ def install(env, facts: Facts, style: Style = Style(),
         "指标": b.indicator, "indicator": b.indicator, "有": facts.__contains__, "has": facts.__contains__,
         "领域": b.domain, "domain": b.domain, "亩增产": b.gain, "gain": b.gain, "均超过": all_exceed,
         "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
+        "范围": span_of, "span": span_of,
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
     return b.claims
