@@ -3,7 +3,8 @@
     BriefingError            base: a message for a person, and the CLI exit status
     ├── UsageError           a command or setting used wrongly (exit 2)
     ├── InputError           an input file with problems, each naming file, row and column (exit 1)
-    └── StoreError           the database cannot be used as asked (exit 1)
+    ├── StoreError           the database cannot be used as asked (exit 1)
+    └── TemplateError        a briefing template that cannot be rendered, naming its file and line (exit 1)
 
 The CLI catches BriefingError and prints its message; anything else is a bug and shows a
 traceback only with --debug.
@@ -65,3 +66,15 @@ class InputError(BriefingError):
         head = f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written:"
         lines = [head] + [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines), hint)
+
+
+class TemplateError(BriefingError):
+    """A briefing template that cannot be rendered: the message names the template file and line."""
+
+    def __init__(self, message: str, template: str | None = None, line: int | None = None,
+                 hint: str | None = None):
+        where = template or "template"
+        if line is not None:
+            where += f", line {line}"
+        super().__init__(f"{where}: {message}", hint)
+        self.template, self.line = template, line
