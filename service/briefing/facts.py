@@ -31,6 +31,7 @@ from .phrasing import DEFAULT_WORDING, Measure
 from .verify import Claim
 
 HUNDRED = Decimal(100)
+TREND = 12   # periods in a trend chart
 _VALID = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"  # the revision valid as of
 _LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
            "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND " + _VALID)
@@ -55,6 +56,7 @@ class Fact:
     first_period: Period | None = None
     record: Record | None = None
     parts: tuple[tuple[str, Decimal], ...] = ()   # (child region name, figure) for the same period
+    trend: tuple[tuple[Period, Decimal | None], ...] = ()   # the last periods up to this one, oldest first
 
     @property
     def measure(self) -> Measure:
@@ -255,6 +257,7 @@ class _Reader:
         total, first = self._since_start(ind, region.code)
         return Fact(ind, region, current, value, record=self._record(ind, region.code, current, value),
                     since_start=total, first_period=first, parts=self._parts(ind, region.code, current),
+                    trend=self._trend(ind, region.code, current),
                     **{name: self.value(ind, region.code, span) for name, span in span_kw.items()})
 
     def _spans(self, ind: Indicator, region: str) -> tuple[Period, dict] | None:
@@ -329,6 +332,15 @@ class _Reader:
         inside = {region, *(r.code for r in self.catalog.descendants(region))}
         return compare.record(value, current.key, region, ind.record_scope, self.history[ind.code],
                               same_entity=lambda _holder, previous: previous in inside)
+
+    def _trend(self, ind: Indicator, region: str, current: Period) -> tuple[tuple[Period, Decimal | None], ...]:
+        """The figures of the last TREND periods of the indicator's own kind (for a trend chart)."""
+        if current.kind != ind.frequency:
+            return ()
+        periods = [current]
+        while len(periods) < TREND:
+            periods.append(periods[-1].previous())
+        return tuple((p, self.value(ind, region, p)) for p in reversed(periods))
 
     def _parts(self, ind: Indicator, region: str, current: Period) -> tuple[tuple[str, Decimal], ...]:
         out = []

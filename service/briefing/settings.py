@@ -29,6 +29,13 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "data/briefing.db", "Path of the SQLite database (relative to the current folder).", str),
     Setting("timezone", "Asia/Shanghai", "Time zone for times written without an offset (录入时间, --as-of).", str),
+    Setting("template_dirs", "", "Folders of your own briefing templates, searched before the built-in ones "
+            "(separated by ':' or ';').", str),
+    Setting("reference_docx", "", "A .docx whose styles briefings use instead of the built-in GB/T 9704 ones.", str),
+    Setting("output_dir", "data/briefings", "Where `briefing generate` writes when no -o is given.", str),
+    Setting("source", "", "来源 on the metadata line (overrides the template's).", str),
+    Setting("author", "", "作者 on the metadata line and in the document properties.", str),
+    Setting("editor", "", "责任编辑 on the metadata line.", str),
     Setting("busy_timeout_ms", 5000, "How long a write waits for another writer before giving up, in ms.", int),
 )
 
@@ -38,9 +45,9 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     """Resolved settings; attribute access by setting name."""
 
-    def __init__(self, values: Mapping[str, Any], source: Mapping[str, str]):
+    def __init__(self, values: Mapping[str, Any], origin: Mapping[str, str]):
         self._values = dict(values)
-        self.source = dict(source)
+        self.origin = dict(origin)   # where each value came from: default, a file, a variable, the command line
 
     def __getattr__(self, name: str) -> Any:
         try:

@@ -10,12 +10,14 @@ Everything here only formats what facts.py computed; nothing reads the database.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
 from . import compare, numbers, phrasing, script
+from .catalog import FREQUENCIES, KINDS
 from .facts import Fact, Facts, change_claims
 from .periods import Period, Span
 from .phrasing import Measure, Style
@@ -67,6 +69,8 @@ class FactView:
         self.单位 = self.unit = ind.unit
         self.领域 = self.domain = ind.domain
         self.期间 = self.period = fact.period.label() if fact.period else ""
+        self.频率 = self.frequency = FREQUENCIES[ind.frequency]      # 年, 季, 月, 周, 日
+        self.类型 = self.kind = KINDS[ind.kind]                      # 流量, 存量, 比率, 单位水平
         self.本期 = self.value = self._amount(fact.value)
         self.上期 = self.previous = self._amount(fact.previous)
         self.上年同期 = self.year_ago = self._amount(fact.year_ago)
@@ -305,7 +309,86 @@ def install(env, facts: Facts, style: Style = Style(),
         "指标": b.indicator, "indicator": b.indicator, "有": facts.__contains__, "has": facts.__contains__,
         "领域": b.domain, "domain": b.domain, "亩增产": b.gain, "gain": b.gain, "均超过": all_exceed,
         "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
-        "范围": span_of, "span": span_of,
+        "范围": span_of, "span": span_of, "折线图": trend_chart, "trend_chart": trend_chart,
+        "柱状图": parts_chart, "parts_chart": parts_chart, "分项表": parts_table, "parts_table": parts_table,
+        "选一": lambda options, key="": pick(options, f"{facts.region.code}/{facts.period.key}/{key}"),
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
     return b.claims
+
+
+def _toml(value: Any) -> str:
+    """A value in TOML (strings, numbers, lists): JSON's strings and numbers are valid TOML."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if value is None:
+        return "nan"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _chart_block(kind: str, title: str, categories: list[str], series: list[tuple[str, list]], unit: str,
+                 caption: str = "", number_format: str = "General") -> str:
+    lines = ["```chart", f"type = {_toml(kind)}", f"title = {_toml(title)}", f"unit = {_toml(unit)}",
+             f"number_format = {_toml(number_format)}", f"categories = {_toml(categories)}"]
+    if caption:
+        lines.append(f"caption = {_toml(caption)}")
+    for name, values in series:
+        lines += ["[[series]]", f"name = {_toml(name)}", f"values = {_toml(values)}"]
+    return "\n".join(lines + ["```"])
+
+
+def trend_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> str:
+    """折线图: the indicator over its last periods (up to 12), as a native line chart."""
+    v = _view(view, "折线图")
+    points = v.fact.trend
+    if not points:
+        raise TemplateDataError(f"{v.名称}: no trend for a figure counted less often than the briefing")
+    categories = [_short_label(p) for p, _ in points]
+    values = [numbers.round_half_up(x, v.fact.indicator.decimals) if x is not None else None for _, x in points]
+    return _chart_block("line", 标题 or f"{v.名称}（{v.单位}）", categories, [(v.fact.region.name, values)], v.单位,
+                        图注, "0" if v.fact.indicator.decimals == 0 else "0." + "0" * v.fact.indicator.decimals)
+
+
+def parts_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> str:
+    """柱状图: the figure of each part (each banner) for the period, as a native bar chart."""
+    v = _view(view, "柱状图")
+    if not v.fact.parts:
+        raise TemplateDataError(f"{v.名称}: {v.fact.region.name} has no parts with figures to chart")
+    names = [name for name, _ in v.fact.parts]
+    values = [numbers.round_half_up(x, v.fact.indicator.decimals) for _, x in v.fact.parts]
+    return _chart_block("bar", 标题 or f"各地{v.名称}（{v.单位}）", names, [(v.名称, values)], v.单位, 图注)
+
+
+def parts_table(views: list[FactView], 合计: bool = True) -> str:
+    """分项表: a table of several indicators by part (banner), with the whole region's row last."""
+    views = [_view(v, "分项表") for v in views]
+    names = list(dict.fromkeys(name for v in views for name, _ in v.fact.parts))
+    header = "| 地区 | " + " | ".join(f"{v.名称}（{v.单位}）" for v in views) + " |"
+    align = "|---|" + "---:|" * len(views)
+    rows = []
+    for name in names:
+        cells = [_cell(dict(v.fact.parts).get(name), v) for v in views]
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    if 合计:
+        rows.append(f"| {views[0].fact.region.name} | " + " | ".join(_cell(v.fact.value, v) for v in views) + " |")
+    return "\n".join([header, align, *rows])
+
+
+def _cell(value: Decimal | None, v: FactView) -> str:
+    return "—" if value is None else numbers.fixed(value, v.fact.indicator.decimals)
+
+
+def _short_label(p: Period) -> str:
+    """A short axis label: 第3周, 1月, 一季度, 2024年."""
+    if p.kind == "week":
+        return f"第{int(p.key[-2:])}周"
+    if p.kind == "month":
+        return f"{p.start.month}月"
+    return p.label()
+
+
+def pick(options: list[str], key: Any = "") -> str:
+    """选一: one of several phrasings with the same meaning, the same one for the same key."""
+    return phrasing.choose(list(options), str(key))

@@ -1,0 +1,194 @@
+"""Making one briefing: template + facts → markup → blocks → checked → .docx, .html, .pdf.
+
+The shell around the pure core: it reads the store (through facts), runs the template, checks every
+figure in the text against the data (verify.py), and writes the files atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import html, markup, render, script, templates, verify
+from .errors import UsageError
+from .facts import Facts, gather
+from .observations import FAR_FUTURE
+from .periods import Period, period_of
+from .settings import Settings
+from .store import Store
+from .template_api import install
+
+log = logging.getLogger(__name__)
+FORMATS = ("docx", "html", "pdf")
+
+
+@dataclass(frozen=True)
+class Request:
+    template: str
+    period: Period
+    region: str
+    as_of: str = FAR_FUTURE          # ISO UTC
+    script: str = "simplified"
+
+
+@dataclass
+class Briefing:
+    template: templates.Template
+    facts: Facts
+    title: str
+    report_date: date
+    markup: str
+    blocks: list[markup.Block]
+    stem: str                        # file name without extension: 2024-W02_兴安盟_周报
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def docx(self, reference: str | None = None) -> bytes:
+        props = render.Properties(self.title, author=self.facts.region.name, subject=self.template.name,
+                                  keywords=f"{self.template.name},{self.facts.region.name},{self.facts.period.key}",
+                                  created=datetime.combine(self.report_date, datetime.min.time()))
+        return render.render(self.blocks, props, reference)
+
+    def html(self) -> str:
+        return html.render(self.blocks, self.title)
+
+
+def report_date(request: Request, tz: ZoneInfo) -> date:
+    """The date a briefing carries: the day of its as-of moment, else the day after its period ends."""
+    if request.as_of != FAR_FUTURE:
+        return datetime.fromisoformat(request.as_of).astimezone(tz).date()
+    return request.period.end + timedelta(days=1)
+
+
+def make(store: Store, settings: Settings, request: Request) -> Briefing:
+    """The briefing asked for, checked: every figure in its text is accounted for by the data."""
+    started = time.perf_counter()
+    tz = ZoneInfo(settings.timezone)
+    template = templates.load(request.template, _dirs(settings))
+    facts = gather(store.db, request.region, request.period, request.as_of)
+    env = templates.environment(template)
+    claims = install(env, facts, template.style,
+                     other_region=lambda r: gather(store.db, r, request.period, request.as_of))
+    day = report_date(request, tz)
+    title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period))
+    context = {"标题": title, "发布时间": f"{day.year}年{day.month}月{day.day}日", **_masthead(template, settings)}
+    text = templates.render(env, template, context)
+    blocks = markup.parse(text, str(template.path))
+    verify.check(plain_text(blocks), claims(), ignore=template.fixed_numbers)
+    if request.script != "simplified":
+        blocks = convert_blocks(blocks, request.script)
+        title = script.convert(title, request.script)
+    stem = f"{facts.period.key}_{facts.region.name}_{template.name}"
+    briefing = Briefing(template, facts, title, day, text, blocks, stem)
+    briefing.timings["make"] = time.perf_counter() - started
+    log.info("made %s in %.0f ms", stem, briefing.timings["make"] * 1000)
+    return briefing
+
+
+def short_label(period: Period) -> str:
+    """A period's label without the dates in brackets (2024年第2周), for a title."""
+    return period.label().split("（")[0]
+
+
+def _dirs(settings: Settings) -> list[str]:
+    return [d for d in re.split(r"[:;]", settings.template_dirs or "") if d]
+
+
+def _masthead(template: templates.Template, settings: Settings) -> dict[str, str]:
+    meta = template.metadata
+    return {"来源": settings.source or meta.get("source", ""), "作者": settings.author or meta.get("author", ""),
+            "责任编辑": settings.editor or meta.get("editor", "")}
+
+
+def plain_text(blocks: list[markup.Block]) -> str:
+    """The words of a briefing as a reader sees them (for the figure verifier); chart data is read
+    from the facts directly, so charts contribute their titles only."""
+    parts = []
+    for b in blocks:
+        parts += [b.text, *b.lines, *("".join(r.text for r in item) for item in b.items)]
+        parts += ["　".join(row) for row in b.rows[1:]] + [b.chart.get("title", ""), b.chart.get("caption", "")]
+    return "\n".join(p for p in parts if p)
+
+
+def convert_blocks(blocks: list[markup.Block], target: str) -> list[markup.Block]:
+    """The blocks in another script (Traditional characters): the finished text is converted, never a
+    second template."""
+    conv = lambda s: script.convert(s, target)  # noqa: E731
+    out = []
+    for b in blocks:
+        chart = dict(b.chart)
+        if chart:
+            chart.update(title=conv(chart.get("title", "")), caption=conv(chart.get("caption", "")),
+                         unit=conv(chart.get("unit", "")), categories=[conv(str(c)) for c in chart["categories"]],
+                         series=[{**s, "name": conv(s.get("name", ""))} for s in chart["series"]])
+        out.append(replace(b, runs=tuple(replace(r, text=conv(r.text)) for r in b.runs),
+                           lines=tuple(map(conv, b.lines)),
+                           items=tuple(tuple(replace(r, text=conv(r.text)) for r in item) for item in b.items),
+                           rows=tuple(tuple(map(conv, row)) for row in b.rows), chart=chart))
+    return out
+
+
+def write_outputs(briefing: Briefing, formats: tuple[str, ...], folder: Path, reference: str | None = None,
+                  stem: str | None = None) -> list[Path]:
+    """Write the asked formats into a folder, each atomically; the paths written."""
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise UsageError(f"unknown format {sorted(unknown)[0]!r}", f"Use any of {', '.join(FORMATS)}.")
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = stem or briefing.stem
+    written = []
+    docx_bytes = briefing.docx(reference) if {"docx", "pdf"} & set(formats) else None
+    if "docx" in formats:
+        written.append(write_atomically(folder / f"{stem}.docx", docx_bytes))
+    if "html" in formats:
+        written.append(write_atomically(folder / f"{stem}.html", briefing.html().encode("utf-8")))
+    if "pdf" in formats:
+        from . import pdf
+
+        with tempfile.TemporaryDirectory(prefix="briefing-pdf-") as tmp:
+            source = Path(tmp) / f"{stem}.docx"
+            source.write_bytes(docx_bytes)
+            written.append(pdf.convert_to_pdf(source, folder))
+    return written
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write a file so that a crash leaves the old file or the whole new one: a temp file in the same
+    folder, fsync, os.replace, then fsync the folder."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o644)  # mkstemp makes it private; a briefing is for reading
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return path
+
+
+def period_for(template: templates.Template, text: str | None, as_of_day: date | None) -> Period:
+    """The period a briefing covers: as given, or for a summary the as-of day."""
+    from .periods import parse_period
+
+    if text:
+        try:
+            return parse_period(text, template.period)
+        except ValueError as exc:
+            raise UsageError(f"--period: {exc}") from None
+    if as_of_day is None:
+        raise UsageError(f"{template.key} needs --period (like 2024-W02) or --as-of")
+    return period_of(template.period, as_of_day)

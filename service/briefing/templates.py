@@ -1,0 +1,154 @@
+"""Briefing templates: one folder per kind, holding ``template.toml`` (its settings) and
+``briefing.md.j2`` (Jinja2 writing the block markup of markup.py).
+
+Templates are run in Jinja2's sandbox with StrictUndefined: a misspelt name, a reach for ``__class__``
+or a loop that does not end is an error naming the template file and line, never a blank or a hang in
+a sent briefing. Folders are looked up in the ``template_dirs`` setting first, then in the built-in
+``templates/`` folder, so an office can add its own kinds or override ours.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from .errors import TemplateError
+from .phrasing import Style
+
+BUILT_IN = Path(__file__).resolve().parents[2] / "templates"
+MAIN = "briefing.md.j2"
+TIME_LIMIT_S = 10.0
+KNOWN = {"name", "description", "period", "title", "style", "metadata", "fixed_numbers", "charts"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A briefing kind: its folder and settings."""
+
+    key: str                        # the folder name: weekly, summary
+    folder: Path
+    name: str                       # 周报, 工作总结: used in file names
+    description: str = ""
+    period: str = "week"            # the period kind one briefing covers ('day' for a summary as of a date)
+    title: str = "{地区}{名称}"      # the document title, from 地区, 名称 and 期间
+    style: Style = Style()
+    metadata: dict[str, str] = field(default_factory=dict)     # 来源, 作者, 责任编辑
+    fixed_numbers: tuple[str, ...] = ()   # the template's own numbers, not figures ("3个重点帮扶旗")
+
+    @property
+    def path(self) -> Path:
+        return self.folder / MAIN
+
+
+def folders(extra: list[str] | None = None) -> list[Path]:
+    return [Path(d) for d in (extra or []) if d] + [BUILT_IN]
+
+
+def available(extra: list[str] | None = None) -> list[Template]:
+    """Every template that can be used, the first of each name winning (an office's own over ours)."""
+    seen: dict[str, Template] = {}
+    for folder in folders(extra):
+        for child in sorted(folder.glob("*/template.toml")) if folder.is_dir() else []:
+            key = child.parent.name
+            if key not in seen:
+                seen[key] = load_folder(child.parent)
+    return list(seen.values())
+
+
+def load(key: str, extra: list[str] | None = None) -> Template:
+    for folder in folders(extra):
+        if (folder / key / "template.toml").is_file():
+            return load_folder(folder / key)
+    names = ", ".join(t.key for t in available(extra)) or "none"
+    raise TemplateError(f"there is no template {key!r}", hint=f"Templates: {names}. List them with `briefing templates`.")
+
+
+def load_folder(folder: Path) -> Template:
+    settings_file = folder / "template.toml"
+    try:
+        data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise TemplateError(str(exc), str(settings_file)) from None
+    unknown = set(data) - KNOWN
+    if unknown:
+        raise TemplateError(f"unknown settings {sorted(unknown)}; known: {sorted(KNOWN)}", str(settings_file))
+    if not (folder / MAIN).is_file():
+        raise TemplateError(f"the folder has no {MAIN}", str(folder))
+    try:
+        style = Style(**data.get("style", {}))
+    except TypeError as exc:
+        raise TemplateError(f"[style]: {exc}", str(settings_file)) from None
+    return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
+                    data.get("period", "week"), data.get("title", "{地区}{名称}"), style,
+                    dict(data.get("metadata", {})), tuple(data.get("fixed_numbers", ())))
+
+
+def environment(template: Template) -> SandboxedEnvironment:
+    """A sandboxed Jinja2 environment reading the template's folder (for includes and macros)."""
+    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(template.folder)), undefined=StrictUndefined,
+                                autoescape=False, keep_trailing_newline=True, trim_blocks=True,
+                                lstrip_blocks=True)
+
+
+def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],
+           limit_s: float = TIME_LIMIT_S) -> str:
+    """The template's markup; TemplateError with the file and line of whatever went wrong."""
+    try:
+        jt = env.get_template(MAIN)
+        with _deadline(limit_s, str(template.path)):
+            return jt.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or str(exc), str(template.folder / (exc.name or MAIN)), exc.lineno) from None
+    except TemplateError:
+        raise
+    except (jinja2.UndefinedError, SecurityError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
+        file, line = _template_frame(exc, template)
+        hint = "Check the name against docs/templates.md." if isinstance(exc, jinja2.UndefinedError) else None
+        raise TemplateError(f"{exc.__class__.__name__}: {exc}", file, line, hint) from None
+
+
+def _template_frame(exc: BaseException, template: Template) -> tuple[str, int | None]:
+    """The template file and line of the innermost frame of an error inside a template."""
+    found: tuple[str, int | None] = (str(template.path), None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") or filename.startswith(str(template.folder)):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+class _deadline:
+    """Stops a template that runs longer than the limit (a loop without end), by tracing the rendering
+    thread: the check costs little next to the template's own work, and works outside the main thread."""
+
+    def __init__(self, limit_s: float, where: str):
+        self.limit_s, self.where = limit_s, where
+
+    def __enter__(self):
+        self.end = time.monotonic() + self.limit_s
+        self.calls = 0
+        self.previous = sys.gettrace()
+        sys.settrace(self._trace)
+        return self
+
+    def _trace(self, frame, event, arg):
+        self.calls += 1
+        if self.calls % 1000 == 0 and time.monotonic() > self.end:
+            sys.settrace(self.previous)
+            raise TemplateError(f"the template ran longer than {self.limit_s:g} s and was stopped "
+                                "(a loop without end?)", self.where)
+        return None  # no line tracing: calls are enough to catch a loop that does anything
+
+    def __exit__(self, *exc):
+        sys.settrace(self.previous)
+        return False
