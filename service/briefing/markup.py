@@ -16,6 +16,7 @@ Anything else (images, raw HTML, code) is an error naming the line, so a typo ne
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from markdown_it.token import Token
 from .errors import TemplateError
 
 HEADING_SPLIT = "｜"
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 CHART_KINDS = ("line", "bar", "barh", "pie")
 CHART_KEYS = {"type", "title", "categories", "series", "unit", "caption", "number_format"}
 
@@ -56,6 +58,11 @@ class Block:
 
 def parse(markup: str, source: str = "template") -> list[Block]:
     """The blocks of a briefing's markup; TemplateError (with the line) for anything outside the subset."""
+    bad = _XML_ILLEGAL.search(markup)
+    if bad:  # python-docx would fail deep inside on these: say where instead
+        line = markup.count("\n", 0, bad.start()) + 1
+        raise TemplateError(f"the rendered text holds the control character U+{ord(bad.group()):04X}, which a "
+                            "Word document cannot hold", source, line)
     tokens = MarkdownIt("commonmark").enable("table").parse(markup)
     blocks: list[Block] = []
     i = 0

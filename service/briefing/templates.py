@@ -99,11 +99,11 @@ def environment(template: Template) -> SandboxedEnvironment:
 
 
 def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],
-           limit_s: float = TIME_LIMIT_S) -> str:
+           limit_s: float | None = None) -> str:
     """The template's markup; TemplateError with the file and line of whatever went wrong."""
     try:
         jt = env.get_template(MAIN)
-        with _deadline(limit_s, str(template.path)):
+        with _deadline(limit_s or TIME_LIMIT_S, str(template.path)):
             return jt.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), str(template.folder / (exc.name or MAIN)), exc.lineno) from None

@@ -1,0 +1,167 @@
+"""Briefings as a reader gets them: Word documents opened with python-docx, HTML, the sandbox, the checks."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+
+from briefing import briefing, settings
+from briefing.errors import TemplateError
+from briefing.periods import parse_period
+from briefing.store import Store
+from briefing.verify import VerificationError
+
+from test_seed_sentences import AS_OF
+
+SAMPLE_SETTINGS = settings.load(env={})
+
+
+def make(sample_db, template="summary", period="2024-01-17", region="兴安盟", script="simplified", conf=None):
+    with Store(sample_db, create=False) as store:
+        req = briefing.Request(template, parse_period(period), region, AS_OF, script)
+        return briefing.make(store, conf or SAMPLE_SETTINGS, req)
+
+
+@pytest.fixture(scope="module")
+def summary(sample_db):
+    return make(sample_db)
+
+
+@pytest.fixture(scope="module")
+def summary_docx(summary):
+    return docx.Document(io.BytesIO(summary.docx()))
+
+
+def test_the_summary_states_the_first_articles_figures(summary_docx):
+    text = "\n".join(p.text for p in summary_docx.paragraphs)
+    for figure in ("19532人次", "197例", "930次", "1016人次", "761.5公斤，再次刷新全区水稻亩产纪录", "316.8公斤，破全区纪录",
+                   "99.25%", "10万余名", "5亿元以上", "50多名", "500多次", "30多项", "60多个", "15个科技示范基地",
+                   "1亿元", "比去年增加9人", "6名校长", "57名中层管理人员和教师", "15名医生", "55项", "153名", "50万头",
+                   "3万户", "400家", "110万元"):
+        assert figure in text, figure
+
+
+def test_title_metadata_line_and_headings(summary_docx):
+    paragraphs = [(p.style.name, p.text) for p in summary_docx.paragraphs]
+    assert paragraphs[0] == ("Title", "“组团式”帮扶为兴安盟注入“硬实力”")
+    assert paragraphs[1] == ("Subtitle", "发布时间：2024年1月17日丨来源：岭上兴安丨作者：丨责任编辑：")
+    headings = [text for style, text in paragraphs if style == "Heading 1"]
+    assert headings == ["薪火相传育桃李\n教育帮扶托起“振兴之梦”", "打造百姓新“医”靠\n医疗帮扶筑牢“健康之本”",
+                        "送技添智助增收\n科技帮扶夯实“富裕之基”"]
+
+
+def test_styles_carry_east_asian_fonts_and_no_theme_fonts(summary_docx):
+    styles = summary_docx.styles.element
+    expected = {"Normal": "仿宋_GB2312", "Title": "方正小标宋简体", "Heading1": "黑体", "Heading2": "楷体_GB2312"}
+    for style_id, font in expected.items():
+        fonts = styles.get_by_id(style_id).rPr.rFonts
+        assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == font
+        assert not [a for a in fonts.attrib if a.endswith("Theme")], style_id
+    assert len(summary_docx.styles) == 10  # slim: only the styles a briefing uses
+
+
+def test_gb9704_page(summary_docx):
+    section = summary_docx.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                  section.right_margin)] == [37, 35, 28, 26]
+    footer = section.footer.paragraphs[0]._p.xml
+    assert 'w:instr="PAGE"' in footer and "—" in footer
+
+
+def test_core_properties_come_from_the_report(summary_docx):
+    core = summary_docx.core_properties
+    assert core.title == "“组团式”帮扶为兴安盟注入“硬实力”" and core.subject == "工作综述"
+    assert core.created.date().isoformat() == "2024-01-17" and core.modified == core.created
+
+
+def test_two_renders_are_byte_identical(sample_db, summary):
+    again = make(sample_db)
+    assert summary.docx() == again.docx()
+    with zipfile.ZipFile(io.BytesIO(summary.docx())) as z:
+        assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_html_has_the_same_words(summary):
+    page = summary.html()
+    assert "<h1>“组团式”帮扶为兴安盟注入“硬实力”</h1>" in page and "19532人次" in page
+    assert '<html lang="zh-CN">' in page and "<h2>薪火相传育桃李<br>教育帮扶托起“振兴之梦”</h2>" in page
+
+
+def test_the_traditional_edition(sample_db):
+    edition = make(sample_db, script="traditional")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(edition.docx())).paragraphs)
+    assert edition.title == "“組團式”幫扶為興安盟注入“硬實力”" and "再次刷新全區水稻畝產紀錄" in text
+
+
+def test_files_are_written_atomically_with_readable_names(summary, tmp_path):
+    written = briefing.write_outputs(summary, ("docx", "html"), tmp_path)
+    assert [p.name for p in written] == ["2024-01-17_兴安盟_工作综述.docx", "2024-01-17_兴安盟_工作综述.html"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert oct(written[0].stat().st_mode & 0o777) == "0o644"
+
+
+# --- templates that go wrong -------------------------------------------------------------------------
+
+def custom(tmp_path: Path, body: str, toml: str = 'name = "测试"\nperiod = "day"\n') -> settings.Settings:
+    folder = tmp_path / "tpl" / "test"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "template.toml").write_text(toml, encoding="utf-8")
+    (folder / "briefing.md.j2").write_text(body, encoding="utf-8")
+    return settings.load(env={}, overrides={"template_dirs": str(tmp_path / "tpl")})
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ("# 标题\n\n{{ 指标(\"诊疗患者人次\").累计 }}\n\n{{ 未定义的名字 }}\n", 5, "'未定义的名字' is undefined"),
+    ("# 标题\n\n{{ 指标.__class__ }}\n", 3, "SecurityError"),
+    ("# 标题\n\n{{ 指标(\"不存在的指标\") }}\n", 3, "no figures for '不存在的指标'"),
+    ("# 标题\n\n{% for x in %}\n", 3, "Expected an expression"),
+    ("# 标题\n\n{{ 50 | 约数(\"多\", 单位=\"名\") }}\n", 3, "cannot be written 50多"),
+])
+def test_template_errors_name_the_file_and_line(sample_db, tmp_path, body, line, words):
+    conf = custom(tmp_path, body)
+    with pytest.raises(TemplateError) as err:
+        make(sample_db, template="test", conf=conf)
+    assert err.value.line == line and err.value.template.endswith("briefing.md.j2") and words in str(err.value)
+
+
+def test_a_template_that_never_ends_is_stopped(sample_db, tmp_path, monkeypatch):
+    from briefing import templates
+
+    monkeypatch.setattr(templates, "TIME_LIMIT_S", 1.0)
+    conf = custom(tmp_path, "# 标题\n{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}\n")
+    with pytest.raises(TemplateError, match="longer than 1 s"):
+        make(sample_db, template="test", conf=conf)
+
+
+def test_a_figure_the_data_does_not_support_stops_the_briefing(sample_db, tmp_path):
+    conf = custom(tmp_path, "# 标题\n\n医疗专家累计诊疗患者19533人次。\n")
+    with pytest.raises(VerificationError, match="19533"):
+        make(sample_db, template="test", conf=conf)
+
+
+def test_control_characters_never_reach_the_document(sample_db, tmp_path):
+    conf = custom(tmp_path, "# 标题\n\n坏\x0b字\n")
+    with pytest.raises(TemplateError, match=r"U\+000B") as err:
+        make(sample_db, template="test", conf=conf)
+    assert err.value.line == 3
+
+
+def test_markup_outside_the_subset_is_an_error(sample_db, tmp_path):
+    conf = custom(tmp_path, "# 标题\n\n![图](x.png)\n")
+    with pytest.raises(TemplateError, match="image"):
+        make(sample_db, template="test", conf=conf)
+
+
+def test_an_office_template_overrides_a_built_in_one(sample_db, tmp_path):
+    shutil.copytree(Path(briefing.templates.BUILT_IN) / "summary", tmp_path / "tpl" / "summary")
+    (tmp_path / "tpl" / "summary" / "template.toml").write_text(
+        (tmp_path / "tpl" / "summary" / "template.toml").read_text(encoding="utf-8").replace("岭上兴安", "扎赉特旗融媒体中心"),
+        encoding="utf-8")
+    conf = settings.load(env={}, overrides={"template_dirs": str(tmp_path / "tpl")})
+    assert "来源：扎赉特旗融媒体中心" in make(sample_db, conf=conf).markup
