@@ -288,7 +288,7 @@ def test_round_trip_any_values_and_texts(tmp_path_factory, data, fmt):
 
     folder = tmp_path_factory.mktemp("rt")
     if fmt == "gbk":  # GBK holds only Chinese and ASCII text
-        data = [(v, "".join(c for c in t if c.isascii() and c.isprintable()) + "扎赉特旗") for v, t in data]
+        data = [(v, ("".join(c for c in t if c.isascii() and c.isprintable()) + "扎赉特旗").strip()) for v, t in data]
     rows = [["指标", "地区", "期间", "数值", "备注"]] + [
         ["income", "扎赉特旗", f"{2020 + i // 12}-{i % 12 + 1:02d}", str(v), t] for i, (v, t) in enumerate(data)]
     path = _write(folder, rows, fmt)
