@@ -59,6 +59,18 @@ def _number(x: Any) -> Decimal:
     return x.value if isinstance(x, Amount) else Decimal(str(x))
 
 
+COUNT_SUFFIXES = ("人次", "人数", "次数", "例数", "场次", "个数", "数")
+
+
+def short_name(name: str, unit: str) -> str:
+    """The name to put before a figure, without the measure it repeats: 诊疗患者人次 → 诊疗患者 (诊疗患者211人次),
+    手术示教例数 → 手术示教, 帮扶医生人数 → 帮扶医生; 水稻亩产量 and 就业率 stay as they are."""
+    for suffix in (unit, *COUNT_SUFFIXES):
+        if suffix and suffix != "%" and name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
 class FactView:
     """One indicator's facts as a template sees them (Chinese names, with English aliases)."""
 
@@ -66,6 +78,7 @@ class FactView:
         self.fact, self.style = fact, style
         ind = fact.indicator
         self.名称 = self.name = ind.name
+        self.简称 = self.short_name = short_name(ind.name, ind.unit)
         self.单位 = self.unit = ind.unit
         self.领域 = self.domain = ind.domain
         self.期间 = self.period = fact.period.label() if fact.period else ""
