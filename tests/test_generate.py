@@ -165,3 +165,63 @@ def test_an_office_template_overrides_a_built_in_one(sample_db, tmp_path):
         encoding="utf-8")
     conf = settings.load(env={}, overrides={"template_dirs": str(tmp_path / "tpl")})
     assert "来源：扎赉特旗融媒体中心" in make(sample_db, conf=conf).markup
+
+
+# --- the weekly briefing: tables and native charts ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def weekly_bytes(sample_db):
+    return make(sample_db, template="weekly", period="2024-W02").docx()
+
+
+def test_the_weekly_table_by_banner(weekly_bytes):
+    doc = docx.Document(io.BytesIO(weekly_bytes))
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert rows[0][:2] == ["地区", "诊疗患者人次（人次）"]
+    assert [r[:2] for r in rows[1:]] == [["科右前旗", "35"], ["科右中旗", "27"], ["扎赉特旗", "211"], ["兴安盟", "273"]]
+    figure_cell = doc.tables[0].rows[1].cells[1].paragraphs[0]
+    assert figure_cell.alignment == 2  # figures right-aligned
+    assert doc.tables[0].rows[0]._tr.trPr.xpath("./w:tblHeader")  # the header row repeats on each page
+
+
+def test_the_weekly_charts_are_native_with_their_workbooks(weekly_bytes):
+    import openpyxl
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(weekly_bytes)) as z:
+        names = z.namelist()
+        types = z.read("[Content_Types].xml").decode()
+        charts = sorted(n for n in names if n.startswith("word/charts/chart"))
+        assert charts == ["word/charts/chart1.xml", "word/charts/chart2.xml"]
+        assert "drawingml.chart+xml" in types and 'Extension="xlsx"' in types
+        line = etree.fromstring(z.read(charts[0]))
+        book = openpyxl.load_workbook(io.BytesIO(z.read("word/embeddings/Microsoft_Excel_Sheet1.xlsx")))
+        document = z.read("word/document.xml").decode()
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+          "a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+    assert line.xpath("//c:title//a:t/text()", namespaces=ns) == ["诊疗患者人次（人次）"]
+    assert len(line.xpath("//c:lineChart/c:ser", namespaces=ns)) == 1
+    assert len(line.xpath("//c:val//c:pt", namespaces=ns)) == 12
+    assert set(line.xpath("//a:ea/@typeface", namespaces=ns)) == {"仿宋_GB2312"}
+    assert len(line.xpath("/c:chartSpace/c:txPr", namespaces=ns)) == 1 and line.xpath("//c:externalData", namespaces=ns)
+    sheet = book.active
+    assert sheet["A13"].value == "第2周" and sheet["B13"].value == 273  # Edit Data opens the figures
+    assert document.count("<wp:docPr") == 2 and 'id="1"' in document and 'id="2"' in document
+
+
+def test_a_missing_point_is_a_gap_not_a_zero():
+    from lxml import etree
+
+    from briefing.charts import ChartSpec, add_chart
+
+    doc = docx.Document()
+    add_chart(doc, ChartSpec("line", "缺数", ["第1周", "第2周", "第3周"], [("甲", [1, None, 3]), ("乙", [2, float("nan"), 4])]))
+    blob = next(p.blob for p in doc.part.package.iter_parts() if p.partname.startswith("/word/charts/"))
+    xml = etree.fromstring(blob)
+    ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+    assert [xml.xpath(f"//c:ser[{i}]/c:val//c:pt/@idx", namespaces=ns) for i in (1, 2)] == [["0", "2"], ["0", "2"]]
+    assert xml.xpath("//c:legend/c:legendPos/@val", namespaces=ns) == ["b"]  # two series: a legend below
+
+
+def test_weekly_renders_are_byte_identical_charts_included(sample_db, weekly_bytes):
+    assert make(sample_db, template="weekly", period="2024-W02").docx() == weekly_bytes
