@@ -25,6 +25,7 @@ from briefing.periods import parse_period  # noqa: E402
 from briefing.store import Store  # noqa: E402
 
 LEAGUES, BANNERS, INDICATORS = 10, 9, 50
+G = "甲乙丙丁戊己庚辛壬癸"   # names without digits: a figure written after a name must not run into it
 LAST = date(2024, 1, 8)
 
 
@@ -33,10 +34,10 @@ def build(path: Path, years: int) -> None:
     keys = ["%d-W%02d" % d.isocalendar()[:2] for d in weeks]
     with Store(path) as store, store.write() as db:
         db["regions"].insert_all(
-            [{"code": f"L{l}", "name": f"盟{l}", "parent": None} for l in range(LEAGUES)]
-            + [{"code": f"L{l}B{b}", "name": f"盟{l}旗{b}", "parent": f"L{l}"}
+            [{"code": f"L{l}", "name": f"{G[l]}盟", "parent": None} for l in range(LEAGUES)]
+            + [{"code": f"L{l}B{b}", "name": f"{G[l]}盟{G[b]}旗", "parent": f"L{l}"}
                for l in range(LEAGUES) for b in range(BANNERS)])
-        db["indicators"].insert_all([{"code": f"I{i:02d}", "name": f"指标{i:02d}", "domain": "医疗", "kind": "flow",
+        db["indicators"].insert_all([{"code": f"I{i:02d}", "name": f"指标{G[i // 10]}{G[i % 10]}", "domain": "医疗", "kind": "flow",
                                       "unit": "人次", "frequency": "week", "time_agg": "sum", "region_agg": "sum"}
                                      for i in range(INDICATORS)])
         db.conn.executemany(

@@ -81,7 +81,18 @@ class Catalog:
         return _find(text, self.indicators, "indicator", lambda i: i.name)
 
     def children(self, code: str) -> list[Region]:
-        return [r for r in self.regions.values() if r.parent == code]
+        """The regions directly under this one, in catalog order (indexed once; the catalog is loaded per use)."""
+        index = self.__dict__.get("_children")
+        if index is None:
+            by_parent: dict[str | None, list[Region]] = {}
+            for r in self.regions.values():
+                by_parent.setdefault(r.parent, []).append(r)
+            index = self.__dict__["_children"] = by_parent
+        return list(index.get(code, ()))
+
+    def regions_changed(self) -> None:
+        """Forget the children index after regions were added or moved in this catalog object."""
+        self.__dict__.pop("_children", None)
 
     def descendants(self, code: str) -> list[Region]:
         """Every region below this one, depth first."""

@@ -24,7 +24,7 @@ import sqlite_utils
 from . import compare
 from .catalog import Catalog, Indicator, Region
 from .compare import Change, Record, RecordEntry
-from .observations import FAR_FUTURE, Figure, decimal, key_range, roll_up
+from .observations import FAR_FUTURE, Figure, decimal, key_range
 from .periods import KINDS, Period, Span, parse_period, period_of
 from .numbers import round_half_up
 from .phrasing import DEFAULT_WORDING, Measure
@@ -192,6 +192,8 @@ class _Reader:
         self.stored: dict[str, _Figures] = {}
         self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
+        self.rolled: dict[tuple[str, str, str], Decimal | None] = {}
+        self.leaves = {code for code in tree if not catalog.children(code)}
         for kind in {i.frequency for i in catalog.indicators.values()}:
             codes = [i.code for i in catalog.indicators.values() if i.frequency == kind]
             self._read_window(kind, codes)
@@ -295,11 +297,25 @@ class _Reader:
 
     def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
         """The indicator's periods that end within the span, rolled up for the region and aggregated."""
-        stored = self.stored[ind.code]
         ends, keys = self._index(ind.code)
         chosen = keys[bisect_left(ends, span.start):bisect_right(ends, span.end)]
-        figures = [f for key in chosen if (f := roll_up(self.catalog, ind, region, key, stored)) is not None]
-        return compare.total([f.value for f in figures], ind.time_agg)
+        values = [v for key in chosen if (v := self._rolled(ind, region, key)) is not None]
+        return compare.total(values, ind.time_agg)
+
+    def _rolled(self, ind: Indicator, region: str, key: str) -> Decimal | None:
+        """The region's figure for one period, rolled up once and remembered: the comparisons, the
+        year-to-date totals and the trend ask for the same periods again and again."""
+        memo = (ind.code, region, key)
+        if memo not in self.rolled:
+            raw = self.stored[ind.code].raw.get((region, key))
+            if raw is not None:                       # the region's own figure wins
+                self.rolled[memo] = decimal(raw[3])
+            elif ind.region_agg in ("none", "ratio") or region in self.leaves:
+                self.rolled[memo] = None
+            else:                                     # the children's, by the region aggregation
+                parts = [v for kid in self.catalog.children(region) if (v := self._rolled(ind, kid.code, key)) is not None]
+                self.rolled[memo] = compare.total(parts, ind.region_agg)
+        return self.rolled[memo]
 
     def _index(self, code: str) -> tuple[list[date], list[str]]:
         """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""

@@ -31,6 +31,7 @@ Pure functions only: no clock, no database, no files.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -283,6 +284,7 @@ class Span:
         return f"{fy:04d}年{_CN_QUARTERS[fn - 1]}{_DASH}{_CN_QUARTERS[ln - 1]}季度"
 
 
+@lru_cache(maxsize=4096)
 def period_of(kind: str, day: date) -> Period:
     """The period of *kind* that contains *day*."""
     _check_kind(kind)
@@ -330,6 +332,7 @@ _RULES = tuple(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_period(text: str, kind: str | None = None) -> Period:
     """Parse a period key, a common variant, a Chinese form or a label.
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import docx
 from docx.document import Document
 from docx.enum.text import WD_BREAK
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
@@ -117,11 +118,10 @@ def _table(doc: Document, block: Block) -> None:
     columns = max(len(r) for r in block.rows)
     table = doc.add_table(rows=len(block.rows), cols=columns)
     table._tbl.tblPr.insert(0, _table_style_element())
-    for r, row in enumerate(block.rows):
-        for c in range(columns):
+    for r, (row, tr) in enumerate(zip(block.rows, table._tbl.tr_lst)):
+        for c, tc in enumerate(tr.tc_lst):  # the cells by element: table.cell() rebuilds the grid each call
             text = row[c] if c < len(row) else ""
-            cell = table.cell(r, c)
-            paragraph = cell.paragraphs[0]
+            paragraph = docx.text.paragraph.Paragraph(tc.p_lst[0], table)
             paragraph._p.get_or_add_pPr().insert(0, _style_element("TableText"))
             align = block.align[c] if c < len(block.align) else None
             if r > 0 and (align == "right" or (align is None and NUMBER.match(text))):
@@ -168,15 +168,31 @@ def _core(doc: Document, props: Properties) -> None:
     core.revision = 1
 
 
+class _FixedTimeZip:
+    """python-docx's physical package writer, with every entry at a fixed time: the same content gives the
+    same bytes, in one compression pass."""
+
+    def __init__(self, target: io.BytesIO):
+        self._zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        self._zip.writestr(info, blob)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
 def save_reproducibly(doc: Document) -> bytes:
-    """The document's bytes with every zip entry at a fixed time, so the same content gives the same file."""
-    raw = io.BytesIO()
-    doc.save(raw)
+    """The document's bytes, every zip entry at a fixed time, so the same content gives the same file."""
+    package = doc.part.package
     out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+    writer = _FixedTimeZip(out)
+    parts = list(package.iter_parts())
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
     return out.getvalue()

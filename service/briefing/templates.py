@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
@@ -91,11 +92,30 @@ def load_folder(folder: Path) -> Template:
                     dict(data.get("metadata", {})), tuple(data.get("fixed_numbers", ())))
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process. Each briefing gets a fresh
+    environment (its own figures), but compiling the templates again each time was two thirds of a
+    briefing's cost; Jinja2 checks the source's checksum, so an edited template is compiled anew."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def environment(template: Template) -> SandboxedEnvironment:
     """A sandboxed Jinja2 environment reading the template's folder (for includes and macros)."""
     return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(template.folder)), undefined=StrictUndefined,
                                 autoescape=False, keep_trailing_newline=True, trim_blocks=True,
-                                lstrip_blocks=True)
+                                lstrip_blocks=True, bytecode_cache=_COMPILED)
 
 
 def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],

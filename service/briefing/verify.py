@@ -32,6 +32,8 @@ indicator whose unit carries one (73.64 in 亿斤, written 73.6亿斤) is claime
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -167,9 +169,22 @@ def unit_factor(unit: str) -> Decimal:
 
 def unaccounted(text: str, claims: Iterable[Claim], ignore: Iterable[str] = ()) -> list[Found]:
     """The figures of the text that no claim of the same kind falls within."""
-    claims = list(claims)
-    return [f for f in read_numbers(text, ignore)
-            if not any(c.kind == f.kind and f.allows(c.value) for c in claims)]
+    by_kind: dict[str, list[Decimal]] = {}
+    for c in claims:
+        by_kind.setdefault(c.kind, []).append(c.value)
+    for values in by_kind.values():
+        values.sort()
+    return [f for f in read_numbers(text, ignore) if not _any_within(f, by_kind.get(f.kind, []))]
+
+
+def _any_within(f: Found, values: list[Decimal]) -> bool:
+    """Whether any of the sorted values lies in the figure's band: a binary search, not a scan."""
+    i = bisect.bisect_left(values, f.low)
+    while i < len(values) and values[i] <= f.high:
+        if f.allows(values[i]):
+            return True
+        i += 1
+    return False
 
 
 def check(text: str, claims: Iterable[Claim], ignore: Iterable[str] = ()) -> None:

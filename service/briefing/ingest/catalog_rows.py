@@ -124,6 +124,7 @@ def _loops(region: Region, merged: dict[str, Region]) -> bool:
 
 def write_regions(db: sqlite_utils.Database, rows: list[Region], outcome: Outcome, catalog: Catalog) -> None:
     _upsert(db, "regions", rows, catalog.regions, outcome, vars)
+    catalog.regions_changed()
 
 
 def _upsert(db: sqlite_utils.Database, table: str, rows: list, known: dict, outcome: Outcome, as_row) -> None:
