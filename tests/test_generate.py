@@ -225,3 +225,31 @@ def test_a_missing_point_is_a_gap_not_a_zero():
 
 def test_weekly_renders_are_byte_identical_charts_included(sample_db, weekly_bytes):
     assert make(sample_db, template="weekly", period="2024-W02").docx() == weekly_bytes
+
+
+def test_pdf_without_libreoffice_is_a_clear_error(summary, tmp_path, monkeypatch):
+    from briefing import pdf
+    from briefing.errors import BriefingError
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(pdf, "CANDIDATES", ())
+    with pytest.raises(BriefingError, match="PDF needs LibreOffice") as err:
+        briefing.write_outputs(summary, ("pdf",), tmp_path / "out")
+    assert "apt-get install libreoffice-writer-nogui" in str(err.value)
+    assert not list((tmp_path / "out").glob("*"))  # nothing half-written
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_pdf_through_libreoffice(summary, tmp_path):
+    import subprocess
+
+    [path] = briefing.write_outputs(summary, ("pdf",), tmp_path)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "19532人次" in text.replace(" ", "") and "再次刷新全区水稻亩产纪录" in text.replace(" ", "").replace("\n", "")
+
+
+def test_headings_are_not_justified(summary_docx):
+    """A two-line heading breaks its first line; justified, that line would be stretched letter by letter."""
+    styles = summary_docx.styles.element
+    for style_id in ("Heading1", "Heading2"):
+        assert styles.get_by_id(style_id).pPr.jc.val == 0  # left

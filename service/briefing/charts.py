@@ -20,7 +20,6 @@ from datetime import datetime
 
 import xlsxwriter
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.shared import Cm

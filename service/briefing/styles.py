@@ -50,8 +50,9 @@ STYLES: tuple[Style, ...] = (
     Style("Normal", "Normal", "仿宋_GB2312", 16, indent_chars=2),
     Style("Title", "Title", "方正小标宋简体", 22, align="center", line=Pt(35), after=28.95, keep_next=True),
     Style("Meta", "Subtitle", "楷体_GB2312", 14, align="center", line=None, after=14, keep_next=True),
-    Style("Heading1", "heading 1", "黑体", 16, indent_chars=2, keep_next=True, outline=0),
-    Style("Heading2", "heading 2", "楷体_GB2312", 16, indent_chars=2, keep_next=True, outline=1),
+    # Headings are not justified: a two-line heading breaks its first line, which justification would stretch.
+    Style("Heading1", "heading 1", "黑体", 16, align="left", indent_chars=2, keep_next=True, outline=0),
+    Style("Heading2", "heading 2", "楷体_GB2312", 16, align="left", indent_chars=2, keep_next=True, outline=1),
     Style("ListText", "List Paragraph", "仿宋_GB2312", 16, indent_chars=2),
     Style("Caption", "caption", "楷体_GB2312", 14, align="center", line=None, after=7),
     Style("TableText", "Table Text", "仿宋_GB2312", 12, align="center", line=None),
