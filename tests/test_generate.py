@@ -244,6 +244,9 @@ def test_pdf_through_libreoffice(summary, tmp_path):
     import subprocess
 
     [path] = briefing.write_outputs(summary, ("pdf",), tmp_path)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert 1 <= pages <= 4 and ("A4" in info or "595" in info)  # an A4 page (595 x 842 pt)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "19532人次" in text.replace(" ", "") and "再次刷新全区水稻亩产纪录" in text.replace(" ", "").replace("\n", "")
 
