@@ -55,3 +55,12 @@ def test_each_example(envs, region, source, is_error, expected):
 @pytest.mark.parametrize("name", sorted(FILTERS) + sorted(ENGLISH))
 def test_every_filter_is_documented(name):
     assert f"`{name}`" in DOC.read_text(encoding="utf-8")
+
+
+def test_every_function_a_template_gets_is_documented(envs):
+    builtin = {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
+    doc = DOC.read_text(encoding="utf-8")
+    names = set(envs["兴安盟"].globals) - builtin
+    assert len(names) > 20
+    missing = [name for name in sorted(names) if f"`{name}" not in doc]
+    assert not missing, f"not in docs/templates.md: {missing}"

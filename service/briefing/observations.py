@@ -143,9 +143,7 @@ def roll_up(catalog: Catalog, ind: Indicator, region: str, key: str,
     parts = [f for kid in kids if (f := roll_up(catalog, ind, kid.code, key, stored))]
     if not parts:
         return None
-    values = [f.value for f in parts]
-    value = {"sum": sum(values, Decimal(0)), "max": max(values),
-             "mean": sum(values, Decimal(0)) / len(values)}[ind.region_agg]
+    value = compare.total([f.value for f in parts], ind.region_agg)  # the one rule, shared with facts.py
     return Figure(ind.code, region, parts[0].period, value, derived=True,
                   recorded_at=max(f.recorded_at or "" for f in parts) or None, coverage=(len(parts), len(kids)))
 

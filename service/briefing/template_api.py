@@ -301,6 +301,10 @@ class _Briefing:
         self.derived.append(Claim(compare.share(dict(view.fact.parts), 地区), "percent", f"{view.名称} {地区} 占比"))
         return text
 
+    def pick(self, options: list[str], key: Any = "") -> str:
+        """选一: a phrasing chosen by region, period and key — the same briefing always reads the same."""
+        return pick(options, f"{self.facts.region.code}/{self.facts.period.key}/{key}")
+
     def claims(self) -> list[Claim]:
         reached = {id(f): f for f in self.regions.values()}.values()
         return [c for f in reached for c in f.claims()] + self.derived
@@ -324,7 +328,7 @@ def install(env, facts: Facts, style: Style = Style(),
         "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
         "范围": span_of, "span": span_of, "折线图": trend_chart, "trend_chart": trend_chart,
         "柱状图": parts_chart, "parts_chart": parts_chart, "分项表": parts_table, "parts_table": parts_table,
-        "选一": lambda options, key="": pick(options, f"{facts.region.code}/{facts.period.key}/{key}"),
+        "选一": b.pick, "pick": b.pick,
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
     return b.claims
