@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from briefing import numbers
 from briefing.compare import Change, change
 from briefing.numbers import ApproximationError
-from briefing.phrasing import Measure, Style, approx, change_phrase, figure, reached_phrase
+from briefing.phrasing import Measure, Style, approx, change_phrase, figure, flat_phrase, reached_phrase
 from briefing.script import SCRIPTS, convert
 from briefing.verify import Claim, check, read_numbers, unaccounted, unit_factor
 
@@ -122,9 +122,14 @@ def test_the_direction_word_matches_the_sign_of_the_rounded_change(ch_m, base, s
     text = change_phrase(ch, m, base, style, how)
     words = text.removeprefix(base)
     assert "-" not in text
-    if not m.is_rate and ch.base < 0:                       # a loss as base: both levels, no direction
-        assert text.startswith("由") and "转为" in text
-        assert not any(w in words for w in UP_WORDS + DOWN_WORDS + ("持平",))
+    if not m.is_rate and (ch.base < 0 or ch.current < 0 < ch.base):   # a loss on either side: both levels
+        same = numbers.round_half_up(ch.current, m.decimals) == numbers.round_half_up(ch.base, m.decimals)
+        if same:                                            # two levels that read the same: 持平
+            assert text == flat_phrase(base)
+        else:                                               # 由…转为… across zero, 由…变为… on one side
+            verb = "转为" if (ch.current < 0) != (ch.base < 0) else "变为"
+            assert text.startswith("由") and verb in text
+            assert not any(w in words for w in UP_WORDS + DOWN_WORDS + ("持平",))
         return
     shown = rounded_change(ch, m, style, how)
     up, down = set(m.verbs[0::2]), set(m.verbs[1::2])

@@ -10,103 +10,18 @@ Everything here only formats what facts.py computed; nothing reads the database.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
 from . import compare, numbers, phrasing, script
-from .catalog import FREQUENCIES, KINDS
-from .facts import Fact, Facts, change_claims
+from .facts import Facts, change_claims
 from .periods import Period, Span
+from .blocks import parts_chart, parts_table, trend_chart
+from .views import Amount, FactView, TemplateDataError, _number, _view
 from .phrasing import Measure, Style
 from .verify import Claim
-
-
-class TemplateDataError(ValueError):
-    """A template asked for something the facts cannot give (no figure, no base to compare with)."""
-
-
-@dataclass(frozen=True)
-class Amount:
-    """A figure with its measure: prints as 19532人次, compares and computes as its Decimal value."""
-
-    value: Decimal
-    measure: Measure
-    style: Style = Style()
-
-    def __str__(self) -> str:
-        return phrasing.figure(self.value, self.measure, self.style)
-
-    def __float__(self) -> float:
-        return float(self.value)
-
-    def __lt__(self, other: Any) -> bool:
-        return self.value < _number(other)
-
-    def __gt__(self, other: Any) -> bool:
-        return self.value > _number(other)
-
-    def __le__(self, other: Any) -> bool:
-        return self.value <= _number(other)
-
-    def __ge__(self, other: Any) -> bool:
-        return self.value >= _number(other)
-
-
-def _number(x: Any) -> Decimal:
-    return x.value if isinstance(x, Amount) else Decimal(str(x))
-
-
-COUNT_SUFFIXES = ("人次", "人数", "次数", "例数", "场次", "个数", "数")
-
-
-def short_name(name: str, unit: str) -> str:
-    """The name to put before a figure, without the measure it repeats: 诊疗患者人次 → 诊疗患者 (诊疗患者211人次),
-    手术示教例数 → 手术示教, 帮扶医生人数 → 帮扶医生; 水稻亩产量 and 就业率 stay as they are."""
-    for suffix in (unit, *COUNT_SUFFIXES):
-        if suffix and suffix != "%" and name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
-class FactView:
-    """One indicator's facts as a template sees them (Chinese names, with English aliases)."""
-
-    def __init__(self, fact: Fact, style: Style):
-        self.fact, self.style = fact, style
-        ind = fact.indicator
-        self.名称 = self.name = ind.name
-        self.简称 = self.short_name = short_name(ind.name, ind.unit)
-        self.单位 = self.unit = ind.unit
-        self.领域 = self.domain = ind.domain
-        self.期间 = self.period = fact.period.label() if fact.period else ""
-        self.频率 = self.frequency = FREQUENCIES[ind.frequency]      # 年, 季, 月, 周, 日
-        self.类型 = self.kind = KINDS[ind.kind]                      # 流量, 存量, 比率, 单位水平
-        self.本期 = self.value = self._amount(fact.value)
-        self.上期 = self.previous = self._amount(fact.previous)
-        self.上年同期 = self.year_ago = self._amount(fact.year_ago)
-        self.本年累计 = self.ytd = self._amount(fact.ytd)
-        self.上年同期累计 = self.ytd_year_ago = self._amount(fact.ytd_year_ago)
-        self.累计 = self.since_start = self._amount(fact.since_start)
-        self.起始期间 = self.first_period = fact.first_period.label() if fact.first_period else ""
-        self.分项 = self.parts = [(name, self._amount(v)) for name, v in fact.parts]
-
-    def _amount(self, value: Decimal | None) -> Amount | None:
-        return None if value is None else Amount(value, self.fact.measure, self.style)
-
-    def __str__(self) -> str:
-        return str(self.本期)
-
-    def __repr__(self) -> str:
-        return f"<指标 {self.名称} {self.本期}>"
-
-
-def _view(x: Any, what: str) -> FactView:
-    if not isinstance(x, FactView):
-        raise TemplateDataError(f"{what} needs an indicator, like 指标(\"诊疗患者人次\") | {what}; got {x!r}")
-    return x
 
 
 def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str) -> str:
@@ -332,78 +247,6 @@ def install(env, facts: Facts, style: Style = Style(),
         "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
     })
     return b.claims
-
-
-def _toml(value: Any) -> str:
-    """A value in TOML (strings, numbers, lists): JSON's strings and numbers are valid TOML."""
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if value is None:
-        return "nan"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _chart_block(kind: str, title: str, categories: list[str], series: list[tuple[str, list]], unit: str,
-                 caption: str = "", number_format: str = "General") -> str:
-    lines = ["```chart", f"type = {_toml(kind)}", f"title = {_toml(title)}", f"unit = {_toml(unit)}",
-             f"number_format = {_toml(number_format)}", f"categories = {_toml(categories)}"]
-    if caption:
-        lines.append(f"caption = {_toml(caption)}")
-    for name, values in series:
-        lines += ["[[series]]", f"name = {_toml(name)}", f"values = {_toml(values)}"]
-    return "\n".join(lines + ["```"])
-
-
-def trend_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> str:
-    """折线图: the indicator over its last periods (up to 12), as a native line chart."""
-    v = _view(view, "折线图")
-    points = v.fact.trend
-    if not points:
-        raise TemplateDataError(f"{v.名称}: no trend for a figure counted less often than the briefing")
-    categories = [_short_label(p) for p, _ in points]
-    values = [numbers.round_half_up(x, v.fact.indicator.decimals) if x is not None else None for _, x in points]
-    return _chart_block("line", 标题 or f"{v.名称}（{v.单位}）", categories, [(v.fact.region.name, values)], v.单位,
-                        图注, "0" if v.fact.indicator.decimals == 0 else "0." + "0" * v.fact.indicator.decimals)
-
-
-def parts_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> str:
-    """柱状图: the figure of each part (each banner) for the period, as a native bar chart."""
-    v = _view(view, "柱状图")
-    if not v.fact.parts:
-        raise TemplateDataError(f"{v.名称}: {v.fact.region.name} has no parts with figures to chart")
-    names = [name for name, _ in v.fact.parts]
-    values = [numbers.round_half_up(x, v.fact.indicator.decimals) for _, x in v.fact.parts]
-    return _chart_block("bar", 标题 or f"各地{v.名称}（{v.单位}）", names, [(v.名称, values)], v.单位, 图注)
-
-
-def parts_table(views: list[FactView], 合计: bool = True) -> str:
-    """分项表: a table of several indicators by part (banner), with the whole region's row last."""
-    views = [_view(v, "分项表") for v in views]
-    names = list(dict.fromkeys(name for v in views for name, _ in v.fact.parts))
-    header = "| 地区 | " + " | ".join(f"{v.名称}（{v.单位}）" for v in views) + " |"
-    align = "|---|" + "---:|" * len(views)
-    rows = []
-    for name in names:
-        cells = [_cell(dict(v.fact.parts).get(name), v) for v in views]
-        rows.append(f"| {name} | " + " | ".join(cells) + " |")
-    if 合计:
-        rows.append(f"| {views[0].fact.region.name} | " + " | ".join(_cell(v.fact.value, v) for v in views) + " |")
-    return "\n".join([header, align, *rows])
-
-
-def _cell(value: Decimal | None, v: FactView) -> str:
-    return "—" if value is None else numbers.fixed(value, v.fact.indicator.decimals)
-
-
-def _short_label(p: Period) -> str:
-    """A short axis label: 第3周, 1月, 一季度, 2024年."""
-    if p.kind == "week":
-        return f"第{int(p.key[-2:])}周"
-    if p.kind == "month":
-        return f"{p.start.month}月"
-    return p.label()
 
 
 def pick(options: list[str], key: Any = "") -> str:

@@ -1,0 +1,99 @@
+"""What a template holds in its hands: an indicator's facts as a ``FactView`` (Chinese attribute names,
+English aliases) and its figures as ``Amount``s that print with their unit and compute as numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .catalog import FREQUENCIES, KINDS
+from .facts import Fact
+from .phrasing import Measure, Style, figure
+
+
+class TemplateDataError(ValueError):
+    """A template asked for something the facts cannot give (no figure, no base to compare with)."""
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure with its measure: prints as 19532人次, compares and computes as its Decimal value."""
+
+    value: Decimal
+    measure: Measure
+    style: Style = Style()
+
+    def __str__(self) -> str:
+        return figure(self.value, self.measure, self.style)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __lt__(self, other: Any) -> bool:
+        return self.value < _number(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.value > _number(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.value <= _number(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.value >= _number(other)
+
+
+def _number(x: Any) -> Decimal:
+    return x.value if isinstance(x, Amount) else Decimal(str(x))
+
+
+COUNT_SUFFIXES = ("人次", "人数", "次数", "例数", "场次", "个数", "数")
+
+
+def short_name(name: str, unit: str) -> str:
+    """The name to put before a figure, without the measure it repeats: 诊疗患者人次 → 诊疗患者 (诊疗患者211人次),
+    手术示教例数 → 手术示教, 帮扶医生人数 → 帮扶医生; 水稻亩产量 and 就业率 stay as they are."""
+    for suffix in (unit, *COUNT_SUFFIXES):
+        if suffix and suffix != "%" and name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+class FactView:
+    """One indicator's facts as a template sees them (Chinese names, with English aliases)."""
+
+    def __init__(self, fact: Fact, style: Style):
+        self.fact, self.style = fact, style
+        ind = fact.indicator
+        self.名称 = self.name = ind.name
+        self.简称 = self.short_name = short_name(ind.name, ind.unit)
+        self.单位 = self.unit = ind.unit
+        self.领域 = self.domain = ind.domain
+        self.期间 = self.period = fact.period.label() if fact.period else ""
+        self.频率 = self.frequency = FREQUENCIES[ind.frequency]      # 年, 季, 月, 周, 日
+        self.类型 = self.kind = KINDS[ind.kind]                      # 流量, 存量, 比率, 单位水平
+        self.本期 = self.value = self._amount(fact.value)
+        self.上期 = self.previous = self._amount(fact.previous)
+        self.上年同期 = self.year_ago = self._amount(fact.year_ago)
+        self.本年累计 = self.ytd = self._amount(fact.ytd)
+        self.上年同期累计 = self.ytd_year_ago = self._amount(fact.ytd_year_ago)
+        self.累计 = self.since_start = self._amount(fact.since_start)
+        self.起始期间 = self.first_period = fact.first_period.label() if fact.first_period else ""
+        self.分项 = self.parts = [(name, self._amount(v)) for name, v in fact.parts]
+
+    def _amount(self, value: Decimal | None) -> Amount | None:
+        return None if value is None else Amount(value, self.fact.measure, self.style)
+
+    def __str__(self) -> str:
+        return str(self.本期)
+
+    def __repr__(self) -> str:
+        return f"<指标 {self.名称} {self.本期}>"
+
+
+def _view(x: Any, what: str) -> FactView:
+    if not isinstance(x, FactView):
+        raise TemplateDataError(f"{what} needs an indicator, like 指标(\"诊疗患者人次\") | {what}; got {x!r}")
+    return x
+
+
