@@ -18,6 +18,7 @@ from . import settings as settings_mod
 from . import briefing as briefing_mod
 from . import templates as templates_mod
 from .catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
+from .demo import briefings as demo_briefings
 from .demo import build as build_demo
 from .errors import BriefingError, UsageError
 from .ingest import ingest_files
@@ -25,7 +26,7 @@ from .ingest.context import iso_utc
 from .observations import FAR_FUTURE, Observations, snapshot
 from .output import FORMATS, figure, render
 from .numbers import round_half_up
-from .periods import parse_period, period_of
+from .periods import parse_period
 from .script import SCRIPTS
 from .store import Store
 
@@ -289,34 +290,9 @@ def demo(ctx: click.Context, out: Path, region: str, as_of: str | None) -> None:
     click.echo(f"latest figures for {reg.name}" + (f" as of {as_of}" if as_of else "") + ":")
     click.echo(render(["领域", "指标", "最新期间", "数值", "累计"], rows, right=(3, 4)))
     click.echo("\nbriefings:")
-    for path in _demo_briefings(ctx, out, reg.code, as_of):
+    for path in demo_briefings(ctx.obj["settings"], tz, out, reg.code, parse_as_of(as_of, tz), bool(as_of)):
         click.echo(f"  {path}")
     click.echo(f"\nExplore: briefing --db {out} observations -i 诊疗患者人次 -r 扎赉特旗 --from 2024-W01")
-
-
-def _demo_briefings(ctx: click.Context, db: Path, region: str, as_of: str | None) -> list[Path]:
-    """The latest weekly briefing and the summary, as known at the moment asked (or now)."""
-    s = ctx.obj["settings"]
-    tz = tz_of(ctx)
-    moment = parse_as_of(as_of, tz)
-    with Store(db, create=False) as store:
-        week = _latest_week(store, moment)
-        last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?", [moment]).fetchone()[0]
-        day = datetime.fromisoformat(last).astimezone(tz).date() if not as_of else \
-            datetime.fromisoformat(moment).astimezone(tz).date()
-        made = [briefing_mod.make(store, s, briefing_mod.Request("weekly", week, region, moment)),
-                briefing_mod.make(store, s, briefing_mod.Request("summary", period_of("day", day), region, moment))]
-    folder = Path(s.output_dir)
-    return [p for m in made for p in briefing_mod.write_outputs(m, ("docx", "html"), folder, s.reference_docx or None)]
-
-
-def _latest_week(store: Store, moment: str):
-    """The last ISO week with weekly figures recorded by the moment."""
-    row = store.db.execute("SELECT MAX(o.period) FROM observations o JOIN indicators i ON i.code = o.indicator "
-                           "WHERE i.frequency = 'week' AND o.recorded_at <= ?", [moment]).fetchone()
-    if not row or not row[0]:
-        raise UsageError("the sample has no weekly figures to write a weekly briefing from")
-    return parse_period(row[0], "week")
 
 
 def main() -> None:

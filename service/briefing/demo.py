@@ -4,10 +4,13 @@ into place only when complete, so running it twice (or twice at once) is safe.""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from . import briefing
 from .errors import UsageError
+from .periods import Period, parse_period, period_of
 from .ingest import ingest_files
 from .store import Store
 
@@ -44,3 +47,24 @@ def build(target: Path, tz: ZoneInfo) -> Path:
         for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
             leftover.unlink(missing_ok=True)
     return target
+
+
+def briefings(settings, tz: ZoneInfo, db: Path, region: str, moment: str, as_of_given: bool) -> list[Path]:
+    """The latest weekly briefing and the summary, as known at the moment (the latest figures if none)."""
+    with Store(db, create=False) as store:
+        week = _latest_week(store, moment)
+        last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?", [moment]).fetchone()[0]
+        day = datetime.fromisoformat(moment if as_of_given else last).astimezone(tz).date()
+        made = [briefing.make(store, settings, briefing.Request("weekly", week, region, moment)),
+                briefing.make(store, settings, briefing.Request("summary", period_of("day", day), region, moment))]
+    folder = Path(settings.output_dir)
+    return [p for m in made for p in briefing.write_outputs(m, ("docx", "html"), folder, settings.reference_docx or None)]
+
+
+def _latest_week(store: Store, moment: str) -> Period:
+    """The last ISO week with weekly figures recorded by the moment."""
+    row = store.db.execute("SELECT MAX(o.period) FROM observations o JOIN indicators i ON i.code = o.indicator "
+                           "WHERE i.frequency = 'week' AND o.recorded_at <= ?", [moment]).fetchone()
+    if not row or not row[0]:
+        raise UsageError("the sample has no weekly figures to write a weekly briefing from")
+    return parse_period(row[0], "week")
