@@ -104,3 +104,25 @@ def test_lookup_by_name_and_domains(week):
     assert {f.indicator.domain for f in week.domain("医疗")} == {"医疗"} and len(week.domain("教育")) > 5
     with pytest.raises(KeyError, match="no figures"):
         week["不存在"]
+
+
+def test_a_backfill_gives_each_period_the_same_facts_as_gathering_it_alone(store):
+    from briefing.facts import gather_many
+
+    periods = [parse_period(k) for k in ("2023-W01", "2023-W05", "2023-W27", "2023-W52", "2024-W01", "2024-W02")]
+    for region in ("兴安盟", "扎赉特旗"):
+        batch = gather_many(store.db, region, periods, AS_OF)
+        for period, facts in zip(periods, batch):
+            alone = gather(store.db, region, period, AS_OF)
+            assert facts.facts == alone.facts, (region, period.key)
+            assert facts.highlights == alone.highlights
+
+
+def test_a_monthly_figure_in_a_january_week_compares_whole_years(store):
+    """The weekly briefing of 2024-W01 gives December 2023 for a monthly figure: its 累计同比 base is all of
+    2022, and its trend covers 12 months (the window once read only the last three months)."""
+    fact = gather(store.db, "兴安盟", parse_period("2024-W01"), AS_OF)["tech_farmers_trained"]
+    obs = Observations(store.db)
+    year_2022 = [f.value for f in obs.series("tech_farmers_trained", "152200", as_of=AS_OF) if f.period.key.startswith("2022")]
+    assert fact.period.key == "2023-12" and fact.ytd_year_ago == sum(year_2022)
+    assert len(fact.trend) == 12 and all(v is not None for _, v in fact.trend)

@@ -152,16 +152,28 @@ def change_claims(ch: Change, label: str) -> list[Claim]:
 def gather(db: sqlite_utils.Database, region: str, period: Period, as_of: str = FAR_FUTURE,
            catalog: Catalog | None = None) -> Facts:
     """The facts of a region (code or name) for a period, as known at ``as_of`` (ISO UTC)."""
+    return gather_many(db, region, [period], as_of, catalog)[0]
+
+
+def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], as_of: str = FAR_FUTURE,
+                catalog: Catalog | None = None) -> list[Facts]:
+    """The facts of a region for several periods (a backfill), as known at ``as_of``: one read of the
+    figures around all of them, then each period's facts from it; only the total since the start is
+    summed again for each period."""
     catalog = catalog or Catalog.load(db)
     reg = catalog.region(region)
     tree = [reg.code, *(r.code for r in catalog.descendants(reg.code))]
-    reader = _Reader(db, catalog, tree, period, as_of)
-    out = Facts(reg, period, as_of)
-    for ind in catalog.indicators.values():
-        fact = reader.fact(ind, reg)
-        if fact is not None:
-            out.facts[ind.code] = fact
-    out.highlights = reader.highlights()
+    reader = _Reader(db, catalog, tree, periods, as_of)
+    out = []
+    for period in periods:
+        reader.at(period)
+        facts = Facts(reg, period, as_of)
+        for ind in catalog.indicators.values():
+            fact = reader.fact(ind, reg)
+            if fact is not None:
+                facts.facts[ind.code] = fact
+        facts.highlights = reader.highlights()
+        out.append(facts)
     return out
 
 
@@ -185,28 +197,40 @@ class _Figures:
 
 
 class _Reader:
-    """The queries of one gather(), made once and shared by every indicator."""
+    """The queries of one gather, made once and shared by every indicator (and every period of a backfill)."""
 
-    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], period: Period, as_of: str):
-        self.db, self.catalog, self.tree, self.period, self.as_of = db, catalog, tree, period, as_of
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], periods: list[Period],
+                 as_of: str):
+        self.db, self.catalog, self.tree, self.as_of = db, catalog, tree, as_of
+        self.period = periods[0]
         self.stored: dict[str, _Figures] = {}
         self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
-        self.rolled: dict[tuple[str, str, str], Decimal | None] = {}
+        self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
         self.leaves = {code for code in tree if not catalog.children(code)}
-        for kind in {i.frequency for i in catalog.indicators.values()}:
-            codes = [i.code for i in catalog.indicators.values() if i.frequency == kind]
-            self._read_window(kind, codes)
-            self._read_totals(kind, codes)
+        self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
+                      for kind in {i.frequency for i in catalog.indicators.values()}}
+        for kind, codes in self.kinds.items():
+            windows = [self._window(kind, p) for p in periods]
+            lows = [low for low, _ in windows]
+            highs = [high for _, high in windows]
+            self._read_window(kind, codes, None if None in lows else min(lows), None if None in highs else max(highs))
         self.history = self._record_history()
 
-    def _window(self, kind: str) -> tuple[str | None, str | None]:
+    def at(self, period: Period) -> None:
+        """Make the facts of this period next: its totals since the start are summed for it."""
+        self.period = period
+        for kind, codes in self.kinds.items():
+            self._read_totals(kind, codes)
+
+    def _window(self, kind: str, p: Period) -> tuple[str | None, str | None]:
         """The keys a briefing can need: from last year's year-to-date start through the period; for an
-        indicator counted less often, its last three periods (the latest ended one and its bases)."""
-        p = self.period
+        indicator counted less often, back far enough for its trend, 同比 and 累计同比."""
         if KINDS.index(kind) < KINDS.index(p.kind):
-            latest = period_of(kind, p.end)
-            return latest.previous().previous().key, latest.key
+            # its latest ended period may be last year's last one (a January week's month is December), whose
+            # year-to-date a year earlier starts two calendar years back; 13 months fit inside that too
+            first = period_of(kind, date(p.end.year - 2, 1, 1))
+            return first.key, period_of(kind, p.end).key
         ytd_ago = p.ytd().year_ago()
         starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
         return key_range(kind, min(starts), p.end)
@@ -216,11 +240,11 @@ class _Reader:
         return self.db.execute(sql.format(inds=marks(codes), regs=marks(self.tree)),
                                [*codes, *self.tree, low or "", high or "\uffff", self.as_of, self.as_of])
 
-    def _read_window(self, kind: str, codes: list[str]) -> None:
+    def _read_window(self, kind: str, codes: list[str], low: str | None, high: str | None) -> None:
         for code in codes:
             self.stored[code] = _Figures()
         periods: dict[str, Period] = {}
-        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, *self._window(kind)):
+        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, low, high):
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
             self.stored[ind].raw[(region, key)] = (ind, region, period, value, revision, recorded)
 
