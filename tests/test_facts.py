@@ -115,6 +115,7 @@ def test_a_backfill_gives_each_period_the_same_facts_as_gathering_it_alone(store
         for period, facts in zip(periods, batch):
             alone = gather(store.db, region, period, AS_OF)
             assert facts.facts == alone.facts, (region, period.key)
+            assert {k: f.trend for k, f in facts.facts.items()} == {k: f.trend for k, f in alone.facts.items()}
             assert facts.highlights == alone.highlights
 
 

@@ -256,3 +256,12 @@ def test_headings_are_not_justified(summary_docx):
     styles = summary_docx.styles.element
     for style_id in ("Heading1", "Heading2"):
         assert styles.get_by_id(style_id).pPr.jc.val == 0  # left
+
+
+def test_a_backfill_makes_the_same_briefings_as_one_at_a_time(sample_db):
+    weeks = [parse_period(k) for k in ("2023-W50", "2023-W51", "2023-W52", "2024-W01", "2024-W02")]
+    with Store(sample_db, create=False) as store:
+        many = briefing.make_many(store, SAMPLE_SETTINGS, "weekly", "兴安盟", weeks, AS_OF)
+        for week, made in zip(weeks, many):
+            alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", week, "兴安盟", AS_OF))
+            assert made.docx() == alone.docx(), week.key

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from . import html, markup, render, script, templates, verify
 from .errors import UsageError
-from .facts import Facts, gather
+from .facts import Facts, gather, gather_many
 from .observations import FAR_FUTURE
 from .periods import Period, period_of
 from .settings import Settings
@@ -68,14 +68,30 @@ def report_date(request: Request, tz: ZoneInfo) -> date:
 
 def make(store: Store, settings: Settings, request: Request) -> Briefing:
     """The briefing asked for, checked: every figure in its text is accounted for by the data."""
-    started = time.perf_counter()
-    tz = ZoneInfo(settings.timezone)
     template = templates.load(request.template, _dirs(settings))
     facts = gather(store.db, request.region, request.period, request.as_of)
+    return _write_text(store, settings, template, facts, request)
+
+
+def make_many(store: Store, settings: Settings, template_key: str, region: str, periods: list[Period],
+              as_of: str = FAR_FUTURE, script_name: str = "simplified") -> list[Briefing]:
+    """The briefings of one region for several periods (a backfill), the figures read once for all."""
+    template = templates.load(template_key, _dirs(settings))
+    out = []
+    for facts in gather_many(store.db, region, periods, as_of):
+        request = Request(template_key, facts.period, region, as_of, script_name)
+        out.append(_write_text(store, settings, template, facts, request))
+    return out
+
+
+def _write_text(store: Store, settings: Settings, template: templates.Template, facts: Facts,
+                request: Request) -> Briefing:
+    """The template run on the facts, parsed into blocks and checked figure by figure."""
+    started = time.perf_counter()
     env = templates.environment(template)
     claims = install(env, facts, template.style,
                      other_region=lambda r: gather(store.db, r, request.period, request.as_of))
-    day = report_date(request, tz)
+    day = report_date(request, ZoneInfo(settings.timezone))
     title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period))
     context = {"标题": title, "发布时间": f"{day.year}年{day.month}月{day.day}日", **_masthead(template, settings)}
     text = templates.render(env, template, context)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property, partial
+from typing import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -56,9 +58,15 @@ class Fact:
     first_period: Period | None = None
     record: Record | None = None
     parts: tuple[tuple[str, Decimal], ...] = ()   # (child region name, figure) for the same period
-    trend: tuple[tuple[Period, Decimal | None], ...] = ()   # the last periods up to this one, oldest first
+    trend_of: Callable[[], tuple] | None = field(default=None, compare=False, repr=False)  # computes .trend
 
-    @property
+    @cached_property
+    def trend(self) -> tuple[tuple[Period, Decimal | None], ...]:
+        """The last periods up to this one with their figures, oldest first (for a trend chart); computed
+        when a template asks, since most facts are never charted."""
+        return self.trend_of() if self.trend_of is not None else ()
+
+    @cached_property
     def measure(self) -> Measure:
         ind = self.indicator
         return Measure(ind.unit, ind.decimals, ind.wording or DEFAULT_WORDING[ind.kind], ind.per)
@@ -207,6 +215,7 @@ class _Reader:
         self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
         self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
+        self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
         self.leaves = {code for code in tree if not catalog.children(code)}
         self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
                       for kind in {i.frequency for i in catalog.indicators.values()}}
@@ -283,7 +292,7 @@ class _Reader:
         total, first = self._since_start(ind, region.code)
         return Fact(ind, region, current, value, record=self._record(ind, region.code, current, value),
                     since_start=total, first_period=first, parts=self._parts(ind, region.code, current),
-                    trend=self._trend(ind, region.code, current),
+                    trend_of=partial(self._trend, ind, region.code, current),
                     **{name: self.value(ind, region.code, span) for name, span in span_kw.items()})
 
     def _spans(self, ind: Indicator, region: str) -> tuple[Period, dict] | None:
@@ -322,9 +331,24 @@ class _Reader:
     def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
         """The indicator's periods that end within the span, rolled up for the region and aggregated."""
         ends, keys = self._index(ind.code)
-        chosen = keys[bisect_left(ends, span.start):bisect_right(ends, span.end)]
-        values = [v for key in chosen if (v := self._rolled(ind, region, key)) is not None]
+        lo, hi = bisect_left(ends, span.start), bisect_right(ends, span.end)
+        if ind.time_agg == "sum":  # a running total: a backfill asks for each week's year to date
+            sums, counts = self._prefix(ind, region)
+            return sums[hi] - sums[lo] if counts[hi] > counts[lo] else None
+        values = [v for key in keys[lo:hi] if (v := self._rolled(ind, region, key)) is not None]
         return compare.total(values, ind.time_agg)
+
+    def _prefix(self, ind: Indicator, region: str) -> tuple[list[Decimal], list[int]]:
+        """Running sums (and counts of periods with a figure) over the indicator's periods, in order."""
+        memo = (ind.code, region)
+        if memo not in self.prefixes:
+            sums, counts = [Decimal(0)], [0]
+            for key in self._index(ind.code)[1]:
+                v = self._rolled(ind, region, key)
+                sums.append(sums[-1] + v if v is not None else sums[-1])
+                counts.append(counts[-1] + (v is not None))
+            self.prefixes[memo] = (sums, counts)
+        return self.prefixes[memo]
 
     def _rolled(self, ind: Indicator, region: str, key: str) -> Decimal | None:
         """The region's figure for one period, rolled up once and remembered: the comparisons, the
