@@ -265,3 +265,14 @@ def test_a_backfill_makes_the_same_briefings_as_one_at_a_time(sample_db):
         for week, made in zip(weeks, many):
             alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", week, "兴安盟", AS_OF))
             assert made.docx() == alone.docx(), week.key
+
+
+def test_a_backfill_over_worker_processes_writes_every_briefing(sample_db, tmp_path):
+    weeks = [parse_period(k) for k in ("2024-W01", "2024-W02")]
+    n = briefing.backfill(sample_db, SAMPLE_SETTINGS, "weekly", ["兴安盟", "扎赉特旗"], weeks, AS_OF, tmp_path, workers=2)
+    names = sorted(p.name for p in tmp_path.glob("*.docx"))
+    assert n == 4 and names == ["2024-W01_兴安盟_周报.docx", "2024-W01_扎赉特旗_周报.docx",
+                                "2024-W02_兴安盟_周报.docx", "2024-W02_扎赉特旗_周报.docx"]
+    with Store(sample_db, create=False) as store:
+        alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", weeks[1], "扎赉特旗", AS_OF))
+    assert (tmp_path / "2024-W02_扎赉特旗_周报.docx").read_bytes() == alone.docx()

@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -208,3 +209,28 @@ def period_for(template: templates.Template, text: str | None, as_of_day: date |
     if as_of_day is None:
         raise UsageError(f"{template.key} needs --period (like 2024-W02) or --as-of")
     return period_of(template.period, as_of_day)
+
+
+def backfill(db: Path, settings: Settings, template_key: str, regions: list[str], periods: list[Period],
+             as_of: str = FAR_FUTURE, folder: Path | None = None, workers: int | None = None) -> int:
+    """Every (region, period) briefing of a backfill, regions spread over worker processes (each reads
+    the database on its own connection; WAL lets readers run side by side). Writes .docx files into
+    ``folder`` when given; returns how many briefings were made."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(regions)))
+    jobs = [(str(db), settings, template_key, region, periods, as_of, folder) for region in regions]
+    if workers == 1:
+        return sum(_backfill_region(*job) for job in jobs)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(_backfill_region, *zip(*jobs)))
+
+
+def _backfill_region(db: str, settings: Settings, template_key: str, region: str, periods: list[Period],
+                     as_of: str, folder: Path | None) -> int:
+    with Store(db, create=False) as store:
+        made = make_many(store, settings, template_key, region, periods, as_of)
+    for briefing in made:
+        data = briefing.docx(settings.reference_docx or None)
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomically(folder / f"{briefing.stem}.docx", data)
+    return len(made)

@@ -50,6 +50,8 @@ class Settings:
         self.origin = dict(origin)   # where each value came from: default, a file, a variable, the command line
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not a setting (and unpickling asks before _values exists)
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
