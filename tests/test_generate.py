@@ -276,3 +276,11 @@ def test_a_backfill_over_worker_processes_writes_every_briefing(sample_db, tmp_p
     with Store(sample_db, create=False) as store:
         alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", weeks[1], "扎赉特旗", AS_OF))
     assert (tmp_path / "2024-W02_扎赉特旗_周报.docx").read_bytes() == alone.docx()
+
+
+def test_a_pie_with_several_series_is_a_template_error(sample_db, tmp_path):
+    body = '# 标题\n\n```chart\ntype = "pie"\ntitle = "占比"\ncategories = ["甲", "乙"]\n[[series]]\nname = "一"\nvalues = [1, 2]\n[[series]]\nname = "二"\nvalues = [3, 4]\n```\n'
+    conf = custom(tmp_path, body)
+    with pytest.raises(TemplateError, match="one series") as err:
+        make(sample_db, template="test", conf=conf)
+    assert err.value.line == 3

@@ -183,4 +183,7 @@ def _chart(body: str, source: str, line: int) -> dict:
                                 f"for {len(categories)} categories", source, line)
     if not spec.get("series"):
         raise TemplateError("the chart has no [[series]]", source, line)
+    if spec["type"] == "pie" and len(spec["series"]) > 1:
+        raise TemplateError(f"a pie chart shows one series, not {len(spec['series'])}; use bar for several",
+                            source, line)
     return spec
