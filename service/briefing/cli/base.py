@@ -1,0 +1,97 @@
+"""The ``briefing`` group (click). Thin: it parses options, calls the modules, prints.
+
+Errors meant for a person (BriefingError) are printed without a traceback and exit with their
+status; anything else is a bug, shown as one line unless --debug asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from .. import settings as settings_mod
+from ..errors import BriefingError, UsageError
+from ..ingest.context import iso_utc
+from ..observations import FAR_FUTURE
+from ..store import Store
+
+log = logging.getLogger(__name__)
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class BriefingGroup(click.Group):
+    """Turns BriefingError into a message and an exit status; hides tracebacks unless --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BriefingError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            if exc.hint:
+                click.echo(exc.hint, err=True)
+            ctx.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Internal error: {exc.__class__.__name__}: {exc}", fg="red", err=True)
+            click.echo("This is a bug in briefing. Run the command again with --debug for the details.", err=True)
+            ctx.exit(70)
+
+
+@click.group(cls=BriefingGroup, context_settings=CONTEXT)
+@click.option("--db", metavar="PATH", help="SQLite database [default: data/briefing.db, or BRIEFING_DB].")
+@click.option("--config", metavar="FILE", type=click.Path(dir_okay=False),
+              help="TOML settings file [default: BRIEFING_CONFIG, or briefing.toml here if present].")
+@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.version_option(package_name="briefing", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, debug: bool) -> None:
+    """Write Word briefings (简报) from program figures kept in SQLite.
+
+    \b
+    Example:
+      briefing demo
+      briefing --db data/briefing.db ingest figures.xlsx
+    """
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = {"debug": debug}
+    ctx.obj["settings"] = settings_mod.load(config, overrides={"db": db})
+    ctx.obj["db_given"] = db is not None
+
+
+def open_store(ctx: click.Context, create: bool = False) -> Store:
+    s = ctx.obj["settings"]
+    return Store(s.db, busy_timeout_ms=s.busy_timeout_ms, create=create)
+
+
+def tz_of(ctx: click.Context) -> ZoneInfo:
+    name = ctx.obj["settings"].timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {name!r}", "Use an IANA name such as Asia/Shanghai.") from None
+
+
+def parse_as_of(text: str | None, tz: ZoneInfo) -> str:
+    """--as-of as an ISO UTC string: a date means the end of that day; a time without offset is local."""
+    if not text:
+        return FAR_FUTURE
+    try:
+        if len(text.strip()) == 10:
+            moment = datetime.combine(date.fromisoformat(text.strip()), time(23, 59, 59))
+        else:
+            moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date or time",
+                         "Write it like 2024-01-17 or 2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
+    return iso_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))

@@ -1,0 +1,93 @@
+"""Commands about documents: generate, templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from .. import briefing as briefing_mod
+from .. import templates as templates_mod
+from ..catalog import Catalog
+from ..errors import UsageError
+from ..output import render
+from ..script import SCRIPTS
+from ..store import Store
+from .base import CONTEXT, cli, open_store, parse_as_of, tz_of
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-t", "--template", "template_key", default="weekly", show_default=True, help="Template (see `briefing templates`).")
+@click.option("-p", "--period", help="Period of the briefing, e.g. 2024-W02 (a summary takes --as-of instead).")
+@click.option("-r", "--region", default=None, help="Region [default: the top of the hierarchy].")
+@click.option("--as-of", metavar="TIME", help="Use the figures as known then, e.g. 2024-01-17T00:00.")
+@click.option("-f", "--format", "formats", default="docx", show_default=True, metavar="docx,html,pdf",
+              help="Formats to write, comma-separated.")
+@click.option("--script", type=click.Choice(list(SCRIPTS)), default="simplified", show_default=True,
+              help="Characters of the edition: simplified, or traditional (OpenCC, Taiwan forms) and variants.")
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="Folder (or .docx file) to write to [default: output_dir].")
+@click.pass_context
+def generate(ctx, template_key, period, region, as_of, formats, script, out) -> None:
+    """Write a briefing: a Word document (and HTML, PDF) from a template and the figures.
+
+    Every figure in the text is checked against the data before anything is written.
+
+    \b
+    Example:
+      briefing generate --template weekly --period 2024-W02 --region 扎赉特旗 --as-of 2024-01-17T00:00
+      briefing generate --template summary --as-of 2024-01-17 --format docx,html,pdf
+    """
+    s = ctx.obj["settings"]
+    tz = tz_of(ctx)
+    moment = parse_as_of(as_of, tz)
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    with open_store(ctx) as store:
+        template = templates_mod.load(template_key, briefing_mod._dirs(s))
+        day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
+        the_period = briefing_mod.period_for(template, period, day)
+        region = region or _top_region(store)
+        made = briefing_mod.make(store, s, briefing_mod.Request(template_key, the_period, region, moment, script))
+    folder, stem = _destination(out, s, made)
+    for path in briefing_mod.write_outputs(made, wanted, folder, s.reference_docx or None, stem):
+        click.echo(str(path))
+
+
+def _top_region(store: Store) -> str:
+    roots = Catalog.load(store.db).roots()
+    if not roots:
+        raise UsageError("the database has no regions", "Import a regions file first (see docs/ingest.md).")
+    return roots[0].code
+
+
+def _destination(out: Path | None, s, made) -> tuple[Path, str]:
+    if out is not None and out.suffix.lower() in (".docx", ".html", ".pdf"):
+        return out.parent, out.stem
+    return (out or Path(s.output_dir)), made.stem
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the built-in reference document (its styles) to FILE, to restyle in Word.")
+@click.pass_context
+def templates(ctx, reference_docx) -> None:
+    """List the briefing templates and their options.
+
+    \b
+    Example:
+      briefing templates
+      briefing templates --reference-docx 我的样式.docx
+    """
+    s = ctx.obj["settings"]
+    if reference_docx is not None:
+        from .render import save_reproducibly
+        from .styles import reference
+
+        briefing_mod.write_atomically(reference_docx, save_reproducibly(reference()))
+        click.echo(f"wrote {reference_docx}; set reference_docx to it after restyling")
+        return
+    rows = []
+    for t in templates_mod.available(briefing_mod._dirs(s)):
+        style = t.style
+        options = f"倍={'是' if style.use_multiple else '否'} 百分数小数={style.percent_places}"
+        rows.append([t.key, t.name, t.period, t.description, options, str(t.folder)])
+    click.echo(render(["模板", "名称", "期间", "说明", "选项", "位置"], rows))
