@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from . import html, markup, render, script, templates, verify
 from .errors import UsageError
+from .files import write_atomically
 from .facts import Facts, gather, gather_many
 from .observations import FAR_FUTURE
 from .periods import Period, period_of
@@ -67,9 +68,10 @@ def report_date(request: Request, tz: ZoneInfo) -> date:
     return request.period.end + timedelta(days=1)
 
 
-def make(store: Store, settings: Settings, request: Request) -> Briefing:
-    """The briefing asked for, checked: every figure in its text is accounted for by the data."""
-    template = templates.load(request.template, _dirs(settings))
+def make(store: Store, settings: Settings, request: Request, template: templates.Template | None = None) -> Briefing:
+    """The briefing asked for, checked: every figure in its text is accounted for by the data. The template
+    is looked up by the request's key unless given (a remake passes the one it was first made with)."""
+    template = template or templates.load(request.template, _dirs(settings))
     facts = gather(store.db, request.region, request.period, request.as_of)
     return _write_text(store, settings, template, facts, request)
 
@@ -173,28 +175,6 @@ def write_outputs(briefing: Briefing, formats: tuple[str, ...], folder: Path, re
             source.write_bytes(docx_bytes)
             written.append(pdf.convert_to_pdf(source, folder))
     return written
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write a file so that a crash leaves the old file or the whole new one: a temp file in the same
-    folder, fsync, os.replace, then fsync the folder."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes it private; a briefing is for reading
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return path
 
 
 def period_for(template: templates.Template, text: str | None, as_of_day: date | None) -> Period:

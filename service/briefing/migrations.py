@@ -112,4 +112,58 @@ def m003_wording(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE indicators ADD COLUMN wording TEXT")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording)
+def m004_reports(db: sqlite_utils.Database) -> None:
+    """The ledger of briefings made: one row per version of a (template, period, region, script), with
+    the files written and what they were made from; the template sources used; when each schedule was
+    first seen (where it starts when it names no start)."""
+    # A scheduled briefing is version 1; a remake adds the next version. The unique key is what makes a
+    # claim exclusive: two processes inserting the same key inside BEGIN IMMEDIATE cannot both succeed.
+    db.execute("""
+        CREATE TABLE reports (
+            id          INTEGER PRIMARY KEY,
+            template    TEXT NOT NULL,
+            period      TEXT NOT NULL,
+            region      TEXT NOT NULL REFERENCES regions(code),
+            script      TEXT NOT NULL,
+            version     INTEGER NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('claimed', 'done', 'failed', 'pruned')),
+            schedule    TEXT,
+            due_at      TEXT,
+            as_of       TEXT NOT NULL,
+            stem        TEXT NOT NULL,
+            remake_of   INTEGER REFERENCES reports(id),
+            claimed_by  TEXT,
+            host        TEXT,
+            pid         INTEGER,
+            lease_until TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            retry_at    TEXT,
+            error       TEXT,
+            data_batch  INTEGER,
+            template_version TEXT,
+            software    TEXT,
+            created_at  TEXT NOT NULL,
+            done_at     TEXT,
+            pruned_at   TEXT,
+            UNIQUE (template, period, region, script, version)
+        )""")
+    db.execute("""
+        CREATE TABLE report_files (
+            report  INTEGER NOT NULL REFERENCES reports(id),
+            format  TEXT NOT NULL,
+            path    TEXT NOT NULL UNIQUE,
+            sha256  TEXT NOT NULL,
+            size    INTEGER NOT NULL,
+            PRIMARY KEY (report, format)
+        )""")
+    db.execute("""
+        CREATE TABLE template_versions (
+            version    TEXT PRIMARY KEY,
+            template   TEXT NOT NULL,
+            files      TEXT NOT NULL,
+            first_used TEXT NOT NULL
+        )""")
+    db.execute("CREATE TABLE schedules_seen (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports)

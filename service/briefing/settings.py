@@ -37,17 +37,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("author", "", "作者 on the metadata line and in the document properties.", str),
     Setting("editor", "", "责任编辑 on the metadata line.", str),
     Setting("busy_timeout_ms", 5000, "How long a write waits for another writer before giving up, in ms.", int),
+    Setting("archive_dir", "data/archive", "Where scheduled and remade briefings are archived, by year and template.",
+            str),
+    Setting("lease_seconds", 600, "How long a claim on a briefing being made holds before another process may take "
+            "it over (a claim of a process that died on this machine is taken over at once).", int),
+    Setting("retention_days", 0, "`briefing archive prune` removes briefings older than this many days "
+            "(0: keep them all).", int),
+    Setting("retention_versions", 0, "`briefing archive prune` keeps this many newest versions of each briefing "
+            "(0: keep them all).", int),
+    Setting("tick_seconds", 60, "How often `briefing serve` looks for work beyond the schedules' own times "
+            "(retries, claims left by a stopped process).", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+SECTIONS = ("schedule",)   # the file's tables, each read by its own module ([[schedule]]: schedules.py)
 
 
 class Settings:
     """Resolved settings; attribute access by setting name."""
 
-    def __init__(self, values: Mapping[str, Any], origin: Mapping[str, str]):
+    def __init__(self, values: Mapping[str, Any], origin: Mapping[str, str], sections: Mapping[str, Any] | None = None,
+                 path: Path | None = None):
         self._values = dict(values)
         self.origin = dict(origin)   # where each value came from: default, a file, a variable, the command line
+        self.sections = dict(sections or {})   # the file's tables ([[schedule]] …), read by their own modules
+        self.path = path                       # the config file read, if any
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # not a setting (and unpickling asks before _values exists)
@@ -92,12 +106,14 @@ def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
     path = Path(config) if config else (Path(env["BRIEFING_CONFIG"]) if env.get("BRIEFING_CONFIG") else None)
     if path is None and Path("briefing.toml").is_file():
         path = Path("briefing.toml")
+    sections: dict[str, Any] = {}
     if path is not None:
         for name, value in _read_toml(path).items():
-            if isinstance(value, (dict, list)):
-                continue  # sections ([[schedule]], [templates]) are read by their own modules
+            if isinstance(value, (dict, list)) and name in SECTIONS:
+                sections[name] = value
+                continue
             if name not in _BY_NAME:
-                near = difflib.get_close_matches(name, list(_BY_NAME), n=1)
+                near = difflib.get_close_matches(name, [*_BY_NAME, *SECTIONS], n=1)
                 hint = f"Did you mean {near[0]!r}?" if near else f"Known settings: {', '.join(_BY_NAME)}."
                 raise UsageError(f"config file {path}: unknown setting {name!r}", hint)
             values[name] = _coerce(_BY_NAME[name], value, str(path))
@@ -111,4 +127,4 @@ def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
         if value is not None:
             values[name] = value
             source[name] = "command line"
-    return Settings(values, source)
+    return Settings(values, source, sections, path)

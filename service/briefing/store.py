@@ -67,6 +67,20 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """A read transaction: every query inside sees the database as it was at the first one (WAL keeps
+        that snapshot while writers go on), so what a briefing reads is one consistent state."""
+        if self.conn.in_transaction:
+            yield self.db
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def migrate(self) -> list[str]:
         """Apply the migrations this database has not seen; return their names."""
         if self._applied() == [m.__name__ for m in MIGRATIONS]:

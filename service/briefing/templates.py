@@ -9,6 +9,8 @@ a sent briefing. Folders are looked up in the ``template_dirs`` setting first, t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 import tomllib
@@ -90,6 +92,38 @@ def load_folder(folder: Path) -> Template:
     return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
                     data.get("period", "week"), data.get("title", "{地区}{名称}"), style,
                     dict(data.get("metadata", {})), tuple(data.get("fixed_numbers", ())))
+
+
+def sources(template: Template) -> dict[str, str]:
+    """Every file of a template's folder, by its path inside the folder: what a remake needs to run the
+    template exactly as it was."""
+    out = {}
+    for path in sorted(template.folder.rglob("*")):
+        relative = path.relative_to(template.folder)
+        if path.is_file() and not any(part.startswith((".", "__")) for part in relative.parts):
+            try:
+                out[relative.as_posix()] = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise TemplateError("the template folder holds a file that is not UTF-8 text", str(path),
+                                    hint="Keep only the template's text files (template.toml, *.j2) in it.") from None
+    return out
+
+
+def version_of(files: dict[str, str]) -> str:
+    """A short fingerprint of a template's sources; equal sources, equal versions."""
+    return hashlib.sha256(json.dumps(files, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def from_sources(key: str, files: dict[str, str], into: Path) -> Template:
+    """A template written out from its stored sources into a folder (a temporary one), and loaded."""
+    folder = into / key
+    for name, text in files.items():
+        target = (folder / name).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise TemplateError(f"stored template source {name!r} points outside its folder", key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return load_folder(folder)
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

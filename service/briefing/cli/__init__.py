@@ -1,7 +1,7 @@
 """The ``briefing`` command line (click), one module per group of commands; ``base`` holds the group,
 its error handling and the helpers every command shares."""
 
-from . import data, documents  # noqa: F401  (each registers its commands)
+from . import archive, data, documents, schedule  # noqa: F401  (each registers its commands)
 from .base import cli
 
 

@@ -1,0 +1,273 @@
+"""``briefing archive``: list, show, verify, remake and prune archived briefings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+
+from ..archive import Archive, prunable
+from ..catalog import Catalog
+from ..errors import UsageError
+from ..ledger import Ledger, Report
+from ..output import FORMATS, render
+from ..periods import parse_period
+from ..produce import Producer, reindex
+from ..remake import Remaker
+from ..schedules import FORMATS as FILE_FORMATS
+from .base import CONTEXT, cli, open_store, tz_of
+from .schedule import parse_now
+
+STATUSES = ("claimed", "done", "failed", "pruned")
+
+
+@cli.group(context_settings=CONTEXT)
+def archive() -> None:
+    """The archive of briefings made: list, show, verify, remake, prune.
+
+    \b
+    Example:
+      briefing archive list --template weekly --from 2024-W01
+      briefing archive verify
+    """
+
+
+def _parts(ctx: click.Context, store) -> tuple[Ledger, Archive]:
+    s = ctx.obj["settings"]
+    return Ledger(store, s.lease_seconds), Archive(s.archive_dir)
+
+
+def _local(ctx: click.Context, moment: str | None) -> str:
+    if not moment:
+        return ""
+    return datetime.fromisoformat(moment).astimezone(tz_of(ctx)).strftime("%Y-%m-%d %H:%M")
+
+
+@archive.command("list", context_settings=CONTEXT)
+@click.option("-t", "--template", help="Only this template (its key, e.g. weekly).")
+@click.option("-r", "--region", help="Only this region (code or name).")
+@click.option("--from", "first", metavar="PERIOD", help="First period, e.g. 2024-W01.")
+@click.option("--to", "last", metavar="PERIOD", help="Last period.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only briefings in this state [default: all].")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def list_(ctx, template, region, first, last, status, fmt) -> None:
+    """List archived briefings (every version), oldest period first.
+
+    \b
+    Example:
+      briefing archive list -t weekly -r 扎赉特旗 --from 2024-W01 --to 2024-W10
+    """
+    where, params = ["1"], []
+    with open_store(ctx) as store:
+        ledger, archive_ = _parts(ctx, store)
+        if region:
+            where.append("reports.region = ?")
+            params.append(_region(store, region))
+        for column, value in (("template", template), ("status", status)):
+            if value:
+                where.append(f"reports.{column} = ?")
+                params.append(value)
+        reports = ledger.find(" AND ".join(where), params)
+    reports = [r for r in reports if _within(r, first, last)]
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, r.status, _local(ctx, r.as_of),
+             _local(ctx, r.done_at or r.created_at), _main_file(archive_, r)] for r in reports]
+    click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "文件"], rows, fmt))
+
+
+def _region(store, text: str) -> str:
+    try:
+        return Catalog.load(store.db).region(text).code
+    except LookupError as exc:
+        raise UsageError(str(exc).strip("'\""), "List them with `briefing regions`.") from None
+
+
+def _within(report: Report, first: str | None, last: str | None) -> bool:
+    """The report's period lies within --from/--to (compared by dates, so 2024-01 covers its weeks)."""
+    try:
+        period = parse_period(report.period)
+        low = parse_period(first).start if first else None
+        high = parse_period(last).end if last else None
+    except ValueError as exc:
+        raise UsageError(f"--from/--to: {exc}") from None
+    return (low is None or period.start >= low) and (high is None or period.end <= high)
+
+
+def _main_file(archive_: Archive, report: Report) -> str:
+    docx = report.file("docx")
+    return str(archive_.path(docx.path)) if docx and report.status == "done" else ""
+
+
+@archive.command(context_settings=CONTEXT)
+@click.argument("report_id", metavar="ID", type=int)
+@click.pass_context
+def show(ctx, report_id: int) -> None:
+    """Everything the ledger knows of one briefing: its files and checksums, what it was made from,
+    its other versions.
+
+    \b
+    Example:
+      briefing archive show 12
+    """
+    with open_store(ctx) as store:
+        ledger, archive_ = _parts(ctx, store)
+        report = ledger.get(report_id)
+        if report is None:
+            raise UsageError(f"there is no briefing #{report_id}", "List them with `briefing archive list`.")
+        versions = ledger.find("template = ? AND period = ? AND region = ? AND script = ?",
+                               [report.template, report.period, report.region, report.script])
+    for label, value in _fields(ctx, report):
+        if value not in (None, ""):
+            click.echo(f"{label:<18}{value}")
+    for f in report.files:
+        click.echo(f"{'file (' + f.format + ')':<18}{archive_.path(f.path)}  {f.size} bytes  sha256 {f.sha256}")
+    others = [f"#{v.id} v{v.version} ({v.status})" for v in versions if v.id != report.id]
+    if others:
+        click.echo(f"{'other versions':<18}{', '.join(others)}")
+
+
+def _fields(ctx, r: Report) -> list[tuple[str, object]]:
+    return [("briefing", f"#{r.id} {r.stem} (version {r.version})"), ("status", r.status),
+            ("template", r.template), ("period", r.period), ("region", f"{r.region_name} ({r.region})"),
+            ("script", r.script), ("data as of", _local(ctx, r.as_of)), ("schedule", r.schedule),
+            ("due", _local(ctx, r.due_at)), ("remake of", f"#{r.remake_of}" if r.remake_of else None),
+            ("claimed", _local(ctx, r.created_at)), ("done", _local(ctx, r.done_at)),
+            ("pruned", _local(ctx, r.pruned_at)), ("attempts", r.attempts), ("error", r.error),
+            ("retry after", _local(ctx, r.retry_at) if r.status == "failed" else None),
+            ("held by", r.claimed_by if r.status == "claimed" else None),
+            ("data batch", r.data_batch), ("template version", r.template_version), ("software", r.software)]
+
+
+@archive.command(context_settings=CONTEXT)
+@click.option("--fix", is_flag=True, help="Also remove temporary files of interrupted writes and rewrite "
+              "out-of-date index.json files (never touches a briefing).")
+@click.pass_context
+def verify(ctx, fix: bool) -> None:
+    """Re-hash every archived file against the ledger; report missing, corrupt and orphan files.
+
+    Exits 1 if any file is missing or corrupt, or is in the archive without being in the ledger.
+
+    \b
+    Example:
+      briefing archive verify
+    """
+    with open_store(ctx) as store:
+        ledger, archive_ = _parts(ctx, store)
+        reports = ledger.find()
+        found = archive_.verify(reports)
+        if fix:
+            _fix(ledger, archive_, found, reports)
+    for label, items in (("missing", found.missing), ("corrupt", found.corrupt), ("orphan", found.orphans)):
+        for item in items:
+            click.secho(f"{label}: {archive_.path(item)}", fg="red")
+    notes = (("unfinished", found.unfinished, "the next run makes it"),
+             ("leftover", found.leftovers, "a temporary file of an interrupted write; --fix or the next run removes it"),
+             ("stale index", found.stale_indexes, "--fix or the next briefing in the folder rewrites it"))
+    for label, items, why in notes:
+        for item in items:
+            click.echo(f"{label}: {item} ({why})")
+    summary = (f"{found.checked} files checked: {len(found.missing)} missing, {len(found.corrupt)} corrupt, "
+               f"{len(found.orphans)} orphan")
+    if found.ok:
+        click.echo(summary)
+        return
+    click.secho(summary, fg="red", err=True)
+    click.echo("A missing or corrupt briefing can be made again, byte for byte: `briefing archive remake ID`.",
+               err=True)
+    ctx.exit(1)
+
+
+def _fix(ledger: Ledger, archive_: Archive, found, reports: list[Report]) -> None:
+    for item in found.leftovers:
+        archive_.path(item).unlink(missing_ok=True)
+    for item in found.stale_indexes:
+        folder = item.rsplit("/", 1)[0]
+        year, template = folder.split("/", 1)
+        with ledger.store.write():
+            reindex(ledger, archive_, template, year)
+    found.leftovers, found.stale_indexes = [], []
+
+
+@archive.command(context_settings=CONTEXT)
+@click.argument("report_id", metavar="ID", type=int)
+@click.option("--current", is_flag=True, help="Use the data and template as they are now: a new version.")
+@click.option("-f", "--format", "formats", default="docx", show_default=True, metavar="docx,html,pdf",
+              help="Formats of a new version.")
+@click.pass_context
+def remake(ctx, report_id: int, current: bool, formats: str) -> None:
+    """Make an archived briefing again: from the data as of its time (the same bytes, or an account of
+    what differs, kept as a new version), or with --current from today's data (a new version).
+
+    A missing or damaged archived file that comes out byte-identical is put back.
+
+    \b
+    Example:
+      briefing archive remake 12
+      briefing archive remake 12 --current
+    """
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in wanted if f not in FILE_FORMATS]
+    if bad or "docx" not in wanted:
+        raise UsageError(f"--format: {bad[0] if bad else 'docx is missing'}", "Use docx, with html or pdf if wanted.")
+    s = ctx.obj["settings"]
+    with open_store(ctx) as store:
+        ledger, archive_ = _parts(ctx, store)
+        remade = Remaker(Producer(store, s, ledger, archive_)).remake(report_id, current, datetime.now(timezone.utc),
+                                                                      wanted)
+    original = remade.original
+    docx = original.file("docx")
+    if remade.outcome == "identical":
+        click.echo(f"#{original.id} made again as of {_local(ctx, original.as_of)}: byte-identical to "
+                   f"{archive_.path(docx.path)} (sha256 {docx.sha256})")
+    elif remade.outcome == "restored":
+        click.echo(f"#{original.id} made again byte-identical; the archived file was missing or damaged and "
+                   f"has been put back: {archive_.path(docx.path)}")
+    else:
+        new = remade.report
+        if not current:
+            click.echo(f"#{original.id} made again as of {_local(ctx, original.as_of)} differs from the archived file:")
+            for line in remade.account:
+                click.echo(f"  {line}")
+        click.echo(f"new version #{new.id} (v{new.version}): {archive_.path(new.file('docx').path)}")
+
+
+@archive.command(context_settings=CONTEXT)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--now", metavar="TIME", help="Apply the policy as of this moment [default: now].")
+@click.pass_context
+def prune(ctx, dry_run: bool, now: str | None) -> None:
+    """Remove archived briefings by the retention policy of the config (retention_days, retention_versions).
+
+    The ledger keeps a row for each, marked pruned; a pruned briefing can still be made again.
+
+    \b
+    Example:
+      briefing archive prune --dry-run
+    """
+    s = ctx.obj["settings"]
+    if not s.retention_days and not s.retention_versions:
+        raise UsageError("no retention policy is set, so nothing is pruned",
+                         "Set retention_days and/or retention_versions in the config (see docs/archive.md).")
+    with open_store(ctx) as store:
+        ledger, archive_ = _parts(ctx, store)
+        chosen = prunable(ledger.find("status = 'done'"), parse_now(now, ctx), s.retention_days, s.retention_versions)
+        for report in chosen:
+            click.echo(f"{'would remove' if dry_run else 'removing'} #{report.id} {report.stem} v{report.version}")
+        if chosen and not dry_run:
+            _prune(ledger, archive_, chosen)
+    click.echo(f"{len(chosen)} briefing(s) {'to prune' if dry_run else 'pruned'}")
+
+
+def _prune(ledger: Ledger, archive_: Archive, chosen: list[Report]) -> None:
+    """Mark them pruned, then remove their files: a crash between the two leaves files the ledger calls
+    pruned, which verify reports as orphans, never a done briefing without its file."""
+    folders = {(r.template, r.period) for r in chosen}
+
+    def reindex_all() -> None:
+        for template, period in folders:
+            reindex(ledger, archive_, template, period)
+
+    ledger.mark_pruned(chosen, then=reindex_all)
+    for report in chosen:
+        for f in report.files:
+            archive_.path(f.path).unlink(missing_ok=True)

@@ -1,0 +1,155 @@
+"""Commands about schedules: schedules, run-due, serve."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import click
+
+from .. import schedules as schedules_mod
+from ..errors import UsageError
+from ..runner import Runner
+from ..store import Store
+from .base import CONTEXT, cli, open_store, tz_of
+
+NEXT_RUNS = 3
+
+
+def load_schedules(ctx: click.Context) -> list[schedules_mod.Schedule]:
+    s = ctx.obj["settings"]
+    found = schedules_mod.load(s.sections.get("schedule"), s.path)
+    if not found:
+        where = f"{s.path} has" if s.path else "no config file was found, so there are"
+        raise UsageError(f"{where} no [[schedule]] tables",
+                         "Copy deploy/briefing.example.toml to briefing.toml (or pass --config) and edit it; "
+                         "see docs/schedules.md.")
+    return found
+
+
+def parse_now(text: str | None, ctx: click.Context) -> datetime:
+    """--now as an aware moment: a date is its midnight; a time without offset is in the service's zone."""
+    if not text:
+        return datetime.now(timezone.utc)
+    try:
+        text = text.strip()
+        moment = datetime.combine(date.fromisoformat(text), time(0)) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--now {text!r} is not a date or time", "Write it like 2024-01-22T08:00+08:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz_of(ctx))
+
+
+def decisions_to_stderr(with_time: bool = False) -> None:
+    """The runner's one line per decision, shown whatever -v says (they are what these commands are for)."""
+    logging.getLogger("briefing.runner").setLevel(logging.INFO)
+    if with_time:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--now", metavar="TIME", help="List the runs after this moment instead of now.")
+@click.pass_context
+def schedules(ctx: click.Context, now: str | None) -> None:
+    """List the schedules of the config file, with their next runs and what the ledger holds.
+
+    \b
+    Example:
+      briefing --config deploy/briefing.example.toml schedules
+    """
+    found = load_schedules(ctx)
+    moment = parse_now(now, ctx)
+    s = ctx.obj["settings"]
+    with (Store(s.db, busy_timeout_ms=s.busy_timeout_ms, create=False) if Path(s.db).exists() else _NoStore()) as store:
+        runner = Runner(store, s, found) if store else None
+        if runner:
+            runner.check()
+        for schedule in found:
+            _describe(schedule, runner, moment)
+
+
+class _NoStore:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _describe(schedule: schedules_mod.Schedule, runner: Runner | None, now: datetime) -> None:
+    policy = {"all": "all missed", "latest": "the latest only"}.get(schedule.catch_up, f"at most {schedule.catch_up}")
+    start = schedule.start.date().isoformat() if schedule.start else "when first run"
+    click.echo(f"{schedule.name}: template {schedule.template}, {schedule.in_words()} ({schedule.timezone})")
+    click.echo(f"  regions: {', '.join(schedule.regions)} · catch-up: {policy}, within {schedule.horizon_days} days "
+               f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {len(schedule.recipients)}")
+    kind = runner.template(schedule).period if runner else None
+    for moment in schedule.next_moments(now, NEXT_RUNS):
+        local = moment.astimezone(schedule.tz)
+        period = f" → {schedules_mod.period_due(kind, moment, schedule.tz).key}" if kind else ""
+        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M}{period} ({_in_words(moment - now)})")
+    if runner:
+        made = runner.ledger.find("schedule = ? AND status = 'done'", [schedule.name])
+        last = made[-1].period if made else "none yet"
+        click.echo(f"  made: {len(made)} · latest period: {last}")
+
+
+def _in_words(delta) -> str:
+    seconds = int(delta.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} day{'s' * (days != 1)}"] if days else []
+    if hours or (days and not minutes):
+        parts.append(f"{hours} hour{'s' * (hours != 1)}")
+    if not days and minutes:
+        parts.append(f"{minutes} minute{'s' * (minutes != 1)}")
+    return "in " + (" ".join(parts) or "less than a minute")
+
+
+@cli.command("run-due", context_settings=CONTEXT)
+@click.option("--now", metavar="TIME", help="Act as of this moment, e.g. 2024-01-22T08:00+08:00 [default: now].")
+@click.option("-s", "--schedule", "only", metavar="NAME", help="Run only this schedule.")
+@click.pass_context
+def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
+    """Make every briefing the schedules owe, then exit (for cron or a systemd timer).
+
+    Each (template, period, region) is claimed in the ledger first, so two runs at once make each briefing
+    once. Decisions are logged to stderr, one line each; the files made are printed. Exits 1 if any failed.
+
+    \b
+    Example:
+      briefing --config briefing.toml run-due
+      briefing run-due --now 2024-01-22T08:00+08:00
+    """
+    found = load_schedules(ctx)
+    decisions_to_stderr()
+    with open_store(ctx) as store:
+        runner = Runner(store, ctx.obj["settings"], found)
+        step = runner.run_due(parse_now(now, ctx), only)
+        for path in step.made:
+            click.echo(str(runner.archive.path(path)))
+    click.echo(step.summary(), err=True)
+    if step.failed:
+        ctx.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the schedules in this process until stopped (SIGTERM or Ctrl-C).
+
+    It catches up at start, makes each briefing at its schedule's time, and retries failures; see
+    deploy/briefing.service for running it under systemd.
+
+    \b
+    Example:
+      briefing --config /etc/briefing/briefing.toml serve
+    """
+    from ..serve import Service
+
+    found = load_schedules(ctx)
+    decisions_to_stderr(with_time=True)
+    with open_store(ctx, create=True) as store:   # an empty database is created, so the service can start first
+        Runner(store, ctx.obj["settings"], found).check()
+    Service(ctx.obj["settings"], found).start()

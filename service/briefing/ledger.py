@@ -1,0 +1,254 @@
+"""The ledger: one row per briefing made (or being made), in the ``reports`` table.
+
+A briefing is claimed before it is made: inside ``BEGIN IMMEDIATE``, the (template, period, region,
+script, version) key is inserted, and the table's unique key lets only one process have it. The claim
+names its holder (host, process, a token per run) and a lease; a claim whose holder has died on this
+machine is taken over at once, one from another machine when its lease has run out. When the files are
+written the claim is marked done with their checksums and what they were made from (the data batch and
+moment, the template version, the software version). A failure is recorded and retried later, with a
+growing wait. Nothing is deleted: a remake adds a version, and pruning marks rows, keeping their history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from .files import pid_alive
+from .store import Store, utcnow
+
+RETRY_FIRST_S = 60          # a failed briefing is tried again after 1 minute, then 2, 4 … up to 6 hours
+RETRY_MAX_S = 6 * 3600
+HOST = socket.gethostname()
+
+
+@dataclass(frozen=True)
+class Key:
+    template: str
+    period: str
+    region: str
+    script: str = "simplified"
+
+
+@dataclass(frozen=True)
+class File:
+    format: str
+    path: str          # relative to the archive's root, with / between folders
+    sha256: str
+    size: int
+
+
+@dataclass
+class Report:
+    id: int
+    template: str
+    period: str
+    region: str
+    script: str
+    version: int
+    status: str
+    schedule: str | None
+    due_at: str | None
+    as_of: str
+    stem: str
+    remake_of: int | None
+    claimed_by: str | None
+    host: str | None
+    pid: int | None
+    lease_until: str | None
+    attempts: int
+    retry_at: str | None
+    error: str | None
+    data_batch: int | None
+    template_version: str | None
+    software: str | None
+    created_at: str
+    done_at: str | None
+    pruned_at: str | None
+    region_name: str = ""
+    files: list[File] = field(default_factory=list)
+
+    @property
+    def key(self) -> Key:
+        return Key(self.template, self.period, self.region, self.script)
+
+    def holder_stopped(self) -> bool:
+        """The claim's process was on this machine and is gone."""
+        return self.host == HOST and self.pid is not None and not pid_alive(self.pid)
+
+    def file(self, fmt: str) -> File | None:
+        return next((f for f in self.files if f.format == fmt), None)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of trying to claim a key: claimed (new), taken over (from a stopped or expired
+    holder), retry (after a failure), or one of the refusals: done, busy, waiting."""
+
+    outcome: str
+    report: Report
+
+    @property
+    def ours(self) -> bool:
+        return self.outcome in ("claimed", "taken over", "retry")
+
+
+def later(seconds: float, now: str | None = None) -> str:
+    start = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
+    return (start + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
+
+
+_SELECT = ("SELECT reports.*, regions.name AS region_name FROM reports "
+           "LEFT JOIN regions ON regions.code = reports.region ")
+
+
+class Ledger:
+    """The reports table of one store, as seen by one holder (this process, this run)."""
+
+    def __init__(self, store: Store, lease_seconds: int = 600):
+        self.store = store
+        self.lease_seconds = lease_seconds
+        self.holder = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    # --- claiming -------------------------------------------------------------------------------------
+
+    def claim(self, key: Key, stem: str, as_of: str, schedule: str | None, due_at: str | None) -> Claim:
+        """Claim version 1 of a key (a scheduled briefing), unless it is done or held by a live process."""
+        with self.store.write() as db:
+            row = db.execute("SELECT id FROM reports WHERE template = ? AND period = ? AND region = ? AND script = ? "
+                             "AND version = 1", [key.template, key.period, key.region, key.script]).fetchone()
+            if row is None:
+                return Claim("claimed", self._insert(key, 1, stem, as_of, schedule, due_at, None))
+            report = self.get(row[0])
+            outcome = self._refusal(report)
+            if outcome is not None:
+                return Claim(outcome, report)
+            outcome = "retry" if report.status == "failed" else "taken over"
+            self._take(report)
+            return Claim(outcome, self.get(report.id))
+
+    def claim_version(self, original: Report, as_of: str, stem: str) -> Report:
+        """A new version of a briefing (a remake), claimed for this holder."""
+        with self.store.write() as db:
+            (last,) = db.execute("SELECT MAX(version) FROM reports WHERE template = ? AND period = ? AND region = ? "
+                                 "AND script = ?", [original.template, original.period, original.region,
+                                                    original.script]).fetchone()
+            return self._insert(original.key, last + 1, stem, as_of, None, None, original.id)
+
+    def _refusal(self, report: Report) -> str | None:
+        """Why the claim cannot be had now, or None."""
+        now = utcnow()
+        if report.status in ("done", "pruned"):
+            return "done"
+        if report.status == "failed":
+            return "waiting" if report.retry_at and report.retry_at > now else None
+        if report.holder_stopped() or (report.lease_until or "") <= now:
+            return None
+        return "busy"
+
+    def _insert(self, key: Key, version: int, stem: str, as_of: str, schedule: str | None, due_at: str | None,
+                remake_of: int | None) -> Report:
+        now = utcnow()
+        cursor = self.store.db.execute(
+            "INSERT INTO reports (template, period, region, script, version, status, schedule, due_at, as_of, stem, "
+            "remake_of, claimed_by, host, pid, lease_until, attempts, created_at) "
+            "VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            [key.template, key.period, key.region, key.script, version, schedule, due_at, as_of, stem, remake_of,
+             self.holder, HOST, os.getpid(), later(self.lease_seconds, now), now])
+        return self.get(cursor.lastrowid)
+
+    def _take(self, report: Report) -> None:
+        self.store.db.execute(
+            "UPDATE reports SET status = 'claimed', claimed_by = ?, host = ?, pid = ?, lease_until = ?, "
+            "attempts = attempts + 1, retry_at = NULL WHERE id = ?",
+            [self.holder, HOST, os.getpid(), later(self.lease_seconds), report.id])
+
+    # --- finishing ------------------------------------------------------------------------------------
+
+    def finish(self, report: Report, files: list[File], made_from: dict[str, object],
+               then: Callable[[], None] | None = None) -> bool:
+        """Mark a claim done with its files and what it was made from; False if the claim was lost
+        (taken over after its lease ran out). `then` runs inside the same transaction (the index)."""
+        with self.store.write() as db:
+            cursor = db.execute(
+                "UPDATE reports SET status = 'done', done_at = ?, error = NULL, lease_until = NULL, retry_at = NULL, "
+                "data_batch = ?, template_version = ?, software = ? WHERE id = ? AND claimed_by = ? "
+                "AND status = 'claimed'",
+                [utcnow(), made_from["data_batch"], made_from["template_version"], made_from["software"], report.id,
+                 self.holder])
+            if cursor.rowcount != 1:
+                return False
+            db.execute("DELETE FROM report_files WHERE report = ?", [report.id])
+            for f in files:
+                db.execute("INSERT INTO report_files (report, format, path, sha256, size) VALUES (?, ?, ?, ?, ?)",
+                           [report.id, f.format, f.path, f.sha256, f.size])
+            if then is not None:
+                then()
+        return True
+
+    def fail(self, report: Report, error: str) -> str:
+        """Record a failure; the claim is released and tried again later. Returns when."""
+        wait = min(RETRY_FIRST_S * 2 ** max(report.attempts - 1, 0), RETRY_MAX_S)
+        retry_at = later(wait)
+        with self.store.write() as db:
+            db.execute("UPDATE reports SET status = 'failed', error = ?, retry_at = ?, lease_until = NULL "
+                       "WHERE id = ? AND claimed_by = ?", [error, retry_at, report.id, self.holder])
+        return retry_at
+
+    def mark_pruned(self, reports: list[Report], then: Callable[[], None] | None = None) -> None:
+        with self.store.write() as db:
+            for report in reports:
+                db.execute("UPDATE reports SET status = 'pruned', pruned_at = ? WHERE id = ?", [utcnow(), report.id])
+            if then is not None:
+                then()
+
+    def save_template(self, version: str, template: str, files: dict[str, str]) -> None:
+        """Keep a template's sources by version, so a briefing can be remade with the template it was made with."""
+        with self.store.write() as db:
+            db.execute("INSERT OR IGNORE INTO template_versions (version, template, files, first_used) "
+                       "VALUES (?, ?, ?, ?)", [version, template, json.dumps(files, ensure_ascii=False), utcnow()])
+
+    def template_files(self, version: str) -> dict[str, str] | None:
+        row = self.store.db.execute("SELECT files FROM template_versions WHERE version = ?", [version]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def first_seen(self, schedule: str) -> datetime:
+        """When the ledger first saw a schedule (recorded now if never)."""
+        row = self.store.db.execute("SELECT first_seen FROM schedules_seen WHERE name = ?", [schedule]).fetchone()
+        if row is None:
+            with self.store.write() as db:
+                db.execute("INSERT OR IGNORE INTO schedules_seen VALUES (?, ?)", [schedule, utcnow()])
+            row = self.store.db.execute("SELECT first_seen FROM schedules_seen WHERE name = ?", [schedule]).fetchone()
+        return datetime.fromisoformat(row[0])
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    def get(self, report_id: int) -> Report | None:
+        found = self.find("reports.id = ?", [report_id])
+        return found[0] if found else None
+
+    def done_periods(self, template: str, region: str, script: str) -> set[str]:
+        """The periods of a template and region that have a briefing (done, or made and since pruned)."""
+        return {row[0] for row in self.store.db.execute(
+            "SELECT DISTINCT period FROM reports WHERE template = ? AND region = ? AND script = ? "
+            "AND status IN ('done', 'pruned')", [template, region, script])}
+
+    def find(self, where: str = "1", params: list | None = None) -> list[Report]:
+        """Reports matching a condition on the reports table, in the order of template, period, region and
+        version, each with its files."""
+        params = params or []
+        cursor = self.store.db.execute(_SELECT + f"WHERE {where} ORDER BY reports.template, reports.period, "
+                                       "regions.sort, reports.region, reports.script, reports.version", params)
+        names = [d[0] for d in cursor.description]
+        reports = [Report(**dict(zip(names, row))) for row in cursor.fetchall()]
+        by_id = {r.id: r for r in reports}
+        for report_id, *rest in self.store.db.execute(
+                "SELECT report, format, path, sha256, size FROM report_files WHERE report IN "
+                f"(SELECT reports.id FROM reports WHERE {where}) ORDER BY report, format", params):
+            by_id[report_id].files.append(File(*rest))
+        return reports

@@ -1,0 +1,121 @@
+"""Making a claimed briefing and putting it in the archive: the step shared by scheduled runs and remakes.
+
+The figures are read in one read transaction, with the highest import batch seen: together with the
+as-of moment that names exactly which observation revisions the briefing used (each revision belongs to
+one batch, and none is ever changed), so a remake can tell whether the data it sees is the data the
+briefing was made from. The template's sources are kept by version in the database, and the package
+version is recorded, for the same reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from . import briefing as briefing_mod
+from . import templates
+from .archive import Archive, folder_of
+from .briefing import Briefing, Request
+from .ledger import File, Ledger, Report
+from .periods import parse_period
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("briefing.runner")
+
+
+def software_version() -> str:
+    try:
+        return version("briefing")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "unknown"
+
+
+@dataclass
+class Rendered:
+    briefing: Briefing
+    docx: bytes
+    data_batch: int
+    template_version: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.docx).hexdigest()
+
+
+class Producer:
+    """Renders briefings for ledger rows and archives them."""
+
+    def __init__(self, store: Store, settings: Settings, ledger: Ledger, archive: Archive):
+        self.store, self.settings, self.ledger, self.archive = store, settings, ledger, archive
+
+    def render(self, report: Report, template: templates.Template) -> Rendered:
+        """The briefing of a ledger row (its key and as-of moment), from one consistent read of the data."""
+        period = parse_period(report.period, template.period)
+        request = Request(report.template, period, report.region, report.as_of, report.script)
+        with self.store.read() as db:
+            (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
+            made = briefing_mod.make(self.store, self.settings, request, template)
+        files = templates.sources(template)
+        template_version = templates.version_of(files)
+        self.ledger.save_template(template_version, template.key, files)
+        return Rendered(made, made.docx(self.settings.reference_docx or None), batch, template_version)
+
+    def archive_files(self, report: Report, rendered: Rendered, formats: tuple[str, ...]) -> list[File]:
+        """Write the report's files into the archive, each atomically; the docx first."""
+        files = [self.archive.write(report, "docx", rendered.docx)]
+        if "html" in formats:
+            files.append(self.archive.write(report, "html", rendered.briefing.html().encode("utf-8")))
+        if "pdf" in formats:
+            files.append(self._pdf(report, rendered))
+        return files
+
+    def _pdf(self, report: Report, rendered: Rendered) -> File:
+        from . import pdf
+        from .archive import relative_path
+        from .files import sha256_of
+
+        relative = relative_path(report, "pdf")
+        with tempfile.TemporaryDirectory(prefix="briefing-pdf-") as tmp:
+            source = Path(tmp) / Path(relative_path(report, "docx")).name
+            source.write_bytes(rendered.docx)
+            target = pdf.convert_to_pdf(source, self.archive.path(relative).parent)
+        return File("pdf", relative, sha256_of(target), target.stat().st_size)
+
+    def finish(self, report: Report, rendered: Rendered, files: list[File]) -> bool:
+        """Mark the report done and rewrite its folder's index, in one transaction."""
+        made_from = {"data_batch": rendered.data_batch, "template_version": rendered.template_version,
+                     "software": software_version()}
+
+        return self.ledger.finish(report, files, made_from,
+                                  then=lambda: reindex(self.ledger, self.archive, report.template, report.period))
+
+    def make(self, report: Report, template: templates.Template, formats: tuple[str, ...],
+             rendered: Rendered | None = None) -> tuple[list[File], float]:
+        """Render (unless given), archive and mark done; the files and the milliseconds it took."""
+        started = time.perf_counter()
+        self.archive.tidy(report)
+        rendered = rendered or self.render(report, template)
+        files = self.archive_files(report, rendered, formats)
+        if not self.finish(report, rendered, files):
+            raise LostClaim(report)
+        return files, (time.perf_counter() - started) * 1000
+
+
+def reindex(ledger: Ledger, archive: Archive, template: str, period: str) -> None:
+    """Rewrite the index.json of the folder holding a template's briefings for a period's year."""
+    members = ledger.find("template = ? AND substr(period, 1, 4) = ?", [template, period[:4]])
+    archive.write_index(folder_of(template, period), members)
+
+
+class LostClaim(Exception):
+    """The claim ran past its lease and another process took it over; that process finishes the report."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"report #{report.id} was taken over by another process before it was marked done")
+        self.report = report

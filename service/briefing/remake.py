@@ -1,0 +1,149 @@
+"""Re-making an archived briefing: from the data as of its time (the same bytes, or an account of why
+not), or from the data as it is now (a new version). Nothing archived is ever overwritten, except a
+file that is missing or damaged and is made again byte for byte (its checksum is in the ledger).
+
+Why a remake "as of its time" can differ: figures imported later but dated (录入时间) before the
+briefing's moment, highlights or records imported later (they carry no date of entry), a template
+whose sources the ledger did not keep, or another version of the software. The account lists each.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import briefing as briefing_mod
+from . import templates
+from .errors import UsageError
+from .files import sha256_of, write_atomically
+from .ingest.context import iso_utc
+from .ledger import Report
+from .produce import Producer, Rendered, software_version
+
+LISTED = 10   # differences listed by kind; the rest are counted
+
+
+@dataclass
+class Remade:
+    outcome: str                      # identical, restored, new version
+    original: Report
+    report: Report | None = None      # the new version, if one was made
+    account: list[str] = field(default_factory=list)
+
+
+class Remaker:
+    def __init__(self, producer: Producer):
+        self.producer = producer
+        self.ledger, self.store, self.archive = producer.ledger, producer.store, producer.archive
+
+    def original(self, report_id: int) -> Report:
+        report = self.ledger.get(report_id)
+        if report is None:
+            raise UsageError(f"there is no briefing #{report_id} in the ledger", "List them with `briefing archive list`.")
+        if report.status not in ("done", "pruned"):
+            raise UsageError(f"briefing #{report_id} was never finished (it is {report.status})",
+                             "`briefing run-due` makes it; `briefing archive show` tells why it is not done.")
+        return report
+
+    def remake(self, report_id: int, current: bool, now: datetime, formats: tuple[str, ...] = ("docx",)) -> Remade:
+        original = self.original(report_id)
+        with tempfile.TemporaryDirectory(prefix="briefing-template-") as tmp:
+            template, notes = self._template(original, current, Path(tmp))
+            if current:
+                return self._new_version(original, template, iso_utc(now), formats, notes)
+            rendered = self.producer.render(original, template)
+            docx = original.file("docx")
+            if docx is not None and rendered.sha256 == docx.sha256:
+                if original.status == "pruned":   # its file was removed on purpose: the same bytes, as a new version
+                    return self._new_version(original, template, original.as_of, formats, ["the original was pruned"],
+                                             rendered)
+                return self._same(original, rendered)
+            account = notes + self.account(original, rendered)
+            return self._new_version(original, template, original.as_of, formats, account, rendered)
+
+    def _template(self, original: Report, current: bool, tmp: Path) -> tuple[templates.Template, list[str]]:
+        """The template the briefing was made with (from its stored sources), or today's when asked."""
+        dirs = briefing_mod._dirs(self.producer.settings)
+        if current:
+            return templates.load(original.template, dirs), []
+        files = self.ledger.template_files(original.template_version or "")
+        if files is None:
+            template = templates.load(original.template, dirs)
+            note = (f"the template's sources (version {original.template_version}) are not in the ledger; "
+                    f"today's {original.template} template was used (version {templates.version_of(templates.sources(template))})")
+            return template, [note]
+        return templates.from_sources(original.template, files, tmp), []
+
+    def _same(self, original: Report, rendered: Rendered) -> Remade:
+        """The same bytes: restore the archived file if it is gone or damaged."""
+        docx = original.file("docx")
+        path = self.archive.path(docx.path)
+        if path.is_file() and sha256_of(path) == docx.sha256:
+            return Remade("identical", original)
+        write_atomically(path, rendered.docx)
+        return Remade("restored", original)
+
+    def _new_version(self, original: Report, template: templates.Template, as_of: str, formats: tuple[str, ...],
+                     account: list[str], rendered: Rendered | None = None) -> Remade:
+        report = self.ledger.claim_version(original, as_of, original.stem)
+        try:
+            self.producer.make(report, template, formats, rendered)
+        except BaseException as exc:
+            self.ledger.fail(report, str(exc))
+            raise
+        return Remade("new version", original, self.ledger.get(report.id), account)
+
+    def account(self, original: Report, rendered: Rendered) -> list[str]:
+        """Why the remade bytes differ from the archived ones, as far as the ledger can tell."""
+        lines = self._data_changes(original)
+        if original.template_version and rendered.template_version != original.template_version:
+            lines.append(f"template version {original.template_version} → {rendered.template_version}")
+        if original.software and original.software != software_version():
+            lines.append(f"software version {original.software} → {software_version()}")
+        lines += self._text_changes(original, rendered)
+        return lines or ["the text is the same; the document's layout or styles differ "
+                         "(a reference_docx or the software changed)"]
+
+    def _data_changes(self, original: Report) -> list[str]:
+        batch = original.data_batch or 0
+        lines = []
+        rows = self.store.db.execute(
+            "SELECT i.name, r.name, o.period, o.value, o.revision, o.recorded_at, b.file, b.imported_at "
+            "FROM observations o JOIN indicators i ON i.code = o.indicator JOIN regions r ON r.code = o.region "
+            "JOIN batches b ON b.id = o.batch WHERE o.batch > ? AND o.recorded_at <= ? "
+            "ORDER BY o.batch, o.indicator, o.region, o.period", [batch, original.as_of]).fetchall()
+        for name, region, period, value, revision, recorded, file, imported in rows[:LISTED]:
+            lines.append(f"figure {name} {region} {period} = {value:g} (revision {revision}) was imported on "
+                         f"{imported[:16]} from {file} but dated {recorded[:16]}, before the briefing's moment")
+        if len(rows) > LISTED:
+            lines.append(f"… and {len(rows) - LISTED} more such figures")
+        for table in ("highlights", "records"):
+            (count,) = self.store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE batch > ?", [batch]).fetchone()
+            if count:
+                lines.append(f"{count} {table} imported since (they carry no date of entry, so every remake sees them)")
+        return lines
+
+    def _text_changes(self, original: Report, rendered: Rendered) -> list[str]:
+        docx = original.file("docx")
+        path = self.archive.path(docx.path) if docx else None
+        if path is None or not path.is_file() or sha256_of(path) != docx.sha256:
+            return ["(the archived file is missing or damaged, so its text cannot be compared)"]
+        diff = difflib.unified_diff(docx_text(path.read_bytes()), docx_text(rendered.docx), "archived", "remade",
+                                    n=0, lineterm="")
+        changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+        return [f"text: {line}" for line in changed[:2 * LISTED]]
+
+
+def docx_text(data: bytes) -> list[str]:
+    """The paragraphs and table rows of a .docx, as lines of text."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    lines = [p.text for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        lines += ["　".join(cell.text for cell in row.cells) for row in table.rows]
+    return lines

@@ -1,0 +1,164 @@
+"""One reconcile step: what every schedule owes as of a moment, claimed and made, one log line per decision.
+
+The ledger, not the scheduler, decides: for each schedule and region the step lists the due moments in
+its window (from its start, or when first seen, and no older than its horizon), the period each owes,
+drops the periods already made, applies the catch-up policy, and claims each remaining (template,
+period, region) in the ledger before making it. Two processes running the step at once make each
+briefing once; a process killed midway leaves a claim that the next step takes over. A briefing shows
+the data as known at its due moment, so a briefing caught up after downtime is the one that would have
+been made on time, and making it again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import briefing as briefing_mod
+from . import schedules as schedules_mod
+from . import script as script_mod
+from . import templates
+from .archive import Archive
+from .catalog import Catalog
+from .errors import BriefingError, UsageError
+from .ingest.context import iso_utc
+from .ledger import Claim, Key, Ledger
+from .periods import Period
+from .produce import LostClaim, Producer
+from .schedules import Schedule
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger("briefing.runner")
+
+
+@dataclass
+class Step:
+    """What one reconcile step did."""
+
+    due: int = 0
+    made: list[str] = field(default_factory=list)       # archive paths of the .docx files written
+    skipped: int = 0
+    failed: list[str] = field(default_factory=list)     # one line per failure
+
+    def summary(self) -> str:
+        return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, "
+                f"{len(self.failed)} failed")
+
+
+def stem_of(period: Period, region_name: str, template: templates.Template, script: str) -> str:
+    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters)."""
+    stem = f"{period.key}_{region_name}_{template.name}"
+    if script == "simplified":
+        return stem
+    converted = script_mod.convert(stem, script)
+    return converted if script == "traditional" else f"{converted}_{script.removeprefix('traditional-')}"
+
+
+def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
+    """A schedule's regions as codes: names or codes, "top" for the top of the hierarchy, "all" for all."""
+    codes: list[str] = []
+    for name in schedule.regions:
+        if name == "top":
+            found = [r.code for r in catalog.roots()]
+        elif name == "all":
+            found = list(catalog.regions)
+        else:
+            try:
+                found = [catalog.region(name).code]
+            except LookupError as exc:
+                raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {str(exc).strip(chr(39) + chr(34))}",
+                                 "List them with `briefing regions`.") from None
+        codes += [c for c in found if c not in codes]
+    return codes
+
+
+class Runner:
+    def __init__(self, store: Store, settings: Settings, schedules: list[Schedule]):
+        self.store, self.settings, self.schedules = store, settings, schedules
+        self.ledger = Ledger(store, settings.lease_seconds)
+        self.archive = Archive(settings.archive_dir)
+        self.producer = Producer(store, settings, self.ledger, self.archive)
+        self.source = str(settings.path or "config")
+
+    def check(self) -> None:
+        """Every schedule's template and regions exist (before anything is claimed)."""
+        catalog = Catalog.load(self.store.db)
+        for schedule in self.schedules:
+            self.template(schedule)
+            resolve_regions(schedule, catalog, self.source)
+
+    def template(self, schedule: Schedule) -> templates.Template:
+        try:
+            return templates.load(schedule.template, briefing_mod._dirs(self.settings))
+        except BriefingError as exc:
+            raise UsageError(f"{self.source}: [[schedule]] {schedule.name}: template: {exc.message}", exc.hint) from None
+
+    def run_due(self, now: datetime, only: str | None = None) -> Step:
+        """One reconcile step as of `now` (aware); `only` limits it to one schedule by name."""
+        chosen = [s for s in self.schedules if only is None or s.name == only]
+        if only is not None and not chosen:
+            raise UsageError(f"there is no schedule {only!r}",
+                             f"Schedules: {', '.join(s.name for s in self.schedules) or 'none'}.")
+        self.check()
+        step = Step()
+        catalog = Catalog.load(self.store.db)
+        for schedule in chosen:
+            self._schedule(schedule, catalog, now, step)
+        log.info("run as of %s: %s", now.isoformat(timespec="minutes"), step.summary())
+        return step
+
+    def _schedule(self, schedule: Schedule, catalog: Catalog, now: datetime, step: Step) -> None:
+        template = self.template(schedule)
+        since = schedule.window_start(now, self.ledger.first_seen(schedule.name))
+        due = schedules_mod.dues(schedule, template.period, since, now)
+        for region in resolve_regions(schedule, catalog, self.source):
+            done = self.ledger.done_periods(template.key, region, schedule.script)
+            for moment, period in schedules_mod.owed(due, done, schedule.catch_up):
+                key = Key(template.key, period.key, region, schedule.script)
+                self._one(schedule, template, key, catalog.regions[region].name, moment, period, step)
+
+    def _one(self, schedule: Schedule, template: templates.Template, key: Key, region_name: str,
+             moment: datetime, period: Period, step: Step) -> None:
+        what = f"{schedule.name}: {key.template} {key.period} {region_name}"
+        step.due += 1
+        log.info("due %s (due %s)", what, moment.isoformat(timespec="minutes"))
+        as_of = iso_utc(moment)
+        claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), as_of, schedule.name,
+                                  as_of)
+        if not claim.ours:
+            step.skipped += 1
+            log.info("skipped %s: %s", what, _refusal(claim))
+            return
+        report = claim.report
+        log.info("%s %s (report #%d, attempt %d)", claim.outcome, what, report.id, report.attempts)
+        try:
+            files, ms = self.producer.make(report, template, schedule.formats)
+        except LostClaim as exc:
+            step.skipped += 1
+            log.warning("skipped %s: %s", what, exc)
+            return
+        except (BriefingError, OSError) as exc:
+            self._failed(what, report, str(exc), step)
+            return
+        except Exception as exc:  # a bug in one briefing must not stop the others; keep the traceback
+            log.debug("traceback of %s", what, exc_info=True)
+            self._failed(what, report, f"internal error: {exc.__class__.__name__}: {exc}", step)
+            return
+        step.made.append(files[0].path)
+        log.info("generated %s: %s (%.0f ms)", what, self.archive.path(files[0].path), ms)
+
+    def _failed(self, what: str, report, reason: str, step: Step) -> None:
+        retry_at = self.ledger.fail(report, reason)
+        step.failed.append(f"{what}: {reason}")
+        log.error("failed %s: %s (tried again after %s)", what, reason.replace("\n", " "), retry_at)
+
+
+def _refusal(claim: Claim) -> str:
+    report = claim.report
+    if claim.outcome == "done":
+        return f"already done (report #{report.id})"
+    if claim.outcome == "waiting":
+        return f"failed before ({report.error}); tried again after {report.retry_at}"
+    return f"being made by {report.claimed_by} (claim held until {report.lease_until})"

@@ -1,0 +1,273 @@
+"""Schedules: which briefings are due when, for which regions, and how missed ones are caught up.
+
+A schedule is a ``[[schedule]]`` table of the config file (see docs/schedules.md). This module is the
+pure part: it reads and checks the tables, and from a schedule and a moment computes the due moments
+and the period each one owes. Periods come from the calendar in the schedule's time zone (zoneinfo),
+never from a scheduler's fire time: a briefing due on Monday 08:00 covers the period of its kind that
+ended before that day (the ISO week just ended), whenever the process actually gets to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from .errors import UsageError
+from .periods import Period, period_of
+
+PRESETS = {                      # name -> (cron, in words)
+    "daily": ("0 8 * * *", "every day at 08:00"),
+    "weekly": ("0 8 * * mon", "every Monday at 08:00"),
+    "monthly": ("0 8 1 * *", "on the 1st of every month at 08:00"),
+    "quarterly": ("0 8 1 1,4,7,10 *", "on the 1st of January, April, July and October at 08:00"),
+    "yearly": ("0 8 1 1 *", "on 1 January at 08:00"),
+}
+POLICIES = ("all", "latest")     # or a whole number: at most that many, the most recent
+REGION_WORDS = ("top", "all")    # the top of the hierarchy (the league); every region
+FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "start",
+          "formats", "script", "recipients"}
+DEFAULT_HORIZON_DAYS = 90
+FORMATS = ("docx", "html", "pdf")
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    template: str
+    cron: str
+    timezone: str = "Asia/Shanghai"
+    regions: tuple[str, ...] = ("top",)
+    catch_up: str | int = "all"            # all, latest, or at most N (the most recent)
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    start: datetime | None = None          # None: from when the ledger first saw the schedule
+    formats: tuple[str, ...] = ("docx",)
+    script: str = "simplified"
+    recipients: tuple[str, ...] = ()
+    preset: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger.from_crontab(self.cron, timezone=self.tz)
+
+    def due_moments(self, since: datetime, now: datetime) -> list[datetime]:
+        """Every moment the schedule was due in [since, now], oldest first, in its time zone."""
+        trigger = self.trigger()
+        out: list[datetime] = []
+        moment = trigger.get_next_fire_time(None, since.astimezone(self.tz))
+        while moment is not None and moment <= now:
+            out.append(moment)
+            moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+        return out
+
+    def next_moments(self, now: datetime, count: int) -> list[datetime]:
+        """The next `count` moments the schedule is due after now."""
+        trigger = self.trigger()
+        out: list[datetime] = []
+        moment = trigger.get_next_fire_time(None, now.astimezone(self.tz) + timedelta(microseconds=1))
+        while moment is not None and len(out) < count:
+            out.append(moment)
+            moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+        return out
+
+    def window_start(self, now: datetime, first_seen: datetime) -> datetime:
+        """The first moment whose briefings are owed: the start (or when first seen), within the horizon."""
+        start = self.start or first_seen
+        return max(start, now - timedelta(days=self.horizon_days))
+
+    def in_words(self) -> str:
+        if self.preset:
+            return PRESETS[self.preset][1]
+        return cron_in_words(self.cron)
+
+
+def period_due(kind: str, moment: datetime, tz: ZoneInfo) -> Period:
+    """The period a briefing due at `moment` covers: the last period of its kind that ended before the
+    moment's day in the schedule's time zone (Monday 08:00 → the ISO week that ended on Sunday)."""
+    return period_of(kind, moment.astimezone(tz).date()).previous()
+
+
+def owed(dues: list[tuple[datetime, Period]], done: set[str], policy: str | int) -> list[tuple[datetime, Period]]:
+    """Which of the due (moment, period) pairs to make now, by the catch-up policy: every one not done
+    (all), the most recent one if it is not done (latest), or the most recent N not done."""
+    first: dict[str, tuple[datetime, Period]] = {}
+    for moment, period in dues:           # a period due more than once is owed from its first due moment
+        first.setdefault(period.key, (moment, period))
+    pairs = list(first.values())
+    if policy == "latest":
+        pairs = pairs[-1:]
+    pending = [(m, p) for m, p in pairs if p.key not in done]
+    if isinstance(policy, int):
+        pending = pending[-policy:] if policy > 0 else []
+    return pending
+
+
+def dues(schedule: Schedule, kind: str, since: datetime, now: datetime) -> list[tuple[datetime, Period]]:
+    """(due moment, period) for every due moment of the schedule in [since, now]. A schedule's start is
+    the first period it owes (start = 2024-01-01: the weekly briefings from 2024-W01 on, not the one for
+    the last week of 2023 that happens to be due on 1 January)."""
+    first_day = schedule.start.astimezone(schedule.tz).date() if schedule.start else None
+    pairs = [(m, period_due(kind, m, schedule.tz)) for m in schedule.due_moments(since, now)]
+    return [(m, p) for m, p in pairs if first_day is None or p.start >= first_day]
+
+
+def cron_in_words(cron: str) -> str:
+    """A cron expression in words where it is a common shape (a daily, weekly or monthly time), else itself."""
+    fields = cron.split()
+    if len(fields) != 5 or not (fields[0].isdigit() and fields[1].isdigit()):
+        return f"at cron {cron!r}"
+    minute, hour, dom, month, dow = fields
+    at = f"at {int(hour):02d}:{int(minute):02d}"
+    if dom == "*" and month == "*" and dow == "*":
+        return f"every day {at}"
+    if dom == "*" and month == "*":
+        names = [_day_name(d) for d in dow.split(",")]
+        if all(names):
+            return f"every {' and '.join(names)} {at}"
+    if dom.isdigit() and month == "*" and dow == "*":
+        return f"on day {int(dom)} of every month {at}"
+    return f"at cron {cron!r}"
+
+
+def _day_name(text: str) -> str | None:
+    names = {d[:3].lower(): d for d in _DAYS}
+    if text.isdigit() and int(text) <= 7:
+        return _DAYS[(int(text) - 1) % 7]   # cron: 0 and 7 are Sunday
+    return names.get(text.lower())
+
+
+# --- reading the config ---------------------------------------------------------------------------------
+
+def load(tables: Any, source: Path | str | None) -> list[Schedule]:
+    """The [[schedule]] tables of a config file, checked; errors name the file, the schedule and the field."""
+    if not tables:
+        return []
+    if not isinstance(tables, list):
+        raise UsageError(f"{source}: write schedules as [[schedule]] tables (an array), not [schedule]")
+    out = [_one(t, n, source) for n, t in enumerate(tables, 1)]
+    names = [s.name for s in out]
+    for name in names:
+        if names.count(name) > 1:
+            raise UsageError(f"{source}: two schedules are named {name!r}", "Give each [[schedule]] its own name.")
+    return out
+
+
+def _one(table: dict[str, Any], n: int, source: Path | str | None) -> Schedule:
+    name = table.get("name") or table.get("template") or f"schedule-{n}"
+    where = f"{source}: [[schedule]] #{n} ({name})"
+
+    def fail(field: str, message: str, hint: str | None = None):
+        raise UsageError(f"{where}: {field}: {message}", hint)
+
+    unknown = sorted(set(table) - FIELDS)
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], sorted(FIELDS), n=1)
+        fail(unknown[0], "unknown field", f"Did you mean {near[0]!r}?" if near else f"Fields: {', '.join(sorted(FIELDS))}.")
+    if not isinstance(table.get("template"), str) or not table["template"]:
+        fail("template", "missing", "Name a template, e.g. template = \"weekly\" (see `briefing templates`).")
+    cron, preset = _cron(table, fail)
+    timezone = _timezone(table.get("timezone", "Asia/Shanghai"), fail)
+    return Schedule(str(name), table["template"], cron, timezone, _regions(table.get("regions", ["top"]), fail),
+                    _policy(table.get("catch_up", "all"), fail), _horizon(table.get("horizon_days"), fail),
+                    _start(table.get("start"), ZoneInfo(timezone), fail), _formats(table.get("formats", ["docx"]), fail),
+                    _script(table.get("script", "simplified"), fail), _strings(table.get("recipients", []), "recipients", fail),
+                    preset)
+
+
+def _cron(table: dict[str, Any], fail) -> tuple[str, str | None]:
+    when, cron = table.get("when"), table.get("cron")
+    if when is not None and cron is not None:
+        fail("when", "give either when (a preset) or cron, not both")
+    if cron is None:
+        when = when or "weekly"
+        if when not in PRESETS:
+            fail("when", f"unknown preset {when!r}", f"Presets: {', '.join(PRESETS)}; or write cron = \"0 8 * * mon\".")
+        return PRESETS[when][0], when
+    if not isinstance(cron, str):
+        fail("cron", "write it as a string, e.g. cron = \"0 8 * * mon\"")
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        fail("cron", f"{cron!r} is not a cron expression ({exc})",
+             "Five fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * mon\".")
+    return cron, None
+
+
+def _timezone(value: Any, fail) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("timezone", f"unknown time zone {value!r}", "Use an IANA name such as Asia/Shanghai.")
+    return str(value)
+
+
+def _regions(value: Any, fail) -> tuple[str, ...]:
+    regions = _strings([value] if isinstance(value, str) else value, "regions", fail)
+    if not regions:
+        fail("regions", "empty", "Name regions (codes or names), or \"top\" for the league, \"all\" for every region.")
+    return regions
+
+
+def _policy(value: Any, fail) -> str | int:
+    if isinstance(value, bool) or not (value in POLICIES or (isinstance(value, int) and value >= 1)):
+        fail("catch_up", f"{value!r} is not a catch-up policy",
+             "Use \"all\" (every missed briefing), \"latest\" (only the most recent) or a number N (at most N).")
+    return value
+
+
+def _horizon(value: Any, fail) -> int:
+    if value is None:
+        return DEFAULT_HORIZON_DAYS
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        fail("horizon_days", f"{value!r} is not a number of days", "Write a whole number of days, e.g. 90.")
+    return value
+
+
+def _start(value: Any, tz: ZoneInfo, fail) -> datetime | None:
+    """A TOML date or date-time, or a string of either; a time without an offset is in the schedule's zone."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if re.search(r"[T ]\d", value) else date.fromisoformat(value)
+        except ValueError:
+            fail("start", f"{value!r} is not a date", "Write it like 2024-01-01 or 2024-01-01T00:00+08:00.")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tz)
+    fail("start", f"{value!r} is not a date", "Write it like 2024-01-01.")
+    raise AssertionError  # fail raised
+
+
+def _formats(value: Any, fail) -> tuple[str, ...]:
+    formats = _strings([value] if isinstance(value, str) else value, "formats", fail)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or "docx" not in formats:
+        fail("formats", f"{bad[0]!r} is not a format" if bad else "docx is the archived document and must be listed",
+             f"Use any of {', '.join(FORMATS)}, with docx.")
+    return formats
+
+
+def _script(value: Any, fail) -> str:
+    from .script import SCRIPTS
+
+    if value not in SCRIPTS:
+        fail("script", f"unknown script {value!r}", f"Use one of {', '.join(SCRIPTS)}.")
+    return value
+
+
+def _strings(value: Any, field: str, fail) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        fail(field, f"{value!r} is not a list of names", f"Write it like {field} = [\"…\", \"…\"].")
+    return tuple(v.strip() for v in value)
