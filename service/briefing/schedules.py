@@ -99,17 +99,15 @@ def period_due(kind: str, moment: datetime, tz: ZoneInfo) -> Period:
 
 def owed(dues: list[tuple[datetime, Period]], done: set[str], policy: str | int) -> list[tuple[datetime, Period]]:
     """Which of the due (moment, period) pairs to make now, by the catch-up policy: every one not done
-    (all), the most recent one if it is not done (latest), or the most recent N not done."""
+    (all), the most recent one if it is not done (latest), or those of the most recent N not done (at
+    most N: a long downtime is caught up with the last N briefings, and older ones stay unmade)."""
     first: dict[str, tuple[datetime, Period]] = {}
     for moment, period in dues:           # a period due more than once is owed from its first due moment
         first.setdefault(period.key, (moment, period))
     pairs = list(first.values())
-    if policy == "latest":
-        pairs = pairs[-1:]
-    pending = [(m, p) for m, p in pairs if p.key not in done]
-    if isinstance(policy, int):
-        pending = pending[-policy:] if policy > 0 else []
-    return pending
+    if policy != "all":                   # latest is at most 1: only the most recent N periods are owed at all
+        pairs = pairs[-(1 if policy == "latest" else policy):]
+    return [(m, p) for m, p in pairs if p.key not in done]
 
 
 def dues(schedule: Schedule, kind: str, since: datetime, now: datetime) -> list[tuple[datetime, Period]]:
