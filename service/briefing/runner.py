@@ -4,9 +4,12 @@ The ledger, not the scheduler, decides: for each schedule and region the step li
 its window (from its start, or when first seen, and no older than its horizon), the period each owes,
 drops the periods already made, applies the catch-up policy, and claims each remaining (template,
 period, region) in the ledger before making it. Two processes running the step at once make each
-briefing once; a process killed midway leaves a claim that the next step takes over. A briefing shows
-the data as known at its due moment, so a briefing caught up after downtime is the one that would have
-been made on time, and making it again gives the same bytes.
+briefing once; a process killed midway leaves a claim that the next step takes over.
+
+A briefing shows the data as known at the step's moment (the clock, or --now), recorded with its claim:
+a briefing caught up after downtime has the figures entered meanwhile, not only those there at its due
+time (nothing was sent at the due time, so nothing is contradicted), and a remake as of that moment gives
+the same bytes. A claim taken over keeps its moment, so the briefing does not depend on who finished it.
 """
 
 from __future__ import annotations
@@ -117,16 +120,17 @@ class Runner:
             done = self.ledger.done_periods(template.key, region, schedule.script)
             for moment, period in schedules_mod.owed(due, done, schedule.catch_up):
                 key = Key(template.key, period.key, region, schedule.script)
-                self._one(schedule, template, key, catalog.regions[region].name, moment, period, step)
+                self._one(schedule, template, key, catalog.regions[region].name, (moment, now), period, step)
 
     def _one(self, schedule: Schedule, template: templates.Template, key: Key, region_name: str,
-             moment: datetime, period: Period, step: Step) -> None:
+             moments: tuple[datetime, datetime], period: Period, step: Step) -> None:
+        """Claim and make one briefing; `moments` is (when it was due, the step's moment: its data's)."""
+        due, now = moments
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
         step.due += 1
-        log.info("due %s (due %s)", what, moment.isoformat(timespec="minutes"))
-        as_of = iso_utc(moment)
-        claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), as_of, schedule.name,
-                                  as_of)
+        log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
+        claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
+                                  schedule.name, iso_utc(due))
         if not claim.ours:
             step.skipped += 1
             log.info("skipped %s: %s", what, _refusal(claim))

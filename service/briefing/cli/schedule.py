@@ -129,7 +129,6 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
         step = runner.run_due(parse_now(now, ctx), only)
         for path in step.made:
             click.echo(str(runner.archive.path(path)))
-    click.echo(step.summary(), err=True)
     if step.failed:
         ctx.exit(1)
 
