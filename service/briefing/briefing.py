@@ -71,7 +71,7 @@ def report_date(request: Request, tz: ZoneInfo) -> date:
 def make(store: Store, settings: Settings, request: Request, template: templates.Template | None = None) -> Briefing:
     """The briefing asked for, checked: every figure in its text is accounted for by the data. The template
     is looked up by the request's key unless given (a remake passes the one it was first made with)."""
-    template = template or templates.load(request.template, _dirs(settings))
+    template = template or templates.load(request.template, template_dirs(settings))
     facts = gather(store.db, request.region, request.period, request.as_of)
     return _write_text(store, settings, template, facts, request)
 
@@ -79,7 +79,7 @@ def make(store: Store, settings: Settings, request: Request, template: templates
 def make_many(store: Store, settings: Settings, template_key: str, region: str, periods: list[Period],
               as_of: str = FAR_FUTURE, script_name: str = "simplified") -> list[Briefing]:
     """The briefings of one region for several periods (a backfill), the figures read once for all."""
-    template = templates.load(template_key, _dirs(settings))
+    template = templates.load(template_key, template_dirs(settings))
     out = []
     for facts in gather_many(store.db, region, periods, as_of):
         request = Request(template_key, facts.period, region, as_of, script_name)
@@ -117,7 +117,8 @@ def short_label(period: Period) -> str:
     return period.label().split("（")[0]
 
 
-def _dirs(settings: Settings) -> list[str]:
+def template_dirs(settings: Settings) -> list[str]:
+    """The folders of the template_dirs setting (searched before the built-in templates)."""
     return [d for d in re.split(r"[:;]", settings.template_dirs or "") if d]
 
 

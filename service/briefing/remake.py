@@ -67,7 +67,7 @@ class Remaker:
 
     def _template(self, original: Report, current: bool, tmp: Path) -> tuple[templates.Template, list[str]]:
         """The template the briefing was made with (from its stored sources), or today's when asked."""
-        dirs = briefing_mod._dirs(self.producer.settings)
+        dirs = briefing_mod.template_dirs(self.producer.settings)
         if current:
             return templates.load(original.template, dirs), []
         files = self.ledger.template_files(original.template_version or "")

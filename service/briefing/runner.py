@@ -77,6 +77,15 @@ def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[s
     return codes
 
 
+def schedule_template(schedule: Schedule, settings: Settings) -> templates.Template:
+    """A schedule's template; an error names the config file and the schedule."""
+    try:
+        return templates.load(schedule.template, briefing_mod.template_dirs(settings))
+    except BriefingError as exc:
+        raise UsageError(f"{settings.path or 'config'}: [[schedule]] {schedule.name}: template: {exc.message}",
+                         exc.hint) from None
+
+
 class Runner:
     def __init__(self, store: Store, settings: Settings, schedules: list[Schedule]):
         self.store, self.settings, self.schedules = store, settings, schedules
@@ -93,10 +102,7 @@ class Runner:
             resolve_regions(schedule, catalog, self.source)
 
     def template(self, schedule: Schedule) -> templates.Template:
-        try:
-            return templates.load(schedule.template, briefing_mod._dirs(self.settings))
-        except BriefingError as exc:
-            raise UsageError(f"{self.source}: [[schedule]] {schedule.name}: template: {exc.message}", exc.hint) from None
+        return schedule_template(schedule, self.settings)
 
     def run_due(self, now: datetime, only: str | None = None) -> Step:
         """One reconcile step as of `now` (aware); `only` limits it to one schedule by name."""

@@ -7,6 +7,7 @@ status; anything else is a bug, shown as one line unless --debug asks for the tr
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,9 @@ class BriefingGroup(click.Group):
             ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`briefing … | head`): stop quietly, as other tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
             if ctx.obj and ctx.obj.get("debug"):
                 raise

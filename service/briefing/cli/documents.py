@@ -42,7 +42,7 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out) -> 
     moment = parse_as_of(as_of, tz)
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     with open_store(ctx) as store:
-        template = templates_mod.load(template_key, briefing_mod._dirs(s))
+        template = templates_mod.load(template_key, briefing_mod.template_dirs(s))
         day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
         the_period = briefing_mod.period_for(template, period, day)
         region = region or _top_region(store)
@@ -86,7 +86,7 @@ def templates(ctx, reference_docx) -> None:
         click.echo(f"wrote {reference_docx}; set reference_docx to it after restyling")
         return
     rows = []
-    for t in templates_mod.available(briefing_mod._dirs(s)):
+    for t in templates_mod.available(briefing_mod.template_dirs(s)):
         style = t.style
         options = f"倍={'是' if style.use_multiple else '否'} 百分数小数={style.percent_places}"
         rows.append([t.key, t.name, t.period, t.description, options, str(t.folder)])

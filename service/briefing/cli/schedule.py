@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import click
 
 from .. import schedules as schedules_mod
+from .. import templates as templates_mod
 from ..errors import UsageError
-from ..runner import Runner
+from ..runner import Runner, schedule_template
 from ..store import Store
 from .base import CONTEXT, cli, open_store, tz_of
 
@@ -61,33 +63,27 @@ def schedules(ctx: click.Context, now: str | None) -> None:
     found = load_schedules(ctx)
     moment = parse_now(now, ctx)
     s = ctx.obj["settings"]
-    with (Store(s.db, busy_timeout_ms=s.busy_timeout_ms, create=False) if Path(s.db).exists() else _NoStore()) as store:
+    # without a database yet, the schedules are still listed (without their periods and ledger)
+    opened = Store(s.db, busy_timeout_ms=s.busy_timeout_ms, create=False) if Path(s.db).exists() else nullcontext()
+    with opened as store:
         runner = Runner(store, s, found) if store else None
         if runner:
             runner.check()
         for schedule in found:
-            _describe(schedule, runner, moment)
+            _describe(schedule, schedule_template(schedule, s), runner, moment)
 
 
-class _NoStore:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
-def _describe(schedule: schedules_mod.Schedule, runner: Runner | None, now: datetime) -> None:
+def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template, runner: Runner | None,
+              now: datetime) -> None:
     policy = {"all": "all missed", "latest": "the latest only"}.get(schedule.catch_up, f"at most {schedule.catch_up}")
     start = schedule.start.date().isoformat() if schedule.start else "when first run"
     click.echo(f"{schedule.name}: template {schedule.template}, {schedule.in_words()} ({schedule.timezone})")
     click.echo(f"  regions: {', '.join(schedule.regions)} · catch-up: {policy}, within {schedule.horizon_days} days "
                f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {len(schedule.recipients)}")
-    kind = runner.template(schedule).period if runner else None
     for moment in schedule.next_moments(now, NEXT_RUNS):
         local = moment.astimezone(schedule.tz)
-        period = f" → {schedules_mod.period_due(kind, moment, schedule.tz).key}" if kind else ""
-        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M}{period} ({_in_words(moment - now)})")
+        period = schedules_mod.period_due(template.period, moment, schedule.tz).key
+        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M} → {period} ({_in_words(moment - now)})")
     if runner:
         made = runner.ledger.find("schedule = ? AND status = 'done'", [schedule.name])
         last = made[-1].period if made else "none yet"
