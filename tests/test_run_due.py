@@ -205,3 +205,12 @@ def test_run_due_without_schedules_says_where_to_start(site):
     assert result.returncode == 2
     assert "briefing.toml has no [[schedule]] tables" in result.stderr and "deploy/briefing.example.toml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("monday, week", [("2021-01-04", "2020-W53"), ("2027-01-04", "2026-W53"),
+                                          ("2024-01-01", "2023-W52")])
+def test_monday_0800_files_the_week_just_ended_under_its_own_year(site, monday, week):
+    config(site, start=(datetime.fromisoformat(monday) - timedelta(days=7)).date().isoformat())
+    result = run_due(site, datetime.fromisoformat(f"{monday}T08:00+08:00"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"archive/{week[:4]}/weekly/{week}_扎赉特旗_周报.docx"
