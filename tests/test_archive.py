@@ -228,3 +228,17 @@ def test_a_failure_waits_for_its_retry_time(two):
     first.store.db.execute("UPDATE reports SET retry_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", [report.id])
     retry = claim(second)
     assert retry.outcome == "retry" and retry.report.attempts == 2
+
+
+def test_generate_archive_adds_the_next_version_and_the_schedule_counts_it(site):
+    briefing("run-due", "--now", "2024-01-08T10:00+08:00")
+    result = briefing("generate", "-p", "2024-W01", "-r", "扎赉特旗", "--archive", "-f", "docx,html")
+    assert result.output.splitlines()[-2:] == ["archive/2024/weekly/2024-W01_扎赉特旗_周报_v2.docx",
+                                               "archive/2024/weekly/2024-W01_扎赉特旗_周报_v2.html"]
+    on_request = briefing("generate", "-p", "2024-W02", "-r", "扎赉特旗", "--archive", "--as-of", "2024-01-15T10:00")
+    assert on_request.output.strip().endswith("archive/2024/weekly/2024-W02_扎赉特旗_周报.docx")
+    made = briefing("run-due", "--now", "2024-01-15T10:00+08:00").output
+    assert "扎赉特旗" not in made and "2024-W02_兴安盟_周报.docx" in made    # W02 of the banner was made on request
+    assert "0 missing, 0 corrupt, 0 orphan" in briefing("archive", "verify").output
+    refused = CliRunner().invoke(cli, ["--config", "briefing.toml", "generate", "-p", "2024-W01", "--archive", "-o", "x"])
+    assert refused.exit_code == 2 and "leave out --out" in refused.output

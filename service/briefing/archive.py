@@ -64,11 +64,12 @@ class Archive:
         return File(fmt, relative, hashlib.sha256(data).hexdigest(), len(data))
 
     def tidy(self, report: Report) -> list[Path]:
-        """Remove the temporary files that stopped writers left for a report's files; the paths removed."""
+        """Remove the temporary files that stopped writers left for a report's files and its folder's index;
+        the paths removed."""
         folder = self.path(folder_of(report.template, report.period))
         removed = []
-        for fmt in ("docx", "html", "pdf"):
-            name = Path(relative_path(report, fmt)).name
+        names = [Path(relative_path(report, fmt)).name for fmt in ("docx", "html", "pdf")] + [INDEX]
+        for name in names:
             for temp in folder.glob(f".{glob_escape(name)}.*.part") if folder.is_dir() else []:
                 if leftover(temp):
                     temp.unlink(missing_ok=True)

@@ -132,13 +132,14 @@ class Ledger:
             self._take(report)
             return Claim(outcome, self.get(report.id))
 
-    def claim_version(self, original: Report, as_of: str, stem: str) -> Report:
-        """A new version of a briefing (a remake), claimed for this holder."""
+    def claim_next(self, key: Key, stem: str, as_of: str, remake_of: int | None = None) -> Report:
+        """The next version of a briefing (a remake, or one asked for), claimed for this holder; version 1
+        if there is none yet."""
         with self.store.write() as db:
-            (last,) = db.execute("SELECT MAX(version) FROM reports WHERE template = ? AND period = ? AND region = ? "
-                                 "AND script = ?", [original.template, original.period, original.region,
-                                                    original.script]).fetchone()
-            return self._insert(original.key, last + 1, stem, as_of, None, None, original.id)
+            (last,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM reports WHERE template = ? AND period = ? "
+                                 "AND region = ? AND script = ?",
+                                 [key.template, key.period, key.region, key.script]).fetchone()
+            return self._insert(key, last + 1, stem, as_of, None, None, remake_of)
 
     def _refusal(self, report: Report) -> str | None:
         """Why the claim cannot be had now, or None."""

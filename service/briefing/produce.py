@@ -21,7 +21,7 @@ from . import briefing as briefing_mod
 from . import templates
 from .archive import Archive, folder_of
 from .briefing import Briefing, Request
-from .ledger import File, Ledger, Report
+from .ledger import File, Key, Ledger, Report
 from .periods import parse_period
 from .settings import Settings
 from .store import Store
@@ -105,6 +105,19 @@ class Producer:
         if not self.finish(report, rendered, files):
             raise LostClaim(report)
         return files, (time.perf_counter() - started) * 1000
+
+
+    def make_version(self, key: Key, stem: str, as_of: str, template: templates.Template, formats: tuple[str, ...],
+                     remake_of: int | None = None, rendered: Rendered | None = None) -> Report:
+        """A new version of a briefing, asked for by a person: claimed, made and archived; a failure is
+        recorded in the ledger before it is raised."""
+        report = self.ledger.claim_next(key, stem, as_of, remake_of)
+        try:
+            self.make(report, template, formats, rendered)
+        except BaseException as exc:
+            self.ledger.fail(report, str(exc) or exc.__class__.__name__)
+            raise
+        return self.ledger.get(report.id)
 
 
 def reindex(ledger: Ledger, archive: Archive, template: str, period: str) -> None:

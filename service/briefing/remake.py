@@ -89,13 +89,9 @@ class Remaker:
 
     def _new_version(self, original: Report, template: templates.Template, as_of: str, formats: tuple[str, ...],
                      account: list[str], rendered: Rendered | None = None) -> Remade:
-        report = self.ledger.claim_version(original, as_of, original.stem)
-        try:
-            self.producer.make(report, template, formats, rendered)
-        except BaseException as exc:
-            self.ledger.fail(report, str(exc))
-            raise
-        return Remade("new version", original, self.ledger.get(report.id), account)
+        report = self.producer.make_version(original.key, original.stem, as_of, template, formats, original.id,
+                                            rendered)
+        return Remade("new version", original, report, account)
 
     def account(self, original: Report, rendered: Rendered) -> list[str]:
         """Why the remade bytes differ from the archived ones, as far as the ledger can tell."""

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from .. import briefing as briefing_mod
 from .. import templates as templates_mod
+from ..archive import Archive
 from ..catalog import Catalog
+from ..ingest.context import iso_utc
+from ..ledger import Key, Ledger
+from ..produce import Producer
+from ..runner import stem_of
+from ..schedules import FORMATS as FILE_FORMATS
 from ..errors import UsageError
 from ..output import render
 from ..script import SCRIPTS
@@ -26,8 +32,11 @@ from .base import CONTEXT, cli, open_store, parse_as_of, tz_of
 @click.option("--script", type=click.Choice(list(SCRIPTS)), default="simplified", show_default=True,
               help="Characters of the edition: simplified, or traditional (OpenCC, Taiwan forms) and variants.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), help="Folder (or .docx file) to write to [default: output_dir].")
+@click.option("--archive", "to_archive", is_flag=True,
+              help="Put it in the archive as the next version of this briefing, recorded in the ledger "
+              "(the data as of --as-of, else as of now).")
 @click.pass_context
-def generate(ctx, template_key, period, region, as_of, formats, script, out) -> None:
+def generate(ctx, template_key, period, region, as_of, formats, script, out, to_archive) -> None:
     """Write a briefing: a Word document (and HTML, PDF) from a template and the figures.
 
     Every figure in the text is checked against the data before anything is written.
@@ -36,20 +45,45 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out) -> 
     Example:
       briefing generate --template weekly --period 2024-W02 --region 扎赉特旗 --as-of 2024-01-17T00:00
       briefing generate --template summary --as-of 2024-01-17 --format docx,html,pdf
+      briefing generate --period 2024-W02 --region 扎赉特旗 --archive
     """
     s = ctx.obj["settings"]
     tz = tz_of(ctx)
-    moment = parse_as_of(as_of, tz)
+    if to_archive and out is not None:
+        raise UsageError("--archive puts the files in the archive; leave out --out", "See docs/schedules.md.")
+    moment = parse_as_of(as_of, tz) if as_of or not to_archive else iso_utc(datetime.now(timezone.utc))
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     with open_store(ctx) as store:
         template = templates_mod.load(template_key, briefing_mod.template_dirs(s))
         day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
         the_period = briefing_mod.period_for(template, period, day)
         region = region or _top_region(store)
+        if to_archive:
+            _archive(store, s, template, the_period, region, moment, script, wanted)
+            return
         made = briefing_mod.make(store, s, briefing_mod.Request(template_key, the_period, region, moment, script))
     folder, stem = _destination(out, s, made)
     for path in briefing_mod.write_outputs(made, wanted, folder, s.reference_docx or None, stem):
         click.echo(str(path))
+
+
+def _archive(store: Store, s, template, period, region: str, moment: str, script: str,
+             formats: tuple[str, ...]) -> None:
+    """Make the briefing as the next version in the ledger and the archive; print its files."""
+    bad = [f for f in formats if f not in FILE_FORMATS]
+    if bad or "docx" not in formats:
+        raise UsageError(f"--format: {bad[0] if bad else 'docx is missing'}", "Use docx, with html or pdf if wanted.")
+    try:
+        found = Catalog.load(store.db).region(region)
+    except LookupError as exc:
+        raise UsageError(str(exc).strip("'\""), "List them with `briefing regions`.") from None
+    ledger, archive = Ledger(store, s.lease_seconds), Archive(s.archive_dir)
+    key = Key(template.key, period.key, found.code, script)
+    report = Producer(store, s, ledger, archive).make_version(
+        key, stem_of(period, found.name, template, script), moment, template, formats)
+    click.echo(f"archived as #{report.id} (version {report.version})", err=True)
+    for f in report.files:
+        click.echo(str(archive.path(f.path)))
 
 
 def _top_region(store: Store) -> str:
