@@ -97,7 +97,7 @@ class Archive:
             elif report.status in ("claimed", "failed"):
                 paths = [relative_path(report, fmt) for fmt in ("docx", "html", "pdf")]
                 expected.update(paths)
-                if report.status == "claimed" and (report.holder_stopped()):
+                if report.status == "claimed" and report.holder_stopped():
                     found.unfinished.append(f"#{report.id} {report.stem}: its process ({report.pid}) stopped")
         self._walk(expected, reports, found)
         return found
