@@ -10,7 +10,6 @@ version is recorded, for the same reason.
 from __future__ import annotations
 
 import hashlib
-import logging
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,15 +18,13 @@ from pathlib import Path
 
 from . import briefing as briefing_mod
 from . import templates
-from .archive import Archive, folder_of
+from .archive import Archive, folder_of, relative_path
 from .briefing import Briefing, Request
+from .files import sha256_of
 from .ledger import File, Key, Ledger, Report
 from .periods import parse_period
 from .settings import Settings
 from .store import Store
-
-log = logging.getLogger("briefing.runner")
-
 
 def software_version() -> str:
     try:
@@ -53,6 +50,16 @@ class Producer:
 
     def __init__(self, store: Store, settings: Settings, ledger: Ledger, archive: Archive):
         self.store, self.settings, self.ledger, self.archive = store, settings, ledger, archive
+        self._versions: dict[Path, str] = {}   # template folder -> version, kept in the ledger once per run
+
+    def template_version(self, template: templates.Template) -> str:
+        """The version of a template's sources, stored in the ledger the first time this producer sees it."""
+        if template.folder not in self._versions:
+            files = templates.sources(template)
+            version = templates.version_of(files)
+            self.ledger.save_template(version, template.key, files)
+            self._versions[template.folder] = version
+        return self._versions[template.folder]
 
     def render(self, report: Report, template: templates.Template) -> Rendered:
         """The briefing of a ledger row (its key and as-of moment), from one consistent read of the data."""
@@ -61,10 +68,7 @@ class Producer:
         with self.store.read() as db:
             (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
             made = briefing_mod.make(self.store, self.settings, request, template)
-        files = templates.sources(template)
-        template_version = templates.version_of(files)
-        self.ledger.save_template(template_version, template.key, files)
-        return Rendered(made, made.docx(self.settings.reference_docx or None), batch, template_version)
+        return Rendered(made, made.docx(self.settings.reference_docx or None), batch, self.template_version(template))
 
     def archive_files(self, report: Report, rendered: Rendered, formats: tuple[str, ...]) -> list[File]:
         """Write the report's files into the archive, each atomically; the docx first."""
@@ -76,9 +80,7 @@ class Producer:
         return files
 
     def _pdf(self, report: Report, rendered: Rendered) -> File:
-        from . import pdf
-        from .archive import relative_path
-        from .files import sha256_of
+        from . import pdf   # LibreOffice only when a PDF is asked for
 
         relative = relative_path(report, "pdf")
         with tempfile.TemporaryDirectory(prefix="briefing-pdf-") as tmp:
@@ -91,7 +93,6 @@ class Producer:
         """Mark the report done and rewrite its folder's index, in one transaction."""
         made_from = {"data_batch": rendered.data_batch, "template_version": rendered.template_version,
                      "software": software_version()}
-
         return self.ledger.finish(report, files, made_from,
                                   then=lambda: reindex(self.ledger, self.archive, report.template, report.period))
 
@@ -105,7 +106,6 @@ class Producer:
         if not self.finish(report, rendered, files):
             raise LostClaim(report)
         return files, (time.perf_counter() - started) * 1000
-
 
     def make_version(self, key: Key, stem: str, as_of: str, template: templates.Template, formats: tuple[str, ...],
                      remake_of: int | None = None, rendered: Rendered | None = None) -> Report:

@@ -94,12 +94,15 @@ class Runner:
         self.producer = Producer(store, settings, self.ledger, self.archive)
         self.source = str(settings.path or "config")
 
+    def plan(self, catalog: Catalog, chosen: list[Schedule] | None = None
+             ) -> list[tuple[Schedule, templates.Template, list[str]]]:
+        """Each schedule with its template and region codes, all checked to exist before anything is claimed."""
+        planned = [(s, self.template(s), resolve_regions(s, catalog, self.source)) for s in self.schedules]
+        return [entry for entry in planned if chosen is None or entry[0] in chosen]
+
     def check(self) -> None:
-        """Every schedule's template and regions exist (before anything is claimed)."""
-        catalog = Catalog.load(self.store.db)
-        for schedule in self.schedules:
-            self.template(schedule)
-            resolve_regions(schedule, catalog, self.source)
+        """Every schedule's template and regions exist."""
+        self.plan(Catalog.load(self.store.db))
 
     def template(self, schedule: Schedule) -> templates.Template:
         return schedule_template(schedule, self.settings)
@@ -110,19 +113,18 @@ class Runner:
         if only is not None and not chosen:
             raise UsageError(f"there is no schedule {only!r}",
                              f"Schedules: {', '.join(s.name for s in self.schedules) or 'none'}.")
-        self.check()
         step = Step()
         catalog = Catalog.load(self.store.db)
-        for schedule in chosen:
-            self._schedule(schedule, catalog, now, step)
+        for schedule, template, regions in self.plan(catalog, chosen):
+            self._schedule(schedule, template, regions, catalog, now, step)
         log.info("run as of %s: %s", now.isoformat(timespec="minutes"), step.summary())
         return step
 
-    def _schedule(self, schedule: Schedule, catalog: Catalog, now: datetime, step: Step) -> None:
-        template = self.template(schedule)
+    def _schedule(self, schedule: Schedule, template: templates.Template, regions: list[str], catalog: Catalog,
+                  now: datetime, step: Step) -> None:
         since = schedule.window_start(now, self.ledger.first_seen(schedule.name))
         due = schedules_mod.dues(schedule, template.period, since, now)
-        for region in resolve_regions(schedule, catalog, self.source):
+        for region in regions:
             done = self.ledger.done_periods(template.key, region, schedule.script)
             for moment, period in schedules_mod.owed(due, done, schedule.catch_up):
                 key = Key(template.key, period.key, region, schedule.script)

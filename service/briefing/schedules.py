@@ -250,11 +250,21 @@ def _start(value: Any, tz: ZoneInfo, fail) -> datetime | None:
 
 def _formats(value: Any, fail) -> tuple[str, ...]:
     formats = _strings([value] if isinstance(value, str) else value, "formats", fail)
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or "docx" not in formats:
-        fail("formats", f"{bad[0]!r} is not a format" if bad else "docx is the archived document and must be listed",
-             f"Use any of {', '.join(FORMATS)}, with docx.")
+    problem = formats_problem(formats)
+    if problem:
+        fail("formats", problem, FORMATS_HINT)
     return formats
+
+
+FORMATS_HINT = f"Use any of {', '.join(FORMATS)}, with docx."
+
+
+def formats_problem(formats: tuple[str, ...]) -> str | None:
+    """What is wrong with the formats of an archived briefing (docx, and html or pdf beside it), or None."""
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        return f"{bad[0]!r} is not a format"
+    return None if "docx" in formats else "docx is the archived document and must be listed"
 
 
 def _script(value: Any, fail) -> str:

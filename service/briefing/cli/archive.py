@@ -14,8 +14,7 @@ from ..output import FORMATS, render
 from ..periods import parse_period
 from ..produce import Producer, reindex
 from ..remake import Remaker
-from ..schedules import FORMATS as FILE_FORMATS
-from .base import CONTEXT, cli, open_store, tz_of
+from .base import CONTEXT, archive_formats, cli, open_store, tz_of
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "pruned")
@@ -205,10 +204,7 @@ def remake(ctx, report_id: int, current: bool, formats: str) -> None:
       briefing archive remake 12
       briefing archive remake 12 --current
     """
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    bad = [f for f in wanted if f not in FILE_FORMATS]
-    if bad or "docx" not in wanted:
-        raise UsageError(f"--format: {bad[0] if bad else 'docx is missing'}", "Use docx, with html or pdf if wanted.")
+    wanted = archive_formats(formats)
     s = ctx.obj["settings"]
     with open_store(ctx) as store:
         ledger, archive_ = _parts(ctx, store)

@@ -18,6 +18,7 @@ from .. import settings as settings_mod
 from ..errors import BriefingError, UsageError
 from ..ingest.context import iso_utc
 from ..observations import FAR_FUTURE
+from ..schedules import FORMATS_HINT, formats_problem
 from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -99,3 +100,12 @@ def parse_as_of(text: str | None, tz: ZoneInfo) -> str:
         raise UsageError(f"--as-of {text!r} is not a date or time",
                          "Write it like 2024-01-17 or 2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
     return iso_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+
+
+def archive_formats(text: str) -> tuple[str, ...]:
+    """--format of a briefing that goes into the archive: docx, with html or pdf."""
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    problem = formats_problem(formats)
+    if problem:
+        raise UsageError(f"--format: {problem}", FORMATS_HINT)
+    return formats

@@ -15,12 +15,11 @@ from ..ingest.context import iso_utc
 from ..ledger import Key, Ledger
 from ..produce import Producer
 from ..runner import stem_of
-from ..schedules import FORMATS as FILE_FORMATS
 from ..errors import UsageError
 from ..output import render
 from ..script import SCRIPTS
 from ..store import Store
-from .base import CONTEXT, cli, open_store, parse_as_of, tz_of
+from .base import CONTEXT, archive_formats, cli, open_store, parse_as_of, tz_of
 
 @cli.command(context_settings=CONTEXT)
 @click.option("-t", "--template", "template_key", default="weekly", show_default=True, help="Template (see `briefing templates`).")
@@ -59,7 +58,7 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
         the_period = briefing_mod.period_for(template, period, day)
         region = region or _top_region(store)
         if to_archive:
-            _archive(store, s, template, the_period, region, moment, script, wanted)
+            _archive(store, s, template, the_period, region, moment, script, archive_formats(formats))
             return
         made = briefing_mod.make(store, s, briefing_mod.Request(template_key, the_period, region, moment, script))
     folder, stem = _destination(out, s, made)
@@ -70,9 +69,6 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
 def _archive(store: Store, s, template, period, region: str, moment: str, script: str,
              formats: tuple[str, ...]) -> None:
     """Make the briefing as the next version in the ledger and the archive; print its files."""
-    bad = [f for f in formats if f not in FILE_FORMATS]
-    if bad or "docx" not in formats:
-        raise UsageError(f"--format: {bad[0] if bad else 'docx is missing'}", "Use docx, with html or pdf if wanted.")
     try:
         found = Catalog.load(store.db).region(region)
     except LookupError as exc:
