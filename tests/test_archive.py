@@ -242,3 +242,14 @@ def test_generate_archive_adds_the_next_version_and_the_schedule_counts_it(site)
     assert "0 missing, 0 corrupt, 0 orphan" in briefing("archive", "verify").output
     refused = CliRunner().invoke(cli, ["--config", "briefing.toml", "generate", "-p", "2024-W01", "--archive", "-o", "x"])
     assert refused.exit_code == 2 and "leave out --out" in refused.output
+
+
+def test_the_traditional_edition_is_archived_under_its_own_name(site):
+    Path("briefing.toml").write_text(
+        'db = "briefing.db"\narchive_dir = "archive"\n\n[[schedule]]\nname = "週報"\ntemplate = "weekly"\n'
+        'regions = ["兴安盟"]\nscript = "traditional"\nstart = 2024-01-01\n', encoding="utf-8")
+    assert briefing("run-due", "--now", "2024-01-08T10:00+08:00").output.strip() == \
+        "archive/2024/weekly/2024-W01_興安盟_週報.docx"
+    assert "興安盟幹部人才" in text_of(archived("2024-W01_興安盟_週報.docx"))
+    hk = briefing("generate", "-p", "2024-W01", "-r", "兴安盟", "--script", "traditional-hk", "--archive")
+    assert hk.output.strip().endswith("archive/2024/weekly/2024-W01_興安盟_週報_hk.docx")

@@ -7,7 +7,6 @@ killed at any moment leaves whole files only, and the next run finishes its work
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal

@@ -105,11 +105,20 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     if request.script != "simplified":
         blocks = convert_blocks(blocks, request.script)
         title = script.convert(title, request.script)
-    stem = f"{facts.period.key}_{facts.region.name}_{template.name}"
+    stem = stem_of(facts.period, facts.region.name, template)   # an edition made here keeps the plain name
     briefing = Briefing(template, facts, title, day, text, blocks, stem)
     briefing.timings["make"] = time.perf_counter() - started
     log.info("made %s in %.0f ms", stem, briefing.timings["make"] * 1000)
     return briefing
+
+
+def stem_of(period: Period, region_name: str, template: templates.Template, edition: str = "simplified") -> str:
+    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters)."""
+    stem = f"{period.key}_{region_name}_{template.name}"
+    if edition == "simplified":
+        return stem
+    converted = script.convert(stem, edition)
+    return converted if edition == "traditional" else f"{converted}_{edition.removeprefix('traditional-')}"
 
 
 def short_label(period: Period) -> str:

@@ -20,7 +20,6 @@ from datetime import datetime
 
 from . import briefing as briefing_mod
 from . import schedules as schedules_mod
-from . import script as script_mod
 from . import templates
 from .archive import Archive
 from .catalog import Catalog
@@ -48,15 +47,6 @@ class Step:
     def summary(self) -> str:
         return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, "
                 f"{len(self.failed)} failed")
-
-
-def stem_of(period: Period, region_name: str, template: templates.Template, script: str) -> str:
-    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters)."""
-    stem = f"{period.key}_{region_name}_{template.name}"
-    if script == "simplified":
-        return stem
-    converted = script_mod.convert(stem, script)
-    return converted if script == "traditional" else f"{converted}_{script.removeprefix('traditional-')}"
 
 
 def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
@@ -137,7 +127,7 @@ class Runner:
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
         step.due += 1
         log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
-        claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
+        claim = self.ledger.claim(key, briefing_mod.stem_of(period, region_name, template, key.script), iso_utc(now),
                                   schedule.name, iso_utc(due))
         if not claim.ours:
             step.skipped += 1

@@ -14,7 +14,6 @@ from ..catalog import Catalog
 from ..ingest.context import iso_utc
 from ..ledger import Key, Ledger
 from ..produce import Producer
-from ..runner import stem_of
 from ..errors import UsageError
 from ..output import render
 from ..script import SCRIPTS
@@ -76,7 +75,7 @@ def _archive(store: Store, s, template, period, region: str, moment: str, script
     ledger, archive = Ledger(store, s.lease_seconds), Archive(s.archive_dir)
     key = Key(template.key, period.key, found.code, script)
     report = Producer(store, s, ledger, archive).make_version(
-        key, stem_of(period, found.name, template, script), moment, template, formats)
+        key, briefing_mod.stem_of(period, found.name, template, script), moment, template, formats)
     click.echo(f"archived as #{report.id} (version {report.version})", err=True)
     for f in report.files:
         click.echo(str(archive.path(f.path)))
