@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from briefing.facts import gather  # noqa: E402
-from briefing.observations import Observations  # noqa: E402
-from briefing.periods import parse_period  # noqa: E402
-from briefing.store import Store  # noqa: E402
+from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.store.db import Store  # noqa: E402
+from briefing.store.facts import gather  # noqa: E402
+from briefing.store.observations import Observations  # noqa: E402
 
 LEAGUES, BANNERS, INDICATORS = 10, 9, 50
 G = "甲乙丙丁戊己庚辛壬癸"   # names without digits: a figure written after a name must not run into it

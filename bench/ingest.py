@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
 from briefing.ingest import ingest_files  # noqa: E402
-from briefing.observations import Observations, latest_and_year_ago  # noqa: E402
-from briefing.store import Store  # noqa: E402
+from briefing.store.db import Store  # noqa: E402
+from briefing.store.observations import Observations, latest_and_year_ago  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 REGIONS, INDICATORS = 100, 50

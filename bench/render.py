@@ -28,10 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "service"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from briefing import briefing, demo, settings  # noqa: E402
-from briefing.periods import parse_period  # noqa: E402
-from briefing.store import Store  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
+
+from briefing import demo, settings  # noqa: E402
+from briefing.documents.make import Briefing, Request, make
+from briefing.documents.make import backfill as backfill_briefings
+from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.store.db import Store  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = "2024-01-17T15:59:59+00:00"
@@ -48,18 +51,18 @@ def median_ms(fn, repeat: int) -> float:
 
 def ours(db: Path, conf) -> bytes:
     with Store(db, create=False) as store:
-        made = briefing.make(store, conf, briefing.Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
+        made = make(store, conf, Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
     return made.docx()
 
 
 def facts_only(db: Path):
-    from briefing.facts import gather
+    from briefing.store.facts import gather
 
     with Store(db, create=False) as store:
         return gather(store.db, "兴安盟", parse_period("2024-W02"), AS_OF)
 
 
-def docxtpl_peer(made: briefing.Briefing, folder: Path):
+def docxtpl_peer(made: Briefing, folder: Path):
     """The same words and table through docxtpl: a template .docx with Jinja tags, rendered and saved."""
     import docx
     from docxtpl import DocxTemplate
@@ -140,7 +143,7 @@ def backfill(regions: int, weeks: int, folder: Path) -> list[tuple[int, int, flo
     out = []
     for workers in sorted({1, os.cpu_count() or 1}):
         t0 = time.perf_counter()
-        n = briefing.backfill(db, conf, "mini", codes, periods, workers=workers)
+        n = backfill_briefings(db, conf, "mini", codes, periods, workers=workers)
         out.append((workers, n, time.perf_counter() - t0))
     return out
 
@@ -157,7 +160,7 @@ def main() -> None:
         db = demo.build(folder / "sample.db", TZ)
         document = ours(db, conf)
         with Store(db, create=False) as store:
-            made = briefing.make(store, conf, briefing.Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
+            made = make(store, conf, Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
         peer_render = docxtpl_peer(made, folder)
         render_ms = median_ms(made.docx, args.repeat)
         peer_ms = median_ms(peer_render, args.repeat)

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from briefing import briefing as briefing_mod  # noqa: E402
 from briefing import demo, settings  # noqa: E402
-from briefing.periods import parse_period  # noqa: E402
-from briefing.runner import Runner  # noqa: E402
-from briefing.schedules import load  # noqa: E402
-from briefing.store import Store  # noqa: E402
+from briefing.archive.runner import Runner  # noqa: E402
+from briefing.archive.schedules import load  # noqa: E402
+from briefing.documents.make import Request, make  # noqa: E402
+from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.store.db import Store  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 REGIONS = ["兴安盟", "科右前旗", "科右中旗", "扎赉特旗"]
@@ -64,7 +64,7 @@ def bare(store: Store, s, weeks: int, folder: Path, now: datetime) -> None:
     for region in REGIONS:
         for n in range(weeks):
             period = parse_period((FIRST.date() + timedelta(weeks=n)).strftime("%G-W%V"))
-            made = briefing_mod.make(store, s, briefing_mod.Request("weekly", period, region, as_of))
+            made = make(store, s, Request("weekly", period, region, as_of))
             (folder / f"{made.stem}.docx").write_bytes(made.docx())
 
 

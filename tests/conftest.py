@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from briefing import demo
 from briefing.cli import cli
-from briefing.store import Store
+from briefing.store.db import Store
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=TZ)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from briefing.archive.ledger import Key, Ledger
+from briefing.archive.remake import docx_text
 from briefing.cli import cli
-from briefing.ledger import Key, Ledger
-from briefing.remake import docx_text
-from briefing.store import Store
+from briefing.store.db import Store
 
 ZHALAITE = "152223"
 

@@ -15,9 +15,9 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
-from briefing import pdf
-from briefing.charts import ChartSpec, add_chart, insert_chart
-from briefing.render import save_reproducibly
+from briefing.documents import pdf
+from briefing.documents.charts import ChartSpec, add_chart, insert_chart
+from briefing.documents.word import save_reproducibly
 
 NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
       "a": "http://schemas.openxmlformats.org/drawingml/2006/main",

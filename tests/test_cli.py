@@ -9,10 +9,9 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import INDICATORS, REGIONS, write_csv
 
 from briefing.cli import cli
-
-from conftest import INDICATORS, REGIONS, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 

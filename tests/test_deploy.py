@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from briefing.archive.schedules import load
 from briefing.cli import cli
-from briefing.schedules import load
 from briefing.settings import load as load_settings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"

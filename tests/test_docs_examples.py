@@ -21,14 +21,14 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from briefing.catalog import DEFAULT_DECIMALS, DOMAINS, FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, WORDINGS
 from briefing.cli import cli
 from briefing.errors import InputError
 from briefing.ingest import ingest_files
 from briefing.ingest.cells import MISSING
 from briefing.ingest.columns import ALIASES
-from briefing.observations import Observations
-from briefing.store import Store
+from briefing.store.catalog import DEFAULT_DECIMALS, DOMAINS, FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, WORDINGS
+from briefing.store.db import Store
+from briefing.store.observations import Observations
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ingest.md"
@@ -280,6 +280,18 @@ def build_inputs(folder: Path) -> None:
     (folder / "周报.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))  # an Excel 97-2003 header
 
 
+def is_input(name: str, later: list[tuple[str, list[str]]]) -> bool:
+    """A file the doc cats is an input when a later briefing command names it; otherwise briefing wrote it,
+    and the harness must find it there rather than make it."""
+    return any(cmd.startswith("briefing ") and name in shlex.split(cmd) for cmd, _ in later)
+
+
+def test_a_file_the_doc_shows_as_written_by_briefing_must_exist(tmp_path, monkeypatch):
+    block = "$ cat never.csv\nx\n$ briefing regions\n"     # no later command reads never.csv: an output
+    with pytest.raises(AssertionError, match="briefing did not write never.csv"):
+        run_block(tmp_path, False, block, monkeypatch)
+
+
 def run_block(folder: Path, fresh: bool, block: str, monkeypatch) -> None:
     monkeypatch.chdir(folder)
     for name in [k for k in os.environ if k.startswith("BRIEFING_")]:
@@ -302,12 +314,13 @@ def run_block(folder: Path, fresh: bool, block: str, monkeypatch) -> None:
     assert any(cmd.startswith("briefing ") for cmd, _ in steps), "a console block without a briefing command"
 
     status = None
-    for cmd, lines in steps:
+    for i, (cmd, lines) in enumerate(steps):
         argv = shlex.split(cmd)
         expected = "\n".join(lines)
-        if argv[0] == "cat" and not (folder / argv[1]).exists():   # the doc shows an input file: make it
+        if argv[0] == "cat" and is_input(argv[1], steps[i + 1:]):  # the doc shows an input file: make it
             (folder / argv[1]).write_text(expected + "\n", encoding="utf-8")
         elif argv[0] == "cat":                                     # a file briefing wrote: compare it
+            assert (folder / argv[1]).exists(), f"$ {cmd}: briefing did not write {argv[1]}"
             shown = (folder / argv[1]).read_text(encoding="utf-8-sig").replace("\r\n", "\n")
             assert shown.rstrip("\n") == expected, f"$ {cmd}"
         elif argv == ["echo", "$?"]:

@@ -7,14 +7,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-
-from briefing.facts import gather
-from briefing.numbers import round_half_up
-from briefing.observations import Observations
-from briefing.periods import Span, parse_period
-from briefing.store import Store
-
 from conftest import TZ
+
+from briefing.figures.numbers import round_half_up
+from briefing.figures.periods import Span, parse_period
+from briefing.store.db import Store
+from briefing.store.facts import gather
+from briefing.store.observations import Observations
 
 AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
 
@@ -107,7 +106,7 @@ def test_lookup_by_name_and_domains(week):
 
 
 def test_a_backfill_gives_each_period_the_same_facts_as_gathering_it_alone(store):
-    from briefing.facts import gather_many
+    from briefing.store.facts import gather_many
 
     periods = [parse_period(k) for k in ("2023-W01", "2023-W05", "2023-W27", "2023-W52", "2024-W01", "2024-W02")]
     for region in ("兴安盟", "扎赉特旗"):

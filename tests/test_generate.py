@@ -9,27 +9,28 @@ from pathlib import Path
 
 import docx
 import pytest
-
-from briefing import briefing, settings
-from briefing.errors import TemplateError
-from briefing.periods import parse_period
-from briefing.store import Store
-from briefing.verify import VerificationError
-
 from test_seed_sentences import AS_OF
+
+from briefing import settings
+from briefing.documents import templates
+from briefing.documents.make import Request, backfill, make, make_many, write_outputs
+from briefing.errors import TemplateError
+from briefing.figures.periods import parse_period
+from briefing.figures.verify import VerificationError
+from briefing.store.db import Store
 
 SAMPLE_SETTINGS = settings.load(env={})
 
 
-def make(sample_db, template="summary", period="2024-01-17", region="兴安盟", script="simplified", conf=None):
+def made(sample_db, template="summary", period="2024-01-17", region="兴安盟", script="simplified", conf=None):
     with Store(sample_db, create=False) as store:
-        req = briefing.Request(template, parse_period(period), region, AS_OF, script)
-        return briefing.make(store, conf or SAMPLE_SETTINGS, req)
+        req = Request(template, parse_period(period), region, AS_OF, script)
+        return make(store, conf or SAMPLE_SETTINGS, req)
 
 
 @pytest.fixture(scope="module")
 def summary(sample_db):
-    return make(sample_db)
+    return made(sample_db)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_core_properties_come_from_the_report(summary_docx):
 
 
 def test_two_renders_are_byte_identical(sample_db, summary):
-    again = make(sample_db)
+    again = made(sample_db)
     assert summary.docx() == again.docx()
     with zipfile.ZipFile(io.BytesIO(summary.docx())) as z:
         assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
@@ -94,13 +95,13 @@ def test_html_has_the_same_words(summary):
 
 
 def test_the_traditional_edition(sample_db):
-    edition = make(sample_db, script="traditional")
+    edition = made(sample_db, script="traditional")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(edition.docx())).paragraphs)
     assert edition.title == "“組團式”幫扶為興安盟注入“硬實力”" and "再次刷新全區水稻畝產紀錄" in text
 
 
 def test_files_are_written_atomically_with_readable_names(summary, tmp_path):
-    written = briefing.write_outputs(summary, ("docx", "html"), tmp_path)
+    written = write_outputs(summary, ("docx", "html"), tmp_path)
     assert [p.name for p in written] == ["2024-01-17_兴安盟_工作综述.docx", "2024-01-17_兴安盟_工作综述.html"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert oct(written[0].stat().st_mode & 0o777) == "0o644"
@@ -126,52 +127,51 @@ def custom(tmp_path: Path, body: str, toml: str = 'name = "测试"\nperiod = "da
 def test_template_errors_name_the_file_and_line(sample_db, tmp_path, body, line, words):
     conf = custom(tmp_path, body)
     with pytest.raises(TemplateError) as err:
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
     assert err.value.line == line and err.value.template.endswith("briefing.md.j2") and words in str(err.value)
 
 
 def test_a_template_that_never_ends_is_stopped(sample_db, tmp_path, monkeypatch):
-    from briefing import templates
 
     monkeypatch.setattr(templates, "TIME_LIMIT_S", 1.0)
     conf = custom(tmp_path, "# 标题\n{% for a in range(100000) %}{% for b in range(100000) %}{{ a }}{% endfor %}{% endfor %}\n")
     with pytest.raises(TemplateError, match="longer than 1 s"):
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
 
 
 def test_a_figure_the_data_does_not_support_stops_the_briefing(sample_db, tmp_path):
     conf = custom(tmp_path, "# 标题\n\n医疗专家累计诊疗患者19533人次。\n")
     with pytest.raises(VerificationError, match="19533"):
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
 
 
 def test_control_characters_never_reach_the_document(sample_db, tmp_path):
     conf = custom(tmp_path, "# 标题\n\n坏\x0b字\n")
     with pytest.raises(TemplateError, match=r"U\+000B") as err:
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
     assert err.value.line == 3
 
 
 def test_markup_outside_the_subset_is_an_error(sample_db, tmp_path):
     conf = custom(tmp_path, "# 标题\n\n![图](x.png)\n")
     with pytest.raises(TemplateError, match="image"):
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
 
 
 def test_an_office_template_overrides_a_built_in_one(sample_db, tmp_path):
-    shutil.copytree(Path(briefing.templates.BUILT_IN) / "summary", tmp_path / "tpl" / "summary")
+    shutil.copytree(Path(templates.BUILT_IN) / "summary", tmp_path / "tpl" / "summary")
     (tmp_path / "tpl" / "summary" / "template.toml").write_text(
         (tmp_path / "tpl" / "summary" / "template.toml").read_text(encoding="utf-8").replace("岭上兴安", "扎赉特旗融媒体中心"),
         encoding="utf-8")
     conf = settings.load(env={}, overrides={"template_dirs": str(tmp_path / "tpl")})
-    assert "来源：扎赉特旗融媒体中心" in make(sample_db, conf=conf).markup
+    assert "来源：扎赉特旗融媒体中心" in made(sample_db, conf=conf).markup
 
 
 # --- the weekly briefing: tables and native charts ------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def weekly_bytes(sample_db):
-    return make(sample_db, template="weekly", period="2024-W02").docx()
+    return made(sample_db, template="weekly", period="2024-W02").docx()
 
 
 def test_the_weekly_table_by_banner(weekly_bytes):
@@ -212,7 +212,7 @@ def test_the_weekly_charts_are_native_with_their_workbooks(weekly_bytes):
 def test_a_missing_point_is_a_gap_not_a_zero():
     from lxml import etree
 
-    from briefing.charts import ChartSpec, add_chart
+    from briefing.documents.charts import ChartSpec, add_chart
 
     doc = docx.Document()
     add_chart(doc, ChartSpec("line", "缺数", ["第1周", "第2周", "第3周"], [("甲", [1, None, 3]), ("乙", [2, float("nan"), 4])]))
@@ -224,17 +224,17 @@ def test_a_missing_point_is_a_gap_not_a_zero():
 
 
 def test_weekly_renders_are_byte_identical_charts_included(sample_db, weekly_bytes):
-    assert make(sample_db, template="weekly", period="2024-W02").docx() == weekly_bytes
+    assert made(sample_db, template="weekly", period="2024-W02").docx() == weekly_bytes
 
 
 def test_pdf_without_libreoffice_is_a_clear_error(summary, tmp_path, monkeypatch):
-    from briefing import pdf
+    from briefing.documents import pdf
     from briefing.errors import BriefingError
 
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(pdf, "CANDIDATES", ())
     with pytest.raises(BriefingError, match="PDF needs LibreOffice") as err:
-        briefing.write_outputs(summary, ("pdf",), tmp_path / "out")
+        write_outputs(summary, ("pdf",), tmp_path / "out")
     assert "apt-get install libreoffice-writer-nogui" in str(err.value)
     assert not list((tmp_path / "out").glob("*"))  # nothing half-written
 
@@ -243,7 +243,7 @@ def test_pdf_without_libreoffice_is_a_clear_error(summary, tmp_path, monkeypatch
 def test_pdf_through_libreoffice(summary, tmp_path):
     import subprocess
 
-    [path] = briefing.write_outputs(summary, ("pdf",), tmp_path)
+    [path] = write_outputs(summary, ("pdf",), tmp_path)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert 1 <= pages <= 4 and ("A4" in info or "595" in info)  # an A4 page (595 x 842 pt)
@@ -261,20 +261,20 @@ def test_headings_are_not_justified(summary_docx):
 def test_a_backfill_makes_the_same_briefings_as_one_at_a_time(sample_db):
     weeks = [parse_period(k) for k in ("2023-W50", "2023-W51", "2023-W52", "2024-W01", "2024-W02")]
     with Store(sample_db, create=False) as store:
-        many = briefing.make_many(store, SAMPLE_SETTINGS, "weekly", "兴安盟", weeks, AS_OF)
+        many = make_many(store, SAMPLE_SETTINGS, "weekly", "兴安盟", weeks, AS_OF)
         for week, made in zip(weeks, many):
-            alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", week, "兴安盟", AS_OF))
+            alone = make(store, SAMPLE_SETTINGS, Request("weekly", week, "兴安盟", AS_OF))
             assert made.docx() == alone.docx(), week.key
 
 
 def test_a_backfill_over_worker_processes_writes_every_briefing(sample_db, tmp_path):
     weeks = [parse_period(k) for k in ("2024-W01", "2024-W02")]
-    n = briefing.backfill(sample_db, SAMPLE_SETTINGS, "weekly", ["兴安盟", "扎赉特旗"], weeks, AS_OF, tmp_path, workers=2)
+    n = backfill(sample_db, SAMPLE_SETTINGS, "weekly", ["兴安盟", "扎赉特旗"], weeks, AS_OF, tmp_path, workers=2)
     names = sorted(p.name for p in tmp_path.glob("*.docx"))
     assert n == 4 and names == ["2024-W01_兴安盟_周报.docx", "2024-W01_扎赉特旗_周报.docx",
                                 "2024-W02_兴安盟_周报.docx", "2024-W02_扎赉特旗_周报.docx"]
     with Store(sample_db, create=False) as store:
-        alone = briefing.make(store, SAMPLE_SETTINGS, briefing.Request("weekly", weeks[1], "扎赉特旗", AS_OF))
+        alone = make(store, SAMPLE_SETTINGS, Request("weekly", weeks[1], "扎赉特旗", AS_OF))
     assert (tmp_path / "2024-W02_扎赉特旗_周报.docx").read_bytes() == alone.docx()
 
 
@@ -282,5 +282,5 @@ def test_a_pie_with_several_series_is_a_template_error(sample_db, tmp_path):
     body = '# 标题\n\n```chart\ntype = "pie"\ntitle = "占比"\ncategories = ["甲", "乙"]\n[[series]]\nname = "一"\nvalues = [1, 2]\n[[series]]\nname = "二"\nvalues = [3, 4]\n```\n'
     conf = custom(tmp_path, body)
     with pytest.raises(TemplateError, match="one series") as err:
-        make(sample_db, template="test", conf=conf)
+        made(sample_db, template="test", conf=conf)
     assert err.value.line == 3

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import NOW, TZ, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefing.errors import InputError
 from briefing.ingest import ingest_files
-from briefing.observations import Observations
-
-from conftest import NOW, TZ, write_csv
+from briefing.store.observations import Observations
 
 HEAD = ["指标", "地区", "期间", "数值", "备注"]
 
@@ -283,8 +282,9 @@ texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30).m
 @given(data=st.lists(st.tuples(amounts, texts), min_size=1, max_size=8),
        fmt=st.sampled_from(["csv", "gbk", "xlsx", "json"]))
 def test_round_trip_any_values_and_texts(tmp_path_factory, data, fmt):
-    from briefing.store import Store
     from conftest import INDICATORS, REGIONS
+
+    from briefing.store.db import Store
 
     folder = tmp_path_factory.mktemp("rt")
     if fmt == "gbk":  # GBK holds only Chinese and ASCII text
@@ -374,7 +374,7 @@ def test_a_partial_catalog_file_changes_only_its_columns(catalog_store, tmp_path
                                  write_csv(tmp_path / "i.csv", [["代码", "名称", "领域", "类型", "单位", "频率"],
                                                                 ["emp_rate", "中职就业率", "教育", "比率", "%", "年"]])],
                  TZ, now=NOW)
-    from briefing.catalog import Catalog
+    from briefing.store.catalog import Catalog
 
     cat = Catalog.load(catalog_store.db)
     assert cat.regions["152223"].parent == "152200"

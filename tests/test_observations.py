@@ -6,12 +6,11 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-
-from briefing.ingest import ingest_files
-from briefing.observations import FAR_FUTURE, Observations, key_range, latest_and_year_ago
-from briefing.periods import parse_period, Span
-
 from conftest import NOW, TZ, write_csv
+
+from briefing.figures.periods import Span, parse_period
+from briefing.ingest import ingest_files
+from briefing.store.observations import FAR_FUTURE, Observations, key_range, latest_and_year_ago
 
 HEAD = ["指标", "地区", "期间", "数值", "录入时间"]
 

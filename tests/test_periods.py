@@ -6,15 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.periods import (
-    KINDS,
-    Period,
-    Span,
-    parse_period,
-    period_of,
-    periods_between,
-    weeks_in_iso_year,
-)
+from briefing.figures.periods import KINDS, Period, Span, parse_period, period_of, periods_between, weeks_in_iso_year
 
 P = parse_period
 

@@ -8,12 +8,31 @@ from decimal import Decimal as D
 
 import pytest
 
-from briefing import numbers
-from briefing.compare import (RecordEntry, all_at_least, all_exceed, change, cumulative_change, per_unit_gain, rank,
-                              record, share, total)
-from briefing.numbers import ApproximationError, approximate, round_half_up
-from briefing.phrasing import (Measure, Style, approx, change_phrase, date_phrase, figure, gain_phrase,
-                               reached_phrase, record_phrase)
+from briefing.figures import numbers
+from briefing.figures.compare import (
+    RecordEntry,
+    all_at_least,
+    all_exceed,
+    change,
+    cumulative_change,
+    per_unit_gain,
+    rank,
+    record,
+    share,
+    total,
+)
+from briefing.figures.numbers import ApproximationError, approximate, round_half_up
+from briefing.figures.phrasing import (
+    Measure,
+    Style,
+    approx,
+    change_phrase,
+    date_phrase,
+    figure,
+    gain_phrase,
+    reached_phrase,
+    record_phrase,
+)
 
 PEOPLE, TIMES, CASES = Measure("人"), Measure("人次"), Measure("例")
 RATE = Measure("%", 2)
@@ -230,7 +249,7 @@ def test_approximations_that_make_no_sense_are_refused(value, form):
 
 
 def test_a_range_keeps_the_unit_on_both_ends():
-    from briefing.phrasing import range_phrase
+    from briefing.figures.phrasing import range_phrase
 
     assert range_phrase(D(900000000), D(1600000000), YUAN) == "9亿元～16亿元"     # never 9～16亿元
     assert range_phrase(D(12), D(16), Measure("%", 0)) == "12%～16%"
@@ -242,6 +261,6 @@ def test_a_range_keeps_the_unit_on_both_ends():
     ("year", "flow", "比上年"), ("year", "stock", "比上年末"), ("month", "flow", "同比"), ("week", "stock", "同比"),
 ])
 def test_house_style_base_words(frequency, kind, word):
-    from briefing.phrasing import default_base
+    from briefing.figures.phrasing import default_base
 
     assert default_base(frequency, kind) == word

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from briefing import numbers
-from briefing.compare import Change, change
-from briefing.numbers import ApproximationError
-from briefing.phrasing import Measure, Style, approx, change_phrase, figure, flat_phrase, reached_phrase
-from briefing.script import SCRIPTS, convert
-from briefing.verify import Claim, check, read_numbers, unaccounted, unit_factor
+from briefing.figures import numbers
+from briefing.figures.compare import Change, change
+from briefing.figures.numbers import ApproximationError
+from briefing.figures.phrasing import Measure, Style, approx, change_phrase, figure, flat_phrase, reached_phrase
+from briefing.figures.script import SCRIPTS, convert
+from briefing.figures.verify import Claim, check, read_numbers, unaccounted, unit_factor
 
 COUNTS = [Measure("人"), Measure("人次"), Measure("公斤", 1, "crop"), Measure("元", 2, "price"),
           Measure("亿斤", 1), Measure("个", 0, "gap"), Measure("亿元", 0, signs=("净亏损", "盈利"))]

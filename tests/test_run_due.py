@@ -20,11 +20,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from click.testing import CliRunner
 
+from briefing.archive.schedules import load, period_due
 from briefing.cli import cli
-from briefing.schedules import load, period_due
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2023, 1, 2, 8, 0, tzinfo=TZ)     # a Monday: the first due moment of 2023-W01
@@ -92,7 +91,7 @@ def test_after_downtime_the_policy_decides_what_is_caught_up(site, policy, expec
 def test_one_log_line_per_decision(site):
     config(site)
     result = run_due(site, START + timedelta(weeks=1))
-    lines = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if line.startswith("INFO briefing.runner")]
+    lines = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if line.startswith("INFO briefing.archive.runner")]
     assert lines[0].startswith("due 周报: weekly 2023-W01 扎赉特旗 (due 2023-01-09T08:00+08:00)")
     assert lines[1].startswith("claimed 周报: weekly 2023-W01 扎赉特旗 (report #1, attempt 1)")
     assert lines[2].startswith("generated 周报: weekly 2023-W01 扎赉特旗: archive/2023/weekly/2023-W01_扎赉特旗_周报.docx (")

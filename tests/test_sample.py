@@ -10,12 +10,11 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-
-from briefing.observations import Observations
-from briefing.periods import Span
-from briefing.store import Store
-
 from conftest import SAMPLE, TZ
+
+from briefing.figures.periods import Span
+from briefing.store.db import Store
+from briefing.store.observations import Observations
 
 AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from briefing.archive.schedules import PRESETS, Schedule, cron_in_words, dues, load, owed, period_due
 from briefing.errors import UsageError
-from briefing.periods import parse_period
-from briefing.schedules import PRESETS, Schedule, cron_in_words, dues, load, owed, period_due
+from briefing.figures.periods import parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from conftest import TZ
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefing import script, verify
-from briefing.facts import gather
-from briefing.periods import parse_period
-from briefing.store import Store
-from briefing.template_api import install
-
-from conftest import TZ
+from briefing.documents.template_api import install
+from briefing.figures import script, verify
+from briefing.figures.periods import parse_period
+from briefing.store.db import Store
+from briefing.store.facts import gather
 
 AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
 WEEK = parse_period("2024-W02")

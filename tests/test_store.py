@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from briefing.errors import StoreError
-from briefing.migrations import MIGRATIONS
-from briefing.store import Store
+from briefing.store.db import Store
+from briefing.store.migrations import MIGRATIONS
 
 
 def test_migrations_from_a_blank_database(tmp_path):

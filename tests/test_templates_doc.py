@@ -7,15 +7,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import TZ
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefing.facts import gather
-from briefing.periods import parse_period
-from briefing.store import Store
-from briefing.template_api import ENGLISH, FILTERS, TemplateDataError, install
-
-from conftest import TZ
+from briefing.documents.template_api import ENGLISH, FILTERS, TemplateDataError, install
+from briefing.figures.periods import parse_period
+from briefing.store.db import Store
+from briefing.store.facts import gather
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "templates.md"
 AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()

@@ -7,11 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from briefing import numbers
-from briefing.phrasing import Measure, approx
-from briefing.verify import Claim, Found, VerificationError, check, read_numbers, unaccounted, unit_factor
-
-
+from briefing.figures import numbers
+from briefing.figures.phrasing import Measure, approx
+from briefing.figures.verify import Claim, Found, VerificationError, check, read_numbers, unaccounted, unit_factor
 
 # text -> the one figure read: its words, kind, band (low, high, low_open, high_open), approximation word
 READINGS = [

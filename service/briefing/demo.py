@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import briefing
+from .documents.make import Request, make, write_outputs
 from .errors import UsageError
-from .periods import Period, parse_period, period_of
+from .figures.periods import Period, parse_period, period_of
 from .ingest import ingest_files
-from .store import Store
+from .store.db import Store
 
 SAMPLE_FILES = ("regions.csv", "indicators.csv", "observations.csv", "highlights.csv", "records.csv")
 CORRECTIONS = "corrections.csv"
@@ -55,10 +55,10 @@ def briefings(settings, tz: ZoneInfo, db: Path, region: str, moment: str, as_of_
         week = _latest_week(store, moment)
         last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?", [moment]).fetchone()[0]
         day = datetime.fromisoformat(moment if as_of_given else last).astimezone(tz).date()
-        made = [briefing.make(store, settings, briefing.Request("weekly", week, region, moment)),
-                briefing.make(store, settings, briefing.Request("summary", period_of("day", day), region, moment))]
+        made = [make(store, settings, Request("weekly", week, region, moment)),
+                make(store, settings, Request("summary", period_of("day", day), region, moment))]
     folder = Path(settings.output_dir)
-    return [p for m in made for p in briefing.write_outputs(m, ("docx", "html"), folder, settings.reference_docx or None)]
+    return [p for m in made for p in write_outputs(m, ("docx", "html"), folder, settings.reference_docx or None)]
 
 
 def _latest_week(store: Store, moment: str) -> Period:

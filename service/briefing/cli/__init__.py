@@ -1,5 +1,8 @@
 """The ``briefing`` command line (click), one module per group of commands; ``base`` holds the group,
-its error handling and the helpers every command shares."""
+its error handling and the helpers every command shares.
+
+The top of the house: may import every wing. Commands stay thin; what they do lives in the wings.
+"""
 
 from . import archive, data, documents, schedule  # noqa: F401  (each registers its commands)
 from .base import cli

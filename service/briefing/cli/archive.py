@@ -6,15 +6,15 @@ from datetime import datetime, timezone
 
 import click
 
-from ..archive import Archive, prunable
-from ..catalog import Catalog
+from ..archive.folders import Archive, prunable
+from ..archive.ledger import Ledger, Report
+from ..archive.produce import Producer, reindex
+from ..archive.remake import Remaker
 from ..errors import UsageError
-from ..ledger import Ledger, Report
-from ..output import FORMATS, render
-from ..periods import parse_period
-from ..produce import Producer, reindex
-from ..remake import Remaker
+from ..figures.periods import parse_period
+from ..store.catalog import Catalog
 from .base import CONTEXT, archive_formats, cli, open_store, tz_of
+from .output import FORMATS, render
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "pruned")
@@ -243,7 +243,7 @@ def prune(ctx, dry_run: bool, now: str | None) -> None:
     s = ctx.obj["settings"]
     if not s.retention_days and not s.retention_versions:
         raise UsageError("no retention policy is set, so nothing is pruned",
-                         "Set retention_days and/or retention_versions in the config (see docs/archive.md).")
+                         "Set retention_days and/or retention_versions in the config (see docs/schedules.md).")
     with open_store(ctx) as store:
         ledger, archive_ = _parts(ctx, store)
         chosen = prunable(ledger.find("status = 'done'"), parse_now(now, ctx), s.retention_days, s.retention_versions)

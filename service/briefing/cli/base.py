@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from .. import settings as settings_mod
+from ..archive.schedules import FORMATS_HINT, formats_problem
 from ..errors import BriefingError, UsageError
-from ..ingest.context import iso_utc
-from ..observations import FAR_FUTURE
-from ..schedules import FORMATS_HINT, formats_problem
-from ..store import Store
+from ..store.db import Store, iso_utc
+from ..store.observations import FAR_FUTURE
 
 log = logging.getLogger(__name__)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -7,17 +7,18 @@ from pathlib import Path
 
 import click
 
-from ..catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
 from ..demo import briefings as demo_briefings
 from ..demo import build as build_demo
 from ..errors import UsageError
+from ..figures.numbers import round_half_up
+from ..figures.periods import parse_period
 from ..ingest import ingest_files
-from ..numbers import round_half_up
-from ..observations import Observations, snapshot
-from ..output import FORMATS, figure, render
-from ..periods import parse_period
-from ..store import Store
+from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
+from ..store.db import Store
+from ..store.observations import Observations, snapshot
 from .base import CONTEXT, cli, open_store, parse_as_of, tz_of
+from .output import FORMATS, figure, render
+
 
 @cli.command(context_settings=CONTEXT)
 @click.pass_context

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import click
 
-from .. import briefing as briefing_mod
-from .. import templates as templates_mod
-from ..archive import Archive
-from ..catalog import Catalog
-from ..ingest.context import iso_utc
-from ..ledger import Key, Ledger
-from ..produce import Producer
+from ..archive.folders import Archive
+from ..archive.ledger import Key, Ledger
+from ..archive.produce import Producer
+from ..documents import templates as templates_mod
+from ..documents.make import Request, make, period_for, stem_of, template_dirs, write_atomically, write_outputs
 from ..errors import UsageError
-from ..output import render
-from ..script import SCRIPTS
-from ..store import Store
+from ..figures.script import SCRIPTS
+from ..store.catalog import Catalog
+from ..store.db import Store, iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, parse_as_of, tz_of
+from .output import render
+
 
 @cli.command(context_settings=CONTEXT)
 @click.option("-t", "--template", "template_key", default="weekly", show_default=True, help="Template (see `briefing templates`).")
@@ -52,16 +52,16 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
     moment = parse_as_of(as_of, tz) if as_of or not to_archive else iso_utc(datetime.now(timezone.utc))
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     with open_store(ctx) as store:
-        template = templates_mod.load(template_key, briefing_mod.template_dirs(s))
+        template = templates_mod.load(template_key, template_dirs(s))
         day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
-        the_period = briefing_mod.period_for(template, period, day)
+        the_period = period_for(template, period, day)
         region = region or _top_region(store)
         if to_archive:
             _archive(store, s, template, the_period, region, moment, script, archive_formats(formats))
             return
-        made = briefing_mod.make(store, s, briefing_mod.Request(template_key, the_period, region, moment, script))
+        made = make(store, s, Request(template_key, the_period, region, moment, script))
     folder, stem = _destination(out, s, made)
-    for path in briefing_mod.write_outputs(made, wanted, folder, s.reference_docx or None, stem):
+    for path in write_outputs(made, wanted, folder, s.reference_docx or None, stem):
         click.echo(str(path))
 
 
@@ -75,7 +75,7 @@ def _archive(store: Store, s, template, period, region: str, moment: str, script
     ledger, archive = Ledger(store, s.lease_seconds), Archive(s.archive_dir)
     key = Key(template.key, period.key, found.code, script)
     report = Producer(store, s, ledger, archive).make_version(
-        key, briefing_mod.stem_of(period, found.name, template, script), moment, template, formats)
+        key, stem_of(period, found.name, template, script), moment, template, formats)
     click.echo(f"archived as #{report.id} (version {report.version})", err=True)
     for f in report.files:
         click.echo(str(archive.path(f.path)))
@@ -108,14 +108,14 @@ def templates(ctx, reference_docx) -> None:
     """
     s = ctx.obj["settings"]
     if reference_docx is not None:
-        from .render import save_reproducibly
-        from .styles import reference
+        from ..documents.styles import reference
+        from ..documents.word import save_reproducibly
 
-        briefing_mod.write_atomically(reference_docx, save_reproducibly(reference()))
+        write_atomically(reference_docx, save_reproducibly(reference()))
         click.echo(f"wrote {reference_docx}; set reference_docx to it after restyling")
         return
     rows = []
-    for t in templates_mod.available(briefing_mod.template_dirs(s)):
+    for t in templates_mod.available(template_dirs(s)):
         style = t.style
         options = f"倍={'是' if style.use_multiple else '否'} 百分数小数={style.percent_places}"
         rows.append([t.key, t.name, t.period, t.description, options, str(t.folder)])

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from .. import schedules as schedules_mod
-from .. import templates as templates_mod
+from ..archive import schedules as schedules_mod
+from ..archive.runner import Runner, schedule_template
+from ..documents import templates as templates_mod
 from ..errors import UsageError
-from ..runner import Runner, schedule_template
-from ..store import Store
+from ..store.db import Store
 from .base import CONTEXT, cli, open_store, tz_of
 
 NEXT_RUNS = 3
@@ -44,7 +44,7 @@ def parse_now(text: str | None, ctx: click.Context) -> datetime:
 
 def decisions_to_stderr(with_time: bool = False) -> None:
     """The runner's one line per decision, shown whatever -v says (they are what these commands are for)."""
-    logging.getLogger("briefing.runner").setLevel(logging.INFO)
+    logging.getLogger("briefing.archive").setLevel(logging.INFO)  # the runner and serve
     if with_time:
         for handler in logging.getLogger().handlers:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -141,7 +141,7 @@ def serve(ctx: click.Context) -> None:
     Example:
       briefing --config /etc/briefing/briefing.toml serve
     """
-    from ..serve import Service
+    from ..archive.serve import Service
 
     found = load_schedules(ctx)
     decisions_to_stderr(with_time=True)

@@ -4,6 +4,8 @@ Every file is read and every row validated before anything is kept; the whole im
 ``BEGIN IMMEDIATE`` transaction, rolled back if any problem is found, so a bad file leaves the
 database exactly as it was. With ``skip_invalid`` the valid rows are kept and the others are
 written, with the reason, to ``<file>.rejects.csv`` beside the input.
+
+May import ``store``, ``figures`` and the base modules (errors, files, settings).
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..catalog import Catalog
 from ..errors import InputError, Problem
-from ..store import Store
+from ..store.catalog import Catalog
+from ..store.db import Store, iso_utc
 from . import catalog_rows, cells, notes, observations
 from .columns import ORDER
-from .context import Context, Outcome, iso_utc
+from .context import Context, Outcome
 from .read import SourceTable, read
 
 log = logging.getLogger(__name__)

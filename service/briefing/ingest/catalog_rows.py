@@ -7,12 +7,24 @@ what those figures mean (create a new indicator instead).
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields, replace
+from dataclasses import fields as dataclass_fields
+from dataclasses import replace
 
 import sqlite_utils
 
-from ..catalog import (DEFAULT_DECIMALS, DEFAULT_REGION_AGG, DEFAULT_TIME_AGG, FREQUENCIES, KINDS,
-                       REGION_AGGS, TIME_AGGS, WORDINGS, Catalog, Indicator, Region)
+from ..store.catalog import (
+    DEFAULT_DECIMALS,
+    DEFAULT_REGION_AGG,
+    DEFAULT_TIME_AGG,
+    FREQUENCIES,
+    KINDS,
+    REGION_AGGS,
+    TIME_AGGS,
+    WORDINGS,
+    Catalog,
+    Indicator,
+    Region,
+)
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable

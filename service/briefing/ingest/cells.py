@@ -185,7 +185,7 @@ def required(raw: object) -> str:
 
 def domain(raw: object) -> str:
     """One of the briefing's domains: 教育, 医疗, 科技, 综合."""
-    from ..catalog import DOMAINS
+    from ..store.catalog import DOMAINS
 
     value = text(raw)
     if value not in DOMAINS:

@@ -4,12 +4,13 @@ time zone, and the lists where problems and rejected rows are gathered."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..catalog import Catalog
 from ..errors import Problem
+from ..store.catalog import Catalog
+from ..store.db import iso_utc
 from .cells import CellError
 from .columns import ALIASES
 from .read import SourceTable
@@ -78,5 +79,3 @@ class RowChecker:
         return True
 
 
-def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from ..periods import parse_period
+from ..figures.periods import parse_period
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable

@@ -16,10 +16,11 @@ from decimal import Decimal
 
 import sqlite_utils
 
-from ..catalog import Indicator
-from ..periods import Period, parse_period, period_of
+from ..figures.periods import Period, parse_period, period_of
+from ..store.catalog import Indicator
+from ..store.db import iso_utc
 from . import cells
-from .context import Context, Outcome, RowChecker, iso_utc
+from .context import Context, Outcome, RowChecker
 from .read import PercentCell, SourceTable
 
 INSERT = """INSERT INTO observations (indicator, region, period, value, revision, recorded_at, source, note, batch)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .files import TEMP, leftover, sha256_of, write_atomically
+from ..files import TEMP, leftover, sha256_of, write_atomically
 from .ledger import File, Report
 
 INDEX = "index.json"

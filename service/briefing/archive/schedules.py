@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from .errors import UsageError
-from .periods import Period, period_of
+from ..errors import UsageError
+from ..figures.periods import Period, period_of
 
 PRESETS = {                      # name -> (cron, in words)
     "daily": ("0 8 * * *", "every day at 08:00"),
@@ -268,7 +268,7 @@ def formats_problem(formats: tuple[str, ...]) -> str | None:
 
 
 def _script(value: Any, fail) -> str:
-    from .script import SCRIPTS
+    from ..figures.script import SCRIPTS
 
     if value not in SCRIPTS:
         fail("script", f"unknown script {value!r}", f"Use one of {', '.join(SCRIPTS)}.")

@@ -18,21 +18,20 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import briefing as briefing_mod
+from ..documents import templates
+from ..documents.make import stem_of, template_dirs
+from ..errors import BriefingError, UsageError
+from ..figures.periods import Period
+from ..settings import Settings
+from ..store.catalog import Catalog
+from ..store.db import Store, iso_utc
 from . import schedules as schedules_mod
-from . import templates
-from .archive import Archive
-from .catalog import Catalog
-from .errors import BriefingError, UsageError
-from .ingest.context import iso_utc
+from .folders import Archive
 from .ledger import Claim, Key, Ledger
-from .periods import Period
 from .produce import LostClaim, Producer
 from .schedules import Schedule
-from .settings import Settings
-from .store import Store
 
-log = logging.getLogger("briefing.runner")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,7 +69,7 @@ def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[s
 def schedule_template(schedule: Schedule, settings: Settings) -> templates.Template:
     """A schedule's template; an error names the config file and the schedule."""
     try:
-        return templates.load(schedule.template, briefing_mod.template_dirs(settings))
+        return templates.load(schedule.template, template_dirs(settings))
     except BriefingError as exc:
         raise UsageError(f"{settings.path or 'config'}: [[schedule]] {schedule.name}: template: {exc.message}",
                          exc.hint) from None
@@ -127,7 +126,7 @@ class Runner:
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
         step.due += 1
         log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
-        claim = self.ledger.claim(key, briefing_mod.stem_of(period, region_name, template, key.script), iso_utc(now),
+        claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
                                   schedule.name, iso_utc(due))
         if not claim.ours:
             step.skipped += 1

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .errors import BriefingError
+from ..errors import BriefingError
+from ..settings import Settings
+from ..store.db import Store
 from .runner import Runner
 from .schedules import Schedule
-from .settings import Settings
-from .store import Store
 
-log = logging.getLogger("briefing.runner")
+log = logging.getLogger(__name__)
 
 
 class Service:

@@ -33,13 +33,12 @@ indicator whose unit carries one (73.64 in 亿斤, written 73.6亿斤) is claime
 from __future__ import annotations
 
 import bisect
-
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .errors import BriefingError
+from ..errors import BriefingError
 from .numbers import HUNDRED_MILLION, NEAR_TOLERANCE, TEN_THOUSAND, Approximation
 
 KINDS = ("number", "percent", "points", "multiple")

@@ -1,7 +1,7 @@
 """Native Word charts: editable in Word and WPS, drawn with the reader's fonts, data in an embedded workbook.
 
 How a chart is made (a few milliseconds; a matplotlib picture costs twenty times more and needs a CJK font
-on the server, shared/design.md):
+on the server; measured in docs/architecture.md):
 
 1. python-pptx writes the chart: ``CategoryChartData.xml_bytes`` gives the DrawingML chart XML (the
    same ``c:chartSpace`` in PowerPoint, Word and Excel), parsed with python-pptx's own oxml classes so its

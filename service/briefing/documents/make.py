@@ -17,14 +17,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import html, markup, render, script, templates, verify
-from .errors import UsageError
-from .files import write_atomically
-from .facts import Facts, gather, gather_many
-from .observations import FAR_FUTURE
-from .periods import Period, period_of
-from .settings import Settings
-from .store import Store
+from ..errors import UsageError
+from ..figures import script, verify
+from ..figures.periods import Period, period_of
+from ..files import write_atomically
+from ..settings import Settings
+from ..store.db import Store
+from ..store.facts import Facts, gather, gather_many
+from ..store.observations import FAR_FUTURE
+from . import html, markup, templates, word
 from .template_api import install
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,10 @@ class Briefing:
     timings: dict[str, float] = field(default_factory=dict)
 
     def docx(self, reference: str | None = None) -> bytes:
-        props = render.Properties(self.title, author=self.facts.region.name, subject=self.template.name,
+        props = word.Properties(self.title, author=self.facts.region.name, subject=self.template.name,
                                   keywords=f"{self.template.name},{self.facts.region.name},{self.facts.period.key}",
                                   created=datetime.combine(self.report_date, datetime.min.time()))
-        return render.render(self.blocks, props, reference)
+        return word.render(self.blocks, props, reference)
 
     def html(self) -> str:
         return html.render(self.blocks, self.title)
@@ -191,7 +192,7 @@ def write_outputs(briefing: Briefing, formats: tuple[str, ...], folder: Path, re
 
 def period_for(template: templates.Template, text: str | None, as_of_day: date | None) -> Period:
     """The period a briefing covers: as given, or for a summary the as-of day."""
-    from .periods import parse_period
+    from ..figures.periods import parse_period
 
     if text:
         try:

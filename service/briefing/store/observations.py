@@ -15,9 +15,9 @@ from decimal import Decimal
 
 import sqlite_utils
 
-from . import compare
+from ..figures import compare
+from ..figures.periods import Period, Span, parse_period, period_of
 from .catalog import Catalog, Indicator
-from .periods import Period, Span, parse_period, period_of
 
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
 # The revision valid at a moment: recorded by then, and not yet superseded by a later one.

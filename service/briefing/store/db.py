@@ -2,7 +2,7 @@
 
 A plain ``BEGIN`` (what ``sqlite_utils.Database.atomic`` issues) that reads before it writes fails
 at once with "database is locked" when another connection writes, whatever the busy timeout; so
-every write transaction here starts with ``BEGIN IMMEDIATE`` (see shared/design.md). The
+every write transaction here starts with ``BEGIN IMMEDIATE`` (measured; see docs/architecture.md). The
 connection runs in autocommit mode, so nothing opens a transaction behind our back; sqlite-utils
 calls made inside ``Store.write()`` nest as savepoints.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import StoreError
+from ..errors import StoreError
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,11 @@ class Store:
         self.close()
 
 
+def iso_utc(moment: datetime) -> str:
+    """A moment as the store writes it: ISO 8601 in UTC, to the second (so text order is time order)."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
 def utcnow() -> str:
-    """The current time as an ISO 8601 string in UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    """The current time as the store writes it."""
+    return iso_utc(datetime.now(timezone.utc))

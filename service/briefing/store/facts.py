@@ -16,21 +16,21 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property, partial
-from typing import Callable
 from datetime import date
 from decimal import Decimal
+from functools import cached_property, partial
+from typing import Callable
 
 import sqlite_utils
 
-from . import compare
+from ..figures import compare
+from ..figures.compare import Change, Record, RecordEntry
+from ..figures.numbers import round_half_up
+from ..figures.periods import KINDS, Period, Span, parse_period, period_of
+from ..figures.phrasing import DEFAULT_WORDING, Measure
+from ..figures.verify import Claim
 from .catalog import Catalog, Indicator, Region
-from .compare import Change, Record, RecordEntry
 from .observations import FAR_FUTURE, Figure, decimal, key_range
-from .periods import KINDS, Period, Span, parse_period, period_of
-from .numbers import round_half_up
-from .phrasing import DEFAULT_WORDING, Measure
-from .verify import Claim
 
 HUNDRED = Decimal(100)
 TREND = 12   # periods in a trend chart

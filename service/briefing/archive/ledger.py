@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from .files import pid_alive
-from .store import Store, utcnow
+from ..files import pid_alive
+from ..store.db import Store, utcnow
 
 RETRY_FIRST_S = 60          # a failed briefing is tried again after 1 minute, then 2, 4 … up to 6 hours
 RETRY_MAX_S = 6 * 3600

@@ -15,13 +15,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
-from . import compare, numbers, phrasing, script
-from .facts import Facts, change_claims
-from .periods import Period, Span
+from ..figures import compare, numbers, phrasing, script
+from ..figures.periods import Period, Span
+from ..figures.phrasing import Measure, Style
+from ..figures.verify import Claim
+from ..store.facts import Facts, change_claims
 from .blocks import parts_chart, parts_table, trend_chart
 from .views import Amount, FactView, TemplateDataError, _number, _view
-from .phrasing import Measure, Style
-from .verify import Claim
 
 
 def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str) -> str:

@@ -31,9 +31,9 @@ Pure functions only: no clock, no database, no files.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 KINDS = ("year", "quarter", "month", "week", "day")
 

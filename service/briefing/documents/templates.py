@@ -23,10 +23,10 @@ import jinja2.bccache
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from .errors import TemplateError
-from .phrasing import Style
+from ..errors import TemplateError
+from ..figures.phrasing import Style
 
-BUILT_IN = Path(__file__).resolve().parents[2] / "templates"
+BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
 MAIN = "briefing.md.j2"
 TIME_LIMIT_S = 10.0
 KNOWN = {"name", "description", "period", "title", "style", "metadata", "fixed_numbers", "charts"}

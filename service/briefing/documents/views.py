@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .catalog import FREQUENCIES, KINDS
-from .facts import Fact
-from .phrasing import Measure, Style, figure
+from ..figures.phrasing import Measure, Style, figure
+from ..store.catalog import FREQUENCIES, KINDS
+from ..store.facts import Fact
 
 
 class TemplateDataError(ValueError):

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import briefing as briefing_mod
-from . import templates
-from .archive import Archive, folder_of, relative_path
-from .briefing import Briefing, Request
-from .files import sha256_of
+from ..documents import templates
+from ..documents.make import Briefing, Request, make
+from ..figures.periods import parse_period
+from ..files import sha256_of
+from ..settings import Settings
+from ..store.db import Store
+from .folders import Archive, folder_of, relative_path
 from .ledger import File, Key, Ledger, Report
-from .periods import parse_period
-from .settings import Settings
-from .store import Store
+
 
 def software_version() -> str:
     try:
@@ -67,7 +67,7 @@ class Producer:
         request = Request(report.template, period, report.region, report.as_of, report.script)
         with self.store.read() as db:
             (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
-            made = briefing_mod.make(self.store, self.settings, request, template)
+            made = make(self.store, self.settings, request, template)
         return Rendered(made, made.docx(self.settings.reference_docx or None), batch, self.template_version(template))
 
     def archive_files(self, report: Report, rendered: Rendered, formats: tuple[str, ...]) -> list[File]:
@@ -80,7 +80,7 @@ class Producer:
         return files
 
     def _pdf(self, report: Report, rendered: Rendered) -> File:
-        from . import pdf   # LibreOffice only when a PDF is asked for
+        from ..documents import pdf  # LibreOffice only when a PDF is asked for
 
         relative = relative_path(report, "pdf")
         with tempfile.TemporaryDirectory(prefix="briefing-pdf-") as tmp:

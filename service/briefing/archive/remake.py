@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import briefing as briefing_mod
-from . import templates
-from .errors import UsageError
-from .files import sha256_of, write_atomically
-from .ingest.context import iso_utc
+from ..documents import templates
+from ..documents.make import template_dirs
+from ..errors import UsageError
+from ..files import sha256_of, write_atomically
+from ..store.db import iso_utc
 from .ledger import Report
 from .produce import Producer, Rendered, software_version
 
@@ -67,7 +67,7 @@ class Remaker:
 
     def _template(self, original: Report, current: bool, tmp: Path) -> tuple[templates.Template, list[str]]:
         """The template the briefing was made with (from its stored sources), or today's when asked."""
-        dirs = briefing_mod.template_dirs(self.producer.settings)
+        dirs = template_dirs(self.producer.settings)
         if current:
             return templates.load(original.template, dirs), []
         files = self.ledger.template_files(original.template_version or "")

@@ -7,8 +7,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from . import numbers
-from .periods import Period
+from ..figures import numbers
+from ..figures.periods import Period
 from .views import FactView, TemplateDataError, _view
 
 

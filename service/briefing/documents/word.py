@@ -22,8 +22,8 @@ from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from ..errors import TemplateError
 from . import styles
-from .errors import TemplateError
 from .markup import Block, Run
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
