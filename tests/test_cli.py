@@ -169,3 +169,28 @@ def test_every_setting_is_documented():
     doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"| `{setting.name}` | `{setting.default}` | `BRIEFING_{setting.name.upper()}` |" in doc
+
+
+@pytest.mark.parametrize("args", [
+    ["observations", "-r", "QQQQ"],
+    ["generate", "--period", "2024-W02", "--region", "QQQQ", "-o", "out"],
+    ["generate", "--period", "2024-W02", "--region", "QQQQ", "--archive"],
+])
+def test_an_unknown_region_is_named_whole(runner, sample_db, tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["--db", str(sample_db), *args])
+    assert result.exit_code == 2, result.output
+    assert "Error: unknown region 'QQQQ'" in result.output and "briefing regions" in result.output
+
+
+def test_templates_writes_the_reference_document_to_restyle(runner, tmp_path):
+    import docx
+
+    from briefing.documents.styles import STYLE_IDS
+
+    target = tmp_path / "我的样式.docx"
+    result = runner.invoke(cli, ["--db", str(tmp_path / "t.db"), "templates", "--reference-docx", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {target}" in result.output
+    ids = {s.style_id for s in docx.Document(str(target)).styles}
+    assert STYLE_IDS <= ids

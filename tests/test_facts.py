@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from conftest import TZ
 
+from briefing.errors import NotFound
 from briefing.figures.numbers import round_half_up
 from briefing.figures.periods import Span, parse_period
 from briefing.store.db import Store
@@ -101,7 +102,7 @@ def test_since_start_agrees_with_the_series_total(week, store, code):
 def test_lookup_by_name_and_domains(week):
     assert week["诊疗患者人次"] is week["med_patients"]
     assert {f.indicator.domain for f in week.domain("医疗")} == {"医疗"} and len(week.domain("教育")) > 5
-    with pytest.raises(KeyError, match="no figures"):
+    with pytest.raises(NotFound, match="no figures for .不存在. in 兴安盟 for 2024-W02$"):
         week["不存在"]
 
 

@@ -123,12 +123,27 @@ def custom(tmp_path: Path, body: str, toml: str = 'name = "测试"\nperiod = "da
     ("# 标题\n\n{{ 指标(\"不存在的指标\") }}\n", 3, "no figures for '不存在的指标'"),
     ("# 标题\n\n{% for x in %}\n", 3, "Expected an expression"),
     ("# 标题\n\n{{ 50 | 约数(\"多\", 单位=\"名\") }}\n", 3, "cannot be written 50多"),
+    ("# 标题\n\n\n{{ 1 / 0 }}\n", 4, "ZeroDivisionError"),
+    ("# 标题\n\n{{ 指标(\"诊疗患者人次\", \"兴安盟\", 3, 4) }}\n", 3, "TypeError"),
+    ("# 标题\n\n{{ 指标(\"诊疗患者人次\", 地区=\"QQQQ\") }}\n", 3, "unknown region 'QQQQ'"),
 ])
 def test_template_errors_name_the_file_and_line(sample_db, tmp_path, body, line, words):
     conf = custom(tmp_path, body)
     with pytest.raises(TemplateError) as err:
         made(sample_db, template="test", conf=conf)
     assert err.value.line == line and err.value.template.endswith("briefing.md.j2") and words in str(err.value)
+
+
+def test_a_bug_in_a_template_function_is_a_bug_not_a_template_error(sample_db, tmp_path, monkeypatch):
+    from briefing.figures import phrasing
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in the phrasing engine")
+
+    monkeypatch.setattr(phrasing, "change_phrase", broken)
+    conf = custom(tmp_path, "# 标题\n\n{{ 指标(\"诊疗患者人次\") | 同比 }}\n")
+    with pytest.raises(ZeroDivisionError, match="a bug in the phrasing engine"):
+        made(sample_db, template="test", conf=conf)
 
 
 def test_a_template_that_never_ends_is_stopped(sample_db, tmp_path, monkeypatch):

@@ -7,9 +7,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from briefing.errors import BriefingError, VerificationError
 from briefing.figures import numbers
 from briefing.figures.phrasing import Measure, approx
-from briefing.figures.verify import Claim, Found, VerificationError, check, read_numbers, unaccounted, unit_factor
+from briefing.figures.verify import Claim, Found, check, read_numbers, unaccounted, unit_factor
 
 # text -> the one figure read: its words, kind, band (low, high, low_open, high_open), approximation word
 READINGS = [
@@ -236,7 +237,7 @@ def test_check_lists_every_unaccounted_figure():
     with pytest.raises(VerificationError, match="^2 figures in the text match no computed fact") as caught:
         check("手术示教198例，开展各类培训讲座931次", MEDICAL_FACTS)
     assert [f.text for f in caught.value.found] == ["198例", "931次"]
-    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, BriefingError)     # the CLI shows it as a message, not a traceback
 
 
 def test_a_single_unaccounted_figure_is_named_in_the_singular():

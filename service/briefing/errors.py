@@ -1,13 +1,25 @@
 """Every error the service reports to a person, in one place.
 
-    BriefingError            base: a message for a person, and the CLI exit status
-    ├── UsageError           a command or setting used wrongly (exit 2)
-    ├── InputError           an input file with problems, each naming file, row and column (exit 1)
-    ├── StoreError           the database cannot be used as asked (exit 1)
-    └── TemplateError        a briefing template that cannot be rendered, naming its file and line (exit 1)
+    BriefingError                 base: a message for a person (and a hint), and the CLI exit status (1)
+    ├── UsageError                a command, option or setting used wrongly (exit 2)
+    ├── NotFound                  a region, indicator or figure that is not there; also a LookupError
+    ├── InputError                an input file with problems, each a Problem naming file, row and column
+    ├── StoreError                the database cannot be opened or used as asked
+    ├── TemplateError             a template that cannot be rendered, naming its file and line
+    │   └── TemplateDataError     the template asked for what the data cannot give (no figure, no base,
+    │                             an approximation the exact value contradicts)
+    ├── VerificationError         figures in a finished text that no computed fact accounts for
+    └── LostClaim                 a briefing's claim taken over by another process before it was done;
+                                  the runner logs it and moves on (the other process finishes the briefing)
 
-The CLI catches BriefingError and prints its message; anything else is a bug and shows a
-traceback only with --debug.
+Never shown as such (ValueErrors of the layers below, each turned into one of the above where it is caught):
+``ApproximationError`` (an approximation the exact value contradicts: 近万 for 10200) becomes a
+TemplateDataError; inside ingest, a ``CellError`` (a cell that cannot be read) or a ``FileProblem`` (a file
+that cannot be read as a table) becomes one Problem of the InputError that lists them all.
+
+The CLI catches BriefingError and prints its message; anything else is a bug (exit 70) and shows a
+traceback only with --debug. Each message is built here from the failing value, so it reads the same
+wherever the error is raised or shown.
 """
 
 from __future__ import annotations
@@ -37,6 +49,16 @@ class UsageError(BriefingError):
 
 class StoreError(BriefingError):
     """The database cannot be opened or used as asked."""
+
+
+class NotFound(BriefingError, LookupError):
+    """A name that is not in the catalog (or a figure not in a briefing's facts): the message names what
+    was asked for and, when one is close, suggests it."""
+
+    def __init__(self, what: str, key: str, near: str | None = None, where: str | None = None):
+        self.what, self.key, self.near = what, key, near
+        message = f"no {what} for {key!r} {where}" if where else f"unknown {what} {key!r}"
+        super().__init__(message + (f"; did you mean {near!r}?" if near else ""))
 
 
 @dataclass(frozen=True)
@@ -73,8 +95,55 @@ class TemplateError(BriefingError):
 
     def __init__(self, message: str, template: str | None = None, line: int | None = None,
                  hint: str | None = None):
-        where = template or "template"
-        if line is not None:
-            where += f", line {line}"
-        super().__init__(f"{where}: {message}", hint)
+        super().__init__(message, hint)
+        self.reason = message
+        self.locate(template, line)
+
+    def locate(self, template: str | None, line: int | None) -> "TemplateError":
+        """Say where in a template the error is (template functions raise it before they know)."""
         self.template, self.line = template, line
+        where = (template or "template") + (f", line {line}" if line is not None else "")
+        self.message = f"{where}: {self.reason}"
+        self.args = (self.message,)
+        return self
+
+
+class TemplateDataError(TemplateError):
+    """A template asked for something the facts cannot give: a figure there is none of, no base to
+    compare with, a region the briefing does not cover. Raised by the template functions; the renderer
+    adds the template's file and line."""
+
+
+class VerificationError(BriefingError):
+    """Figures in a text that no computed fact accounts for; ``found`` lists them (verify.Found)."""
+
+    def __init__(self, message: str, found=()):
+        super().__init__(message)
+        self.found = tuple(found)
+
+
+class LostClaim(BriefingError):
+    """The claim ran past its lease and another process took it over; that process finishes the report."""
+
+    def __init__(self, report):
+        super().__init__(f"report #{report.id} was taken over by another process before it was marked done")
+        self.report = report
+
+
+class ApproximationError(ValueError):
+    """An approximation that the exact value would contradict (近万 for 10200, 50多 for 50). Raised by the
+    pure core; the template function that asked for it turns it into a TemplateDataError."""
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what is wrong and what to write instead. Ingest turns
+    it into a Problem with the file, row and column."""
+
+
+class FileProblem(ValueError):
+    """A file that cannot be read as a table (at a row, when one is to blame). Ingest turns it into a
+    Problem of the file."""
+
+    def __init__(self, message: str, row: int | None = None):
+        super().__init__(message)
+        self.row = row

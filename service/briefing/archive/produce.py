@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..documents import templates
 from ..documents.make import Briefing, Request, make
+from ..errors import LostClaim
 from ..figures.periods import parse_period
 from ..files import sha256_of
 from ..settings import Settings
@@ -126,9 +127,3 @@ def reindex(ledger: Ledger, archive: Archive, template: str, period: str) -> Non
     archive.write_index(folder_of(template, period), members)
 
 
-class LostClaim(Exception):
-    """The claim ran past its lease and another process took it over; that process finishes the report."""
-
-    def __init__(self, report: Report):
-        super().__init__(f"report #{report.id} was taken over by another process before it was marked done")
-        self.report = report

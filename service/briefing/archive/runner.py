@@ -20,7 +20,7 @@ from datetime import datetime
 
 from ..documents import templates
 from ..documents.make import stem_of, template_dirs
-from ..errors import BriefingError, UsageError
+from ..errors import BriefingError, LostClaim, NotFound, UsageError
 from ..figures.periods import Period
 from ..settings import Settings
 from ..store.catalog import Catalog
@@ -28,8 +28,8 @@ from ..store.db import Store, iso_utc
 from . import schedules as schedules_mod
 from .folders import Archive
 from .ledger import Claim, Key, Ledger
-from .produce import LostClaim, Producer
-from .schedules import Schedule
+from .produce import Producer
+from .schedules import REGION_WORDS, Schedule
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +49,16 @@ class Step:
 
 
 def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
-    """A schedule's regions as codes: names or codes, "top" for the top of the hierarchy, "all" for all."""
+    """A schedule's regions as codes: names or codes, or the words of schedules.REGION_WORDS."""
     codes: list[str] = []
     for name in schedule.regions:
-        if name == "top":
-            found = [r.code for r in catalog.roots()]
-        elif name == "all":
-            found = list(catalog.regions)
+        if name in REGION_WORDS:
+            found = REGION_WORDS[name](catalog)
         else:
             try:
                 found = [catalog.region(name).code]
-            except LookupError as exc:
-                raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {str(exc).strip(chr(39) + chr(34))}",
+            except NotFound as exc:
+                raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {exc.message}",
                                  "List them with `briefing regions`.") from None
         codes += [c for c in found if c not in codes]
     return codes

@@ -30,7 +30,10 @@ PRESETS = {                      # name -> (cron, in words)
     "yearly": ("0 8 1 1 *", "on 1 January at 08:00"),
 }
 POLICIES = ("all", "latest")     # or a whole number: at most that many, the most recent
-REGION_WORDS = ("top", "all")    # the top of the hierarchy (the league); every region
+REGION_WORDS = {                 # words a schedule's regions may use besides names and codes
+    "top": lambda catalog: [r.code for r in catalog.roots()],    # the top of the hierarchy (the league)
+    "all": lambda catalog: list(catalog.regions),                # every region
+}
 FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "start",
           "formats", "script", "recipients"}
 DEFAULT_HORIZON_DAYS = 90

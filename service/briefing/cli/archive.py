@@ -12,8 +12,7 @@ from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
 from ..errors import UsageError
 from ..figures.periods import parse_period
-from ..store.catalog import Catalog
-from .base import CONTEXT, archive_formats, cli, open_store, tz_of
+from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
 from .output import FORMATS, render
 from .schedule import parse_now
 
@@ -62,7 +61,7 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
         ledger, archive_ = _parts(ctx, store)
         if region:
             where.append("reports.region = ?")
-            params.append(_region(store, region))
+            params.append(region_of(store, region).code)
         for column, value in (("template", template), ("status", status)):
             if value:
                 where.append(f"reports.{column} = ?")
@@ -72,13 +71,6 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
     rows = [[r.id, r.template, r.period, r.region_name, r.version, r.status, _local(ctx, r.as_of),
              _local(ctx, r.done_at or r.created_at), _main_file(archive_, r)] for r in reports]
     click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "文件"], rows, fmt))
-
-
-def _region(store, text: str) -> str:
-    try:
-        return Catalog.load(store.db).region(text).code
-    except LookupError as exc:
-        raise UsageError(str(exc).strip("'\""), "List them with `briefing regions`.") from None
 
 
 def _within(report: Report, first: str | None, last: str | None) -> bool:

@@ -16,7 +16,8 @@ import click
 
 from .. import settings as settings_mod
 from ..archive.schedules import FORMATS_HINT, formats_problem
-from ..errors import BriefingError, UsageError
+from ..errors import BriefingError, NotFound, UsageError
+from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
 
@@ -108,3 +109,17 @@ def archive_formats(text: str) -> tuple[str, ...]:
     if problem:
         raise UsageError(f"--format: {problem}", FORMATS_HINT)
     return formats
+
+
+def region_of(store: Store, text: str | None) -> Region:
+    """The region a person named (code or name), or the top of the hierarchy when they named none."""
+    catalog = Catalog.load(store.db)
+    if text is None:
+        roots = catalog.roots()
+        if not roots:
+            raise UsageError("the database has no regions", "Import a regions file first (see docs/ingest.md).")
+        return roots[0]
+    try:
+        return catalog.region(text)
+    except NotFound as exc:
+        raise UsageError(exc.message, "List them with `briefing regions`.") from None

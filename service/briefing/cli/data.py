@@ -9,14 +9,14 @@ import click
 
 from ..demo import briefings as demo_briefings
 from ..demo import build as build_demo
-from ..errors import UsageError
+from ..errors import NotFound, UsageError
 from ..figures.numbers import round_half_up
 from ..figures.periods import parse_period
 from ..ingest import ingest_files
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
 from ..store.db import Store
 from ..store.observations import Observations, snapshot
-from .base import CONTEXT, cli, open_store, parse_as_of, tz_of
+from .base import CONTEXT, cli, open_store, parse_as_of, region_of, tz_of
 from .output import FORMATS, figure, render
 
 
@@ -100,8 +100,8 @@ def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> li
     try:
         inds = [cat.indicator(i) for i in indicators] or list(cat.indicators.values())
         regs = [cat.region(r) for r in regions] or list(cat.regions.values())
-    except LookupError as exc:
-        raise UsageError(str(exc).strip("'\""), "List them with `briefing indicators` and `briefing regions`.") from None
+    except NotFound as exc:
+        raise UsageError(exc.message, "List them with `briefing indicators` and `briefing regions`.") from None
     rows = []
     for ind in inds:
         start, end = bound(first, "start"), bound(last, "end")
@@ -191,10 +191,7 @@ def demo(ctx: click.Context, out: Path, region: str, as_of: str | None) -> None:
     build_demo(out, tz)
     with Store(out, create=False) as store:
         obs = Observations(store.db)
-        try:
-            reg = obs.catalog.region(region)
-        except LookupError as exc:
-            raise UsageError(str(exc).strip("'\"")) from None
+        reg = region_of(store, region)
         rows = [[ind.domain, ind.name, fig.period.label(), figure(fig.value, ind.decimals, ind.unit),
                  figure(total, ind.decimals, ind.unit) if total is not None else ""]
                 for ind, fig, total in snapshot(obs, reg.code, parse_as_of(as_of, tz))]

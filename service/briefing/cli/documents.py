@@ -11,12 +11,13 @@ from ..archive.folders import Archive
 from ..archive.ledger import Key, Ledger
 from ..archive.produce import Producer
 from ..documents import templates as templates_mod
-from ..documents.make import Request, make, period_for, stem_of, template_dirs, write_atomically, write_outputs
+from ..documents.make import Request, make, period_for, stem_of, template_dirs, write_outputs
 from ..errors import UsageError
 from ..figures.script import SCRIPTS
-from ..store.catalog import Catalog
+from ..files import write_atomically
+from ..store.catalog import Region
 from ..store.db import Store, iso_utc
-from .base import CONTEXT, archive_formats, cli, open_store, parse_as_of, tz_of
+from .base import CONTEXT, archive_formats, cli, open_store, parse_as_of, region_of, tz_of
 from .output import render
 
 
@@ -55,23 +56,19 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
         template = templates_mod.load(template_key, template_dirs(s))
         day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
         the_period = period_for(template, period, day)
-        region = region or _top_region(store)
+        found = region_of(store, region)
         if to_archive:
-            _archive(store, s, template, the_period, region, moment, script, archive_formats(formats))
+            _archive(store, s, template, the_period, found, moment, script, archive_formats(formats))
             return
-        made = make(store, s, Request(template_key, the_period, region, moment, script))
+        made = make(store, s, Request(template_key, the_period, found.code, moment, script))
     folder, stem = _destination(out, s, made)
     for path in write_outputs(made, wanted, folder, s.reference_docx or None, stem):
         click.echo(str(path))
 
 
-def _archive(store: Store, s, template, period, region: str, moment: str, script: str,
+def _archive(store: Store, s, template, period, found: Region, moment: str, script: str,
              formats: tuple[str, ...]) -> None:
     """Make the briefing as the next version in the ledger and the archive; print its files."""
-    try:
-        found = Catalog.load(store.db).region(region)
-    except LookupError as exc:
-        raise UsageError(str(exc).strip("'\""), "List them with `briefing regions`.") from None
     ledger, archive = Ledger(store, s.lease_seconds), Archive(s.archive_dir)
     key = Key(template.key, period.key, found.code, script)
     report = Producer(store, s, ledger, archive).make_version(
@@ -79,13 +76,6 @@ def _archive(store: Store, s, template, period, region: str, moment: str, script
     click.echo(f"archived as #{report.id} (version {report.version})", err=True)
     for f in report.files:
         click.echo(str(archive.path(f.path)))
-
-
-def _top_region(store: Store) -> str:
-    roots = Catalog.load(store.db).roots()
-    if not roots:
-        raise UsageError("the database has no regions", "Import a regions file first (see docs/ingest.md).")
-    return roots[0].code
 
 
 def _destination(out: Path | None, s, made) -> tuple[Path, str]:

@@ -7,9 +7,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from ..errors import TemplateDataError
 from ..figures import numbers
 from ..figures.periods import Period
-from .views import FactView, TemplateDataError, _view
+from .views import FactView, _view
 
 
 def _toml(value: Any) -> str:

@@ -15,13 +15,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..errors import ApproximationError, NotFound, TemplateDataError
 from ..figures import compare, numbers, phrasing, script
 from ..figures.periods import Period, Span
 from ..figures.phrasing import Measure, Style
 from ..figures.verify import Claim
 from ..store.facts import Facts, change_claims
 from .blocks import parts_chart, parts_table, trend_chart
-from .views import Amount, FactView, TemplateDataError, _number, _view
+from .views import Amount, FactView, _number, _view
 
 
 def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str) -> str:
@@ -81,7 +82,7 @@ def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 
     measure = replace(amount.measure, unit=单位) if 单位 else amount.measure  # 3210余人 for a count in 人次
     try:
         return phrasing.approx(amount.value, 形式, measure, 位数, mark)
-    except numbers.ApproximationError as exc:
+    except ApproximationError as exc:
         raise TemplateDataError(f"约数({形式!r}): {exc}") from None
 
 
@@ -198,8 +199,8 @@ class _Briefing:
         if (key, 地区 or "") not in self.views:
             try:
                 self.views[key, 地区 or ""] = FactView(self.facts_of(地区)[key], self.style)
-            except (KeyError, LookupError) as exc:
-                raise TemplateDataError(str(exc).strip("'\"")) from None
+            except NotFound as exc:
+                raise TemplateDataError(exc.message) from None
         return self.views[key, 地区 or ""]
 
     def domain(self, name: str) -> list[FactView]:

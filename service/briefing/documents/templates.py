@@ -21,12 +21,13 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 from ..figures.phrasing import Style
 
 BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
+_JINJA = Path(jinja2.__file__).resolve().parent
 MAIN = "briefing.md.j2"
 TIME_LIMIT_S = 10.0
 KNOWN = {"name", "description", "period", "title", "style", "metadata", "fixed_numbers", "charts"}
@@ -154,16 +155,24 @@ def environment(template: Template) -> SandboxedEnvironment:
 
 def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],
            limit_s: float | None = None) -> str:
-    """The template's markup; TemplateError with the file and line of whatever went wrong."""
+    """The template's markup; TemplateError with the file and line of whatever the template did wrong.
+
+    What the template's own code does wrong (a misspelt name, 1/0, a wrong argument to a call) and what it
+    asks of the data that the data cannot give (TemplateDataError) are template errors at its line. An
+    exception raised inside our own template functions is a bug in them and is not dressed up as one."""
     try:
         jt = env.get_template(MAIN)
         with _deadline(limit_s or TIME_LIMIT_S, str(template.path)):
             return jt.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), str(template.folder / (exc.name or MAIN)), exc.lineno) from None
-    except TemplateError:
-        raise
-    except (jinja2.UndefinedError, SecurityError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
+    except TemplateError as exc:
+        if exc.line is None:
+            exc.locate(*_template_frame(exc, template))
+        raise exc.with_traceback(None) from None
+    except (jinja2.TemplateError, ValueError, TypeError, LookupError, ArithmeticError) as exc:
+        if not _raised_by_the_template(exc, template):
+            raise
         file, line = _template_frame(exc, template)
         hint = "Check the name against docs/templates.md." if isinstance(exc, jinja2.UndefinedError) else None
         raise TemplateError(f"{exc.__class__.__name__}: {exc}", file, line, hint) from None
@@ -179,6 +188,19 @@ def _template_frame(exc: BaseException, template: Template) -> tuple[str, int | 
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _raised_by_the_template(exc: BaseException, template: Template) -> bool:
+    """Whether the innermost frame of the error is the template's own compiled code or Jinja2's runtime
+    acting for it (a call with wrong arguments, a sandboxed attribute); not a function the template called."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    filename = tb.tb_frame.f_code.co_filename
+    return (filename.endswith(".j2") or filename.startswith(str(template.folder))
+            or Path(filename).is_relative_to(_JINJA))
 
 
 class _deadline:

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..errors import TemplateDataError
 from ..figures.phrasing import Measure, Style, figure
 from ..store.catalog import FREQUENCIES, KINDS
 from ..store.facts import Fact
-
-
-class TemplateDataError(ValueError):
-    """A template asked for something the facts cannot give (no figure, no base to compare with)."""
 
 
 @dataclass(frozen=True)

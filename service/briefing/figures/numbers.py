@@ -15,14 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from ..errors import ApproximationError
+
 TEN_THOUSAND = Decimal(10_000)
 HUNDRED_MILLION = Decimal(100_000_000)
 SCALES = (("亿", HUNDRED_MILLION), ("万", TEN_THOUSAND))
 APPROXIMATIONS = ("多", "余", "余万", "近", "以上", "超过")
-
-
-class ApproximationError(ValueError):
-    """An approximation that the exact value would contradict (近万 for 10200, 50多 for 50)."""
 
 
 def round_half_up(value: Decimal, places: int) -> Decimal:

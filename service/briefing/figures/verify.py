@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..errors import BriefingError
+from ..errors import VerificationError
 from .numbers import HUNDRED_MILLION, NEAR_TOLERANCE, TEN_THOUSAND, Approximation
 
 KINDS = ("number", "percent", "points", "multiple")
@@ -117,15 +117,6 @@ class Claim:
             raise ValueError(f"unknown kind {self.kind!r} for claim {self.label or self.value}; "
                              f"use one of {', '.join(KINDS)}")
         object.__setattr__(self, "value", Decimal(self.value))
-
-
-class VerificationError(BriefingError, ValueError):
-    """Figures in a text that no computed fact accounts for; ``found`` lists them. A BriefingError, so
-    the CLI shows the message; a ValueError, since the text is a wrong value for its facts."""
-
-    def __init__(self, message: str, found: Iterable[Found] = ()):
-        super().__init__(message)
-        self.found = tuple(found)
 
 
 @dataclass(frozen=True)

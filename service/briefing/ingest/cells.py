@@ -13,10 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-
-class CellError(ValueError):
-    """A cell that cannot be read; the message says what is wrong and what to write instead."""
-
+from ..errors import CellError
 
 MISSING = frozenset({"", "—", "——", "-", "--", "–", "－", "/", "N/A", "NA", "n/a", "无数据"})
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")

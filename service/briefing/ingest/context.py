@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..errors import Problem
+from ..errors import CellError, NotFound, Problem
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
-from .cells import CellError
 from .columns import ALIASES
 from .read import SourceTable
 
@@ -58,7 +57,7 @@ class RowChecker:
     def check(self, column: str, fn: Callable, *args):
         try:
             return fn(*args)
-        except (CellError, LookupError, ValueError) as exc:
+        except (CellError, NotFound, ValueError) as exc:
             self.fail(column, str(exc))
             return None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from ..errors import NotFound
 from ..figures.periods import parse_period
 from . import cells
 from .context import Context, Outcome, RowChecker
@@ -83,7 +84,7 @@ def validate_records(table: SourceTable, ctx: Context, db: sqlite_utils.Database
 def _holder_region(ctx: Context, holder: str | None) -> str | None:
     try:
         return ctx.catalog.region(holder).code if holder else None
-    except LookupError:
+    except NotFound:
         return None  # a holder outside the catalog (another league), kept by name
 
 

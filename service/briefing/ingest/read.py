@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Problem
+from ..errors import FileProblem, Problem
 from . import columns
 
 
@@ -55,7 +55,7 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None) 
             problems.append(Problem(str(path), None, None,
                                     f"cannot read {suffix or 'files without an extension'}; give a .csv, .xlsx or .json file"))
             return []
-    except _FileProblem as exc:
+    except FileProblem as exc:
         problems.append(Problem(str(path), exc.row, None, str(exc)))
         return []
     tables = []
@@ -71,12 +71,6 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None) 
     return tables
 
 
-class _FileProblem(ValueError):
-    def __init__(self, message: str, row: int | None = None):
-        super().__init__(message)
-        self.row = row
-
-
 def _decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8")
@@ -90,7 +84,7 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")  # a superset of GBK and GB2312, what Excel on Chinese Windows writes
     except UnicodeDecodeError:
         line = data[:first_bad].count(b"\n") + 1
-        raise _FileProblem(f"is neither UTF-8 nor GBK/GB18030 text (the first bad byte is on line {line}); "
+        raise FileProblem(f"is neither UTF-8 nor GBK/GB18030 text (the first bad byte is on line {line}); "
                            "in Excel use Save As → 'CSV UTF-8'", line) from None
 
 
@@ -104,7 +98,7 @@ def _csv_rows(path: Path) -> list[tuple[int, list]]:
         return [(n, row) for n, row in enumerate(reader, start=1)
                 if row and (row[0].strip() or "".join(row).strip())]
     except csv.Error as exc:
-        raise _FileProblem(f"is not valid CSV near line {reader.line_num}: {exc}", reader.line_num) from None
+        raise FileProblem(f"is not valid CSV near line {reader.line_num}: {exc}", reader.line_num) from None
 
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[int, list]]]]:
@@ -113,7 +107,7 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[tuple[int, list]]]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise _FileProblem(f"cannot be opened as an Excel workbook ({exc.__class__.__name__}: {exc})") from None
+        raise FileProblem(f"cannot be opened as an Excel workbook ({exc.__class__.__name__}: {exc})") from None
     sheets = []
     try:
         for sheet in book.worksheets:
@@ -142,13 +136,13 @@ def _json_tables(path: Path) -> list[tuple[str, list[tuple[int, list]]]]:
     try:
         data = json.loads(_decode(path.read_bytes()))
     except json.JSONDecodeError as exc:
-        raise _FileProblem(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise FileProblem(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if isinstance(data, list):
         lists = [(str(path), data)]
     elif isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
         lists = [(f"{path} [{key}]", items) for key, items in data.items()]
     else:
-        raise _FileProblem("must hold a list of objects, or an object whose values are lists of objects")
+        raise FileProblem("must hold a list of objects, or an object whose values are lists of objects")
     return [(where, _json_rows(items)) for where, items in lists]
 
 
@@ -156,7 +150,7 @@ def _json_rows(items: list) -> list[tuple[int, list]]:
     headers: list[str] = []
     for n, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise _FileProblem(f"item {n} is not an object with named fields", n)
+            raise FileProblem(f"item {n} is not an object with named fields", n)
         headers.extend(k for k in item if k not in headers)
     rows = [(1, list(headers))]
     rows += [(n, [_json_cell(item.get(h)) for h in headers]) for n, item in enumerate(items, start=1)]

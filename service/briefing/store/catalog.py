@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from ..errors import NotFound
+
 KINDS = {"flow": "流量", "stock": "存量", "rate": "比率", "per_unit": "单位水平"}
 FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "day": "日"}
 TIME_AGGS = {"sum": "求和", "last": "最新", "max": "最大", "mean": "平均"}
@@ -73,11 +75,11 @@ class Catalog:
         return cls(regions, indicators)
 
     def region(self, text: str) -> Region:
-        """The region with this code or name; LookupError with a suggestion otherwise."""
+        """The region with this code or name; NotFound with a suggestion otherwise."""
         return _find(text, self.regions, "region", lambda r: r.name)
 
     def indicator(self, text: str) -> Indicator:
-        """The indicator with this code or name; LookupError with a suggestion otherwise."""
+        """The indicator with this code or name; NotFound with a suggestion otherwise."""
         return _find(text, self.indicators, "indicator", lambda i: i.name)
 
     def children(self, code: str) -> list[Region]:
@@ -127,5 +129,4 @@ def _find(text: str, table: dict, what: str, name_of) -> object:
             return item
     names = [name_of(item) for item in table.values()] + list(table)
     near = difflib.get_close_matches(key, names, n=1, cutoff=0.4)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise LookupError(f"unknown {what} {key!r}{hint}")
+    raise NotFound(what, key, near[0] if near else None)

@@ -23,6 +23,7 @@ from typing import Callable
 
 import sqlite_utils
 
+from ..errors import NotFound
 from ..figures import compare
 from ..figures.compare import Change, Record, RecordEntry
 from ..figures.numbers import round_half_up
@@ -111,7 +112,7 @@ class Facts:
         for fact in self.facts.values():
             if fact.indicator.name == key:
                 return fact
-        raise KeyError(f"no figures for {key!r} in {self.region.name} for {self.period.key}")
+        raise NotFound("figures", key, where=f"in {self.region.name} for {self.period.key}")
 
     def __contains__(self, key: str) -> bool:
         return key in self.facts or any(f.indicator.name == key for f in self.facts.values())
