@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
+from briefing.figures.periods import Period, parse_period  # noqa: E402
 from briefing.ingest import ingest_files  # noqa: E402
 from briefing.store.db import Store  # noqa: E402
-from briefing.store.observations import Observations, latest_and_year_ago  # noqa: E402
+from briefing.store.observations import AS_OF, Figure, Observations, decimal  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 REGIONS, INDICATORS = 100, 50
@@ -119,6 +120,39 @@ SELECT c.indicator, c.region, c.period, c.value,
           ORDER BY revision DESC LIMIT 1)
 FROM cur c WHERE n = 1
 """
+
+
+_LATEST = ("SELECT period, value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
+           f"AND {AS_OF} ORDER BY period DESC LIMIT 1")
+_AT = ("SELECT value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
+       f"AND period = :period AND {AS_OF}")
+
+
+def latest_and_year_ago(obs: Observations, as_of: str) -> list[tuple[Figure, Figure | None]]:
+    """For every indicator × region with figures of its own: the latest figure as of the moment and the
+    figure of the same period a year earlier (同比 base). Two index seeks per pair on the observations' clustered
+    key, whatever the history: what the store's layout gives a dashboard of every series."""
+    conn = obs.db.conn
+    periods: dict[tuple[str, str], Period] = {}
+    out = []
+    for ind in obs.catalog.indicators.values():
+        for region in obs.catalog.regions:
+            row = conn.execute(_LATEST, {"ind": ind.code, "reg": region, "as_of": as_of}).fetchone()
+            if row is None:
+                continue
+            key, value, revision, recorded = row
+            period = periods.get((key, ind.frequency)) or periods.setdefault((key, ind.frequency),
+                                                                               parse_period(key, ind.frequency))
+            latest = Figure(ind.code, region, period, decimal(value), False, revision, recorded)
+            base_period = period.year_ago()
+            base = None
+            if base_period is not None:
+                prev = conn.execute(_AT, {"ind": ind.code, "reg": region, "period": base_period.key,
+                                          "as_of": as_of}).fetchone()
+                if prev is not None:
+                    base = Figure(ind.code, region, base_period, decimal(prev[0]), False, prev[1], prev[2])
+            out.append((latest, base))
+    return out
 
 
 def bench_query(path: Path, repeat: int = 5) -> tuple[float, float, int, int]:

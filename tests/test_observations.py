@@ -10,7 +10,8 @@ from conftest import NOW, TZ, write_csv
 
 from briefing.figures.periods import Span, parse_period
 from briefing.ingest import ingest_files
-from briefing.store.observations import FAR_FUTURE, Observations, key_range, latest_and_year_ago
+from briefing.store.facts import gather
+from briefing.store.observations import FAR_FUTURE, Observations, key_range
 
 HEAD = ["指标", "地区", "期间", "数值", "录入时间"]
 
@@ -66,6 +67,16 @@ def test_a_rate_rolls_up_as_the_ratio_of_sums_not_the_mean_of_rates(history):
     assert str(rate.value.quantize(Decimal("0.01"))) == "99.29"
 
 
+def test_no_rate_without_a_positive_denominator_in_listings_and_briefings_alike(history, catalog_store, tmp_path):
+    ingest_files(catalog_store, [write_csv(tmp_path / "z.csv", [
+        HEAD, *([ind, banner, "2022", "0", "2022-09-15 10:00"] for ind in ("grads", "employed")
+                for banner in ("扎赉特旗", "科右前旗"))])], TZ, now=NOW)
+    obs = Observations(catalog_store.db)
+    assert [f.period.key for f in obs.series("emp_rate", "152200")] == ["2023"]      # 0/0 is no rate
+    assert "emp_rate" not in gather(catalog_store.db, "152200", parse_period("2022")).facts
+    assert gather(catalog_store.db, "152200", parse_period("2023"))["emp_rate"].value == Decimal(279) / 281 * 100
+
+
 def test_a_figure_of_the_parent_itself_wins_over_the_roll_up(history, catalog_store, tmp_path):
     ingest_files(catalog_store, [write_csv(tmp_path / "c.csv", [HEAD, ["就业率", "兴安盟", "2023", "99.25", ""]])],
                  TZ, now=NOW)
@@ -80,15 +91,6 @@ def test_total_over_a_span_for_a_flow(history):
     span = Span("week", parse_period("2024-W01"), parse_period("2024-W02"))
     assert history.total("patients", "152200", span) == 196 + 211 + 30 + 32
     assert history.total("patients", "152200", span, as_of=utc("2024-01-17T23:59")) == 190 + 211 + 30 + 32
-
-
-def test_latest_and_year_ago_for_every_stored_pair(history):
-    pairs = {(a.indicator, a.region): (a, b) for a, b in latest_and_year_ago(history, utc("2024-01-17T23:59"))}
-    latest, base = pairs[("patients", "152223")]
-    assert (latest.period.key, latest.value, base.period.key, base.value) == ("2024-W02", 211, "2023-W02", 180)
-    assert pairs[("patients", "152221")][1] is None  # no figure a year earlier
-    latest_now, _ = {(a.indicator, a.region): (a, b) for a, b in latest_and_year_ago(history)}[("patients", "152223")]
-    assert latest_now.value == 211
 
 
 @pytest.mark.parametrize("kind, start, end, expected", [

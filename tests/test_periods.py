@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.figures.periods import KINDS, Period, Span, parse_period, period_of, periods_between, weeks_in_iso_year
+from briefing.figures.periods import KINDS, Period, Span, parse_period, period_of, weeks_in_iso_year
 
 P = parse_period
 
@@ -224,10 +224,9 @@ def test_ordering_and_hashing():
         ("2024-02", date(2024, 2, 29), date(2024, 3, 1)),
     ],
 )
-def test_contains(key, inside, outside):
-    assert P(key).contains(inside)
-    assert P(key).contains(datetime.combine(inside, datetime.min.time()))
-    assert not P(key).contains(outside)
+def test_the_period_of_a_day_ends_where_the_next_begins(key, inside, outside):
+    kind = P(key).kind
+    assert period_of(kind, inside) == P(key) and period_of(kind, outside) != P(key)
 
 
 # --- previous / next / year_ago -------------------------------------------------
@@ -438,28 +437,6 @@ def test_span_rejects_bad_spans(kind, first, last):
         Span(kind, P(first), P(last))
 
 
-# --- periods_between ------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    "kind, start, end, keys",
-    [
-        ("month", date(2024, 1, 1), date(2024, 3, 31), ["2024-01", "2024-02", "2024-03"]),
-        ("month", date(2024, 1, 2), date(2024, 3, 31), ["2024-02", "2024-03"]),
-        ("month", date(2024, 1, 1), date(2024, 3, 30), ["2024-01", "2024-02"]),
-        ("month", date(2024, 1, 2), date(2024, 1, 30), []),
-        ("month", date(2024, 3, 1), date(2024, 1, 1), []),
-        ("quarter", date(2023, 11, 1), date(2024, 12, 31), ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]),
-        ("year", date(2020, 1, 1), date(2022, 12, 30), ["2020", "2021"]),
-        ("week", date(2020, 12, 27), date(2021, 1, 17), ["2020-W53", "2021-W01", "2021-W02"]),
-        ("week", date(2024, 1, 1), date(2024, 1, 7), ["2024-W01"]),
-        ("day", date(2024, 2, 28), date(2024, 3, 1), ["2024-02-28", "2024-02-29", "2024-03-01"]),
-        ("day", date(2024, 2, 28), date(2024, 2, 28), ["2024-02-28"]),
-    ],
-)
-def test_periods_between(kind, start, end, keys):
-    assert [p.key for p in periods_between(kind, start, end)] == keys
-
-
 # --- properties -----------------------------------------------------------------
 
 dates = st.dates(min_value=date(1000, 1, 1), max_value=date(9998, 12, 1))
@@ -469,7 +446,6 @@ kinds = st.sampled_from(KINDS)
 @given(kinds, dates)
 def test_period_of_contains_day(kind, day):
     period = period_of(kind, day)
-    assert period.contains(day)
     assert period.kind == kind and period.start <= day <= period.end
 
 
@@ -520,13 +496,3 @@ def test_ytd_span(kind, day):
     assert ytd.label()
     ago = ytd.year_ago()
     assert ago is not None and ago.first.key[:4] == str(int(period.key[:4]) - 1).zfill(4)
-
-
-@given(kinds, dates, st.integers(min_value=0, max_value=400))
-def test_periods_between_lie_within_and_tile(kind, start, length):
-    end = date.fromordinal(min(start.toordinal() + length, date(9998, 12, 31).toordinal()))
-    periods = periods_between(kind, start, end)
-    assert all(start <= p.start and p.end <= end for p in periods)
-    assert all(a.next() == b for a, b in zip(periods, periods[1:]))
-    if periods:
-        assert periods[0].previous().start < start and periods[-1].next().end > end

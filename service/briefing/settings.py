@@ -71,9 +71,6 @@ class Settings:
         except KeyError:
             raise AttributeError(name) from None
 
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
-
 
 def _coerce(setting: Setting, value: Any, origin: str) -> Any:
     if isinstance(value, str) and setting.parse is not str:

@@ -38,10 +38,14 @@ log = logging.getLogger(__name__)
 class Step:
     """What one reconcile step did."""
 
-    due: int = 0
     made: list[str] = field(default_factory=list)       # archive paths of the .docx files written
-    skipped: int = 0
+    skipped: int = 0                                    # done already, or being made by another process
     failed: list[str] = field(default_factory=list)     # one line per failure
+
+    @property
+    def due(self) -> int:
+        """Every briefing due in the step ends as exactly one of made, skipped or failed."""
+        return len(self.made) + self.skipped + len(self.failed)
 
     def summary(self) -> str:
         return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, "
@@ -122,7 +126,6 @@ class Runner:
         """Claim and make one briefing; `moments` is (when it was due, the step's moment: its data's)."""
         due, now = moments
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
-        step.due += 1
         log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
         claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
                                   schedule.name, iso_utc(due))

@@ -44,18 +44,16 @@ class Change:
         rel = self.relative
         return rel / HUNDRED if rel is not None and rel > 0 else None
 
-    @property
-    def base_state(self) -> str:
-        """'ok', 'missing', 'zero' or 'negative': whether a growth rate exists, and why not."""
-        if self.base is None:
-            return "missing"
-        if self.base == 0:
-            return "zero"
-        return "negative" if self.base < 0 else "ok"
-
-
 def change(current: Decimal, base: Decimal | None, is_rate: bool = False) -> Change:
     return Change(Decimal(current), None if base is None else Decimal(base), is_rate)
+
+
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """A rate from its parts, in percent (就业率 = 就业人数 / 毕业生人数): none without both parts or when the
+    denominator is not above zero. The one rule for rolling a rate up the regions, wherever it is done."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator * HUNDRED
 
 
 def total(values: Iterable[Decimal], how: str = "sum") -> Decimal | None:
@@ -72,15 +70,6 @@ def total(values: Iterable[Decimal], how: str = "sum") -> Decimal | None:
     if how == "mean":
         return sum(items, Decimal(0)) / len(items)
     raise ValueError(f"unknown time aggregation {how!r}")
-
-
-def cumulative_change(this_span: Iterable[Decimal], last_span: Iterable[Decimal], how: str = "sum") -> Change:
-    """累计同比: the total of this year's periods so far against the same span a year earlier (a ratio of
-    sums, never the mean of the periodic rates)."""
-    now, then = total(this_span, how), total(last_span, how)
-    if now is None:
-        raise ValueError("no figures in this span")
-    return Change(now, then)
 
 
 def per_unit_gain(value: Decimal, baseline: Decimal) -> Change:
@@ -144,9 +133,3 @@ def all_exceed(values: Iterable[Decimal], threshold: Decimal) -> bool:
     """均超过N: every member strictly above the threshold (an empty group exceeds nothing)."""
     items = list(values)
     return bool(items) and all(v > threshold for v in items)
-
-
-def all_at_least(values: Iterable[Decimal], threshold: Decimal) -> bool:
-    """均在N以上: every member at or above the threshold."""
-    items = list(values)
-    return bool(items) and all(v >= threshold for v in items)

@@ -185,9 +185,6 @@ class Period:
             return Span(self.kind, _iso_week(year, 1), self)
         return Span(self.kind, period_of(self.kind, date(year, 1, 1)), self)
 
-    def contains(self, day: date) -> bool:
-        return self.start <= _as_date(day) <= self.end
-
     def _week_dates(self) -> str:
         """'1月15日—1月21日'; a date outside the ISO year carries its own year."""
         year, _ = self._parts()
@@ -294,19 +291,6 @@ def period_of(kind: str, day: date) -> Period:
 
 def _iso_week(year: int, week: int) -> Period:
     return period_of("week", date.fromisocalendar(year, week, 1))
-
-
-def periods_between(kind: str, start: date, end: date) -> list[Period]:
-    """Every period of *kind* lying wholly within ``start..end`` (inclusive), in order."""
-    start, end = _as_date(start), _as_date(end)
-    period = period_of(kind, start)
-    if period.start < start:
-        period = period.next()
-    result = []
-    while period.end <= end:
-        result.append(period)
-        period = period.next()
-    return result
 
 
 # --- parsing ---------------------------------------------------------------

@@ -107,15 +107,6 @@ class Catalog:
             return [self.regions[code]]
         return [leaf for kid in kids for leaf in self.leaves_under(kid.code)]
 
-    def ancestors(self, code: str) -> list[Region]:
-        out, seen = [], {code}
-        parent = self.regions[code].parent
-        while parent and parent not in seen:
-            seen.add(parent)
-            out.append(self.regions[parent])
-            parent = self.regions[parent].parent
-        return out
-
     def roots(self) -> list[Region]:
         return [r for r in self.regions.values() if not r.parent]
 

@@ -31,16 +31,26 @@ from ..figures.periods import KINDS, Period, Span, parse_period, period_of
 from ..figures.phrasing import DEFAULT_WORDING, Measure
 from ..figures.verify import Claim
 from .catalog import Catalog, Indicator, Region
-from .observations import FAR_FUTURE, Figure, decimal, key_range
+from .observations import AS_OF, FAR_FUTURE, decimal, key_range
 
-HUNDRED = Decimal(100)
 TREND = 12   # periods in a trend chart
-_VALID = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"  # the revision valid as of
 _LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
-           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND " + _VALID)
+           "WHERE {where} AND " + AS_OF)
 _TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
-           "WHERE indicator IN ({inds}) AND region IN ({regs}) AND period >= ? AND period <= ? AND " + _VALID +
-           " GROUP BY indicator, region")
+           "WHERE {where} AND " + AS_OF + " GROUP BY indicator, region")
+
+
+def _where(codes: list[str], regions: list[str] | None, low: str | None, high: str | None) -> tuple[str, dict]:
+    """The WHERE clause of a read (indicators, optionally regions, a key range) and its named parameters."""
+    params: dict[str, str] = {f"i{n}": code for n, code in enumerate(codes)}
+    clauses = [f"indicator IN ({','.join(':' + name for name in params)})"]
+    if regions is not None:
+        marks = {f"r{n}": code for n, code in enumerate(regions)}
+        clauses.append(f"region IN ({','.join(':' + name for name in marks)})")
+        params.update(marks)
+    clauses.append("period >= :low AND period <= :high")
+    params.update(low=low or "", high=high or "\uffff")
+    return " AND ".join(clauses), params
 
 
 @dataclass(frozen=True)
@@ -175,34 +185,15 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     reader = _Reader(db, catalog, tree, periods, as_of)
     out = []
     for period in periods:
-        reader.at(period)
+        totals = reader.totals_until(period)
         facts = Facts(reg, period, as_of)
         for ind in catalog.indicators.values():
-            fact = reader.fact(ind, reg)
+            fact = reader.fact(ind, reg, period, totals)
             if fact is not None:
                 facts.facts[ind.code] = fact
-        facts.highlights = reader.highlights()
+        facts.highlights = reader.highlights(period)
         out.append(facts)
     return out
-
-
-class _Figures:
-    """The figures read for one indicator, keyed (region, period); each becomes a Figure (with its Decimal
-    value) only when a comparison uses it — a briefing needs a few periods of each series it reads."""
-
-    def __init__(self):
-        self.raw: dict[tuple[str, str], tuple] = {}
-        self._made: dict[tuple[str, str], Figure] = {}
-
-    def get(self, key: tuple[str, str]) -> Figure | None:
-        made = self._made.get(key)
-        if made is None and key in self.raw:
-            ind, region, period, value, revision, recorded = self.raw[key]
-            made = self._made[key] = Figure(ind, region, period, decimal(value), False, revision, recorded)
-        return made
-
-    def __iter__(self):
-        return iter(self.raw)
 
 
 class _Reader:
@@ -211,9 +202,8 @@ class _Reader:
     def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], periods: list[Period],
                  as_of: str):
         self.db, self.catalog, self.tree, self.as_of = db, catalog, tree, as_of
-        self.period = periods[0]
-        self.stored: dict[str, _Figures] = {}
-        self.totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
+        # per indicator: (region, period key) -> (indicator, region, Period, value, revision, recorded_at)
+        self.stored: dict[str, dict[tuple[str, str], tuple]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
         self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
         self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
@@ -227,11 +217,13 @@ class _Reader:
             self._read_window(kind, codes, None if None in lows else min(lows), None if None in highs else max(highs))
         self.history = self._record_history()
 
-    def at(self, period: Period) -> None:
-        """Make the facts of this period next: its totals since the start are summed for it."""
-        self.period = period
+    def totals_until(self, period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
+        """Per indicator and region with figures of its own: the total since the first period on record
+        through this period, and that first period's key (累计 since the start)."""
+        totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         for kind, codes in self.kinds.items():
-            self._read_totals(kind, codes)
+            totals.update(self._read_totals(kind, codes, period))
+        return totals
 
     def _window(self, kind: str, p: Period) -> tuple[str | None, str | None]:
         """The keys a briefing can need: from last year's year-to-date start through the period; for an
@@ -245,25 +237,25 @@ class _Reader:
         starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
         return key_range(kind, min(starts), p.end)
 
-    def _query(self, sql: str, codes: list[str], low: str | None, high: str | None):
-        marks = lambda items: ",".join("?" * len(items))  # noqa: E731
-        return self.db.execute(sql.format(inds=marks(codes), regs=marks(self.tree)),
-                               [*codes, *self.tree, low or "", high or "\uffff", self.as_of, self.as_of])
+    def _query(self, sql: str, codes: list[str], regions: list[str] | None, low: str | None, high: str | None):
+        where, params = _where(codes, regions, low, high)
+        return self.db.execute(sql.format(where=where), {**params, "as_of": self.as_of})
 
     def _read_window(self, kind: str, codes: list[str], low: str | None, high: str | None) -> None:
         for code in codes:
-            self.stored[code] = _Figures()
+            self.stored[code] = {}
         periods: dict[str, Period] = {}
-        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, low, high):
+        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, self.tree, low, high):
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
-            self.stored[ind].raw[(region, key)] = (ind, region, period, value, revision, recorded)
+            self.stored[ind][(region, key)] = (ind, region, period, value, revision, recorded)
 
-    def _read_totals(self, kind: str, codes: list[str]) -> None:
-        for code in codes:
-            self.totals[code] = {}
-        for ind, region, value, first in self._query(_TOTALS, codes, None, key_range(kind, None, self.period.end)[1]):
+    def _read_totals(self, kind: str, codes: list[str], period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
+        totals: dict[str, dict[str, tuple[Decimal, str]]] = {code: {} for code in codes}
+        high = key_range(kind, None, period.end)[1]
+        for ind, region, value, first in self._query(_TOTALS, codes, self.tree, None, high):
             places = self.catalog.indicators[ind].decimals
-            self.totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
+            totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
+        return totals
 
     def _record_history(self) -> dict[str, list[RecordEntry]]:
         """Per indicator with a record scope: reference records and every stored figure, as of the moment."""
@@ -271,48 +263,49 @@ class _Reader:
         history: dict[str, list[RecordEntry]] = {i.code: [] for i in scoped}
         if not scoped:
             return history
-        marks = ",".join("?" * len(scoped))
+        codes = [i.code for i in scoped]
+        marks = ",".join("?" * len(codes))
         for ind, value, period, holder in self.db.execute(
                 f"SELECT indicator, value, period, COALESCE(holder_region, holder) FROM records "
-                f"WHERE indicator IN ({marks})", [i.code for i in scoped]):
+                f"WHERE indicator IN ({marks})", codes):
             history[ind].append(RecordEntry(decimal(value), period, holder))
-        for ind, region, period, value, _, _ in self.db.execute(
-                _LATEST.replace("AND region IN ({regs}) ", "").format(inds=marks),
-                [*(i.code for i in scoped), "", "\uffff", self.as_of, self.as_of]):
+        for ind, region, period, value, _, _ in self._query(_LATEST, codes, None, None, None):  # every region
             history[ind].append(RecordEntry(decimal(value), period, region))
         return history
 
-    def fact(self, ind: Indicator, region: Region) -> Fact | None:
-        spans = self._spans(ind, region.code)
+    def fact(self, ind: Indicator, region: Region, period: Period, totals: dict) -> Fact | None:
+        """The fact of one indicator for the briefing's period (totals: from totals_until(period))."""
+        spans = self._spans(ind, region.code, period)
         if spans is None:
             return None
         current, span_kw = spans
         value = self.value(ind, region.code, current)
         if value is None:
             return None
-        total, first = self._since_start(ind, region.code)
+        total, first = self._since_start(ind, region.code, totals)
         return Fact(ind, region, current, value, record=self._record(ind, region.code, current, value),
                     since_start=total, first_period=first, parts=self._parts(ind, region.code, current),
                     trend_of=partial(self._trend, ind, region.code, current),
                     **{name: self.value(ind, region.code, span) for name, span in span_kw.items()})
 
-    def _spans(self, ind: Indicator, region: str) -> tuple[Period, dict] | None:
+    def _spans(self, ind: Indicator, region: str, period: Period) -> tuple[Period, dict] | None:
         """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
-        current = self.period
-        if KINDS.index(ind.frequency) < KINDS.index(self.period.kind):  # counted less often: its latest period
-            current = self._latest_period(ind, region)
+        current = period
+        if KINDS.index(ind.frequency) < KINDS.index(period.kind):  # counted less often: its latest period
+            current = self._latest_period(ind, region, period)
             if current is None:
                 return None
         ytd = current.ytd()
         return current, {"previous": current.previous(), "year_ago": current.year_ago(), "ytd": ytd,
                          "ytd_year_ago": ytd.year_ago()}
 
-    def _latest_period(self, ind: Indicator, region: str) -> Period | None:
+    def _latest_period(self, ind: Indicator, region: str, by: Period) -> Period | None:
+        """The latest period of the indicator's own kind that has ended by the end of ``by``, with a figure."""
         codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
         keys = sorted({key for code in codes for (_, key) in self.stored[code]}, reverse=True)
         for key in keys:
             period = parse_period(key, ind.frequency)
-            if period.end <= self.period.end and self.value(ind, region, period) is not None:
+            if period.end <= by.end and self.value(ind, region, period) is not None:
                 return period
         return None
 
@@ -326,7 +319,7 @@ class _Reader:
                 return own
             num = self.value(self.catalog.indicators[ind.numerator], region, span)
             den = self.value(self.catalog.indicators[ind.denominator], region, span)
-            return num / den * HUNDRED if num is not None and den else None
+            return compare.ratio(num, den)
         return self._aggregate(ind, region, span)
 
     def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
@@ -356,7 +349,7 @@ class _Reader:
         year-to-date totals and the trend ask for the same periods again and again."""
         memo = (ind.code, region, key)
         if memo not in self.rolled:
-            raw = self.stored[ind.code].raw.get((region, key))
+            raw = self.stored[ind.code].get((region, key))
             if raw is not None:                       # the region's own figure wins
                 self.rolled[memo] = decimal(raw[3])
             elif ind.region_agg in ("none", "ratio") or region in self.leaves:
@@ -369,15 +362,15 @@ class _Reader:
     def _index(self, code: str) -> tuple[list[date], list[str]]:
         """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
         if code not in self.indexes:
-            by_key = {key: row[2].end for (_, key), row in self.stored[code].raw.items()}
+            by_key = {key: row[2].end for (_, key), row in self.stored[code].items()}
             ordered = sorted(by_key.items(), key=lambda item: item[1])
             self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
         return self.indexes[code]
 
-    def _since_start(self, ind: Indicator, region: str) -> tuple[Decimal | None, Period | None]:
+    def _since_start(self, ind: Indicator, region: str, totals: dict) -> tuple[Decimal | None, Period | None]:
         if ind.time_agg != "sum" or ind.region_agg not in ("sum",):
             return None, None
-        sums = self.totals[ind.code]
+        sums = totals[ind.code]
         found = self._rolled_total(region, sums)
         if found is None:
             return None, None
@@ -415,9 +408,9 @@ class _Reader:
                 out.append((kid.name, value))
         return tuple(out)
 
-    def highlights(self) -> list[dict]:
+    def highlights(self, period: Period) -> list[dict]:
         marks = ",".join("?" * len(self.tree))
         return list(self.db.query(
             f"SELECT h.date, r.name AS region, h.domain, h.text, h.source FROM highlights h "
             f"JOIN regions r ON r.code = h.region WHERE h.region IN ({marks}) AND h.date >= ? AND h.date <= ? "
-            f"ORDER BY h.date, h.id", [*self.tree, self.period.start.isoformat(), self.period.end.isoformat()]))
+            f"ORDER BY h.date, h.id", [*self.tree, period.start.isoformat(), period.end.isoformat()]))

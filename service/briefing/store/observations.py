@@ -22,7 +22,6 @@ from .catalog import Catalog, Indicator
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
 # The revision valid at a moment: recorded by then, and not yet superseded by a later one.
 AS_OF = "recorded_at <= :as_of AND (superseded_at IS NULL OR superseded_at > :as_of)"
-HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,10 @@ class Observations:
         num = {f.period.key: f for f in self.series(ind.numerator, region, start, end, as_of)}
         den = {f.period.key: f for f in self.series(ind.denominator, region, start, end, as_of)}
         for key in num.keys() & den.keys() - own.keys():
-            if den[key].value > 0:
+            value = compare.ratio(num[key].value, den[key].value)
+            if value is not None:
                 worse = min((num[key], den[key]), key=lambda f: f.coverage[0] - f.coverage[1] if f.coverage else 0)
-                own[key] = Figure(ind.code, region, num[key].period, num[key].value / den[key].value * HUNDRED,
+                own[key] = Figure(ind.code, region, num[key].period, value,
                                   derived=True, recorded_at=max(num[key].recorded_at or "", den[key].recorded_at or ""),
                                   coverage=worse.coverage)
         return [own[k] for k in sorted(own, key=lambda k: own[k].period)]
@@ -160,36 +160,4 @@ def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tu
         if ind.time_agg == "sum" and ind.frequency != "year" and len(figures) > 1:
             total = obs.total(ind.code, region, Span(ind.frequency, figures[0].period, figures[-1].period), as_of)
         out.append((ind, figures[-1], total))
-    return out
-
-
-_LATEST = ("SELECT period, value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
-           f"AND {AS_OF} ORDER BY period DESC LIMIT 1")
-_AT = ("SELECT value, revision, recorded_at FROM observations WHERE indicator = :ind AND region = :reg "
-       f"AND period = :period AND {AS_OF}")
-
-
-def latest_and_year_ago(obs: Observations, as_of: str = FAR_FUTURE) -> list[tuple[Figure, Figure | None]]:
-    """For every indicator × region with figures of its own: the latest figure as of the moment and the
-    figure of the same period a year earlier (同比 base). Two index seeks per pair, whatever the history."""
-    conn = obs.db.conn
-    periods: dict[tuple[str, str], Period] = {}
-    out = []
-    for ind in obs.catalog.indicators.values():
-        for region in obs.catalog.regions:
-            row = conn.execute(_LATEST, {"ind": ind.code, "reg": region, "as_of": as_of}).fetchone()
-            if row is None:
-                continue
-            key, value, revision, recorded = row
-            period = periods.get((key, ind.frequency)) or periods.setdefault((key, ind.frequency),
-                                                                               parse_period(key, ind.frequency))
-            latest = Figure(ind.code, region, period, decimal(value), False, revision, recorded)
-            base_period = period.year_ago()
-            base = None
-            if base_period is not None:
-                prev = conn.execute(_AT, {"ind": ind.code, "reg": region, "period": base_period.key,
-                                          "as_of": as_of}).fetchone()
-                if prev is not None:
-                    base = Figure(ind.code, region, base_period, decimal(prev[0]), False, prev[1], prev[2])
-            out.append((latest, base))
     return out
