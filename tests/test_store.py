@@ -97,3 +97,25 @@ def test_observations_cannot_point_at_unknown_catalog_entries(tmp_path):
             with store.write() as db:
                 db.execute("INSERT INTO observations (indicator, region, period, revision, value, recorded_at) "
                            "VALUES ('x', 'y', '2024', 1, 1.0, '2024-01-01T00:00:00+00:00')")
+
+
+def test_a_failed_commit_is_rolled_back_and_the_next_write_commits(tmp_path):
+    """COMMIT itself fails here, at a named point: a foreign key checked only at COMMIT. The transaction it
+    leaves open must be rolled back, or the next write() would nest in it as a savepoint and never commit."""
+    path = tmp_path / "d.db"
+    with Store(path) as store:
+        with pytest.raises(StoreError, match="FOREIGN KEY constraint failed") as err:
+            with store.write() as db:
+                db.execute("PRAGMA defer_foreign_keys = ON")
+                db["regions"].insert({"code": "1", "name": "甲"})
+                db["regions"].insert({"code": "2", "name": "乙", "parent": "no such region"})
+        assert "nothing of it was written" in str(err.value)
+        assert not store.conn.in_transaction
+        assert store.db["regions"].count == 0
+        with store.write() as db:
+            db["regions"].insert({"code": "3", "name": "丙"})
+        other = sqlite3.connect(path)
+        try:
+            assert other.execute("SELECT code FROM regions").fetchall() == [("3",)]
+        finally:
+            other.close()

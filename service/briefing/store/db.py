@@ -62,10 +62,28 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.conn.execute("COMMIT")
+        self._commit()
+
+    def _commit(self) -> None:
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # A failed COMMIT (a deferred constraint, a full disk) leaves the transaction open, and the next
+            # write() would nest in it as a savepoint and never commit: roll back, as Database.atomic() does.
+            self._rollback()
+            if not isinstance(exc, sqlite3.Error):
+                raise
+            raise StoreError(f"{self.path}: the change could not be saved (COMMIT failed: {exc}); "
+                             "nothing of it was written",
+                             "The database is as it was before. Free disk space or make the file writable and run the "
+                             "command again; if the message names a constraint, report it as a bug in briefing.") from exc
+
+    def _rollback(self) -> None:
+        """ROLLBACK if a transaction is open (an error such as a RAISE(ROLLBACK) trigger may have ended it)."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
