@@ -11,9 +11,12 @@ from pathlib import Path
 TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.part$")   # see write_atomically
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(source: Path | str | bytes) -> str:
+    """The SHA-256 of a file (read in chunks) or of bytes, as the ledger and the import batches record it."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open(source, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -13,7 +13,6 @@ what the archive should hold; ``verify`` compares the two and re-hashes every fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -61,7 +60,7 @@ class Archive:
     def write(self, report: Report, fmt: str, data: bytes) -> File:
         relative = relative_path(report, fmt)
         write_atomically(self.path(relative), data)
-        return File(fmt, relative, hashlib.sha256(data).hexdigest(), len(data))
+        return File(fmt, relative, sha256_of(data), len(data))
 
     def tidy(self, report: Report) -> list[Path]:
         """Remove the temporary files that stopped writers left for a report's files and its folder's index;

@@ -9,7 +9,6 @@ version is recorded, for the same reason.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ class Rendered:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.docx).hexdigest()
+        return sha256_of(self.docx)
 
 
 class Producer:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from ..documents import FORMATS
 from ..errors import UsageError
 from ..figures.periods import Period, period_of
 
@@ -37,7 +38,6 @@ REGION_WORDS = {                 # words a schedule's regions may use besides na
 FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "start",
           "formats", "script", "recipients"}
 DEFAULT_HORIZON_DAYS = 90
-FORMATS = ("docx", "html", "pdf")
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 

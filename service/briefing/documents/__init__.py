@@ -4,3 +4,5 @@ markup, and the writers: Word (python-docx, with native charts and GB/T 9704 sty
 
 May import ``store``, ``figures`` and the base modules. Knows nothing of schedules, the ledger or delivery.
 """
+
+FORMATS = ("docx", "html", "pdf")   # what a briefing can be written as (kept here: importing it costs nothing)

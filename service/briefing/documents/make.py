@@ -25,11 +25,10 @@ from ..settings import Settings
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
 from ..store.observations import FAR_FUTURE
-from . import html, markup, templates, word
+from . import FORMATS, html, markup, templates, word
 from .template_api import install
 
 log = logging.getLogger(__name__)
-FORMATS = ("docx", "html", "pdf")
 
 
 @dataclass(frozen=True)

@@ -165,14 +165,23 @@ def traditional(text: str, 变体: str = "traditional") -> str:
     return script.convert(str(text), 变体)
 
 
-FILTERS: dict[str, Callable] = {
-    "繁体": traditional,
-    "同比": yoy, "环比": mom, "累计同比": ytd_yoy, "比上年末": vs_year_end, "提升至": reached, "约数": approx,
-    "纪录": record, "占比": share_of, "排名": rank_of, "数字": figure, "日期": day, "期间": period_label,
-}
-ENGLISH = {"yoy": yoy, "mom": mom, "ytd_yoy": ytd_yoy, "vs_year_end": vs_year_end, "reached": reached,
-           "approx": approx, "record": record, "share": share_of, "rank": rank_of, "figure": figure,
-           "date": day, "period": period_label, "traditional": traditional}
+# Every name a template can use, declared once: (Chinese name, English name, what it is). What it is is a
+# function that serves every briefing, or the name of a method of the briefing being rendered (it reaches
+# that briefing's figures, or records what it computed for the figure verifier).
+FILTER_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
+    ("同比", "yoy", yoy), ("环比", "mom", mom), ("累计同比", "ytd_yoy", ytd_yoy),
+    ("比上年末", "vs_year_end", vs_year_end), ("提升至", "reached", reached), ("约数", "approx", approx),
+    ("纪录", "record", record), ("占比", "share", "share"), ("排名", "rank", rank_of), ("数字", "figure", figure),
+    ("日期", "date", day), ("期间", "period", period_label), ("繁体", "traditional", traditional),
+)
+GLOBAL_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
+    ("指标", "indicator", "indicator"), ("有", "has", "has"), ("领域", "domain", "domain"), ("亩增产", "gain", "gain"),
+    ("均超过", "all_exceed", all_exceed), ("数字", "figure", figure), ("日期", "date", day),
+    ("比较", "compare", compare_values), ("范围", "span", span_of), ("折线图", "trend_chart", trend_chart),
+    ("柱状图", "parts_chart", parts_chart), ("分项表", "parts_table", parts_table), ("选一", "pick", "pick"),
+)
+FILTERS = {zh: what for zh, _, what in FILTER_TABLE}
+ENGLISH = {en: what for _, en, what in FILTER_TABLE}
 
 
 class _Briefing:
@@ -202,6 +211,10 @@ class _Briefing:
             except NotFound as exc:
                 raise TemplateDataError(exc.message) from None
         return self.views[key, 地区 or ""]
+
+    def has(self, key: str) -> bool:
+        """有: whether the briefing's region has figures for an indicator (code or name)."""
+        return key in self.facts
 
     def domain(self, name: str) -> list[FactView]:
         """领域: the indicators of one domain with figures."""
@@ -235,19 +248,18 @@ def install(env, facts: Facts, style: Style = Style(),
     value the rendered text may state (for the figure verifier): the facts of each region the template
     reached, and the values computed from them."""
     b = _Briefing(facts, style, other_region)
-    env.filters.update(FILTERS)
-    env.filters.update(ENGLISH)
-    env.filters.update({"占比": b.share, "share": b.share})
-    env.globals.update({
-        "指标": b.indicator, "indicator": b.indicator, "有": facts.__contains__, "has": facts.__contains__,
-        "领域": b.domain, "domain": b.domain, "亩增产": b.gain, "gain": b.gain, "均超过": all_exceed,
-        "all_exceed": all_exceed, "数字": figure, "日期": day, "比较": compare_values, "compare": compare_values,
-        "范围": span_of, "span": span_of, "折线图": trend_chart, "trend_chart": trend_chart,
-        "柱状图": parts_chart, "parts_chart": parts_chart, "分项表": parts_table, "parts_table": parts_table,
-        "选一": b.pick, "pick": b.pick,
-        "地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights,
-    })
+    env.filters.update(_bound(FILTER_TABLE, b))
+    env.globals.update(_bound(GLOBAL_TABLE, b))
+    env.globals.update({"地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights})
     return b.claims
+
+
+def _bound(table: tuple[tuple[str, str, Callable | str], ...], briefing: _Briefing) -> dict[str, Callable]:
+    """A table's names, both languages, each to its function or to the briefing's own method."""
+    out: dict[str, Callable] = {}
+    for zh, en, what in table:
+        out[zh] = out[en] = getattr(briefing, what) if isinstance(what, str) else what
+    return out
 
 
 def pick(options: list[str], key: Any = "") -> str:

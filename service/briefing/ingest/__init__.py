@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError, Problem
+from ..files import sha256_of
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
 from . import catalog_rows, cells, notes, observations
@@ -120,7 +120,7 @@ def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
     if not rows:
         return outcome
     batch = db["batches"].insert({
-        "file": table.where, "sha256": _sha256(table.file), "table_kind": table.kind, "rows": outcome.rows,
+        "file": table.where, "sha256": sha256_of(table.file), "table_kind": table.kind, "rows": outcome.rows,
         "added": outcome.added, "revised": outcome.revised, "unchanged": outcome.unchanged,
         "imported_at": iso_utc(ctx.now)}).last_pk
     {"observations": observations.write, "highlights": notes.write_highlights,
@@ -128,14 +128,6 @@ def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
     log.info("imported %s: %d added, %d revised, %d unchanged", table.where, outcome.added, outcome.revised,
              outcome.unchanged)
     return outcome
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_rejects(table: SourceTable, outcome: Outcome) -> Path:
