@@ -155,9 +155,35 @@ def test_a_template_that_never_ends_is_stopped(sample_db, tmp_path, monkeypatch)
 
 
 def test_a_figure_the_data_does_not_support_stops_the_briefing(sample_db, tmp_path):
-    conf = custom(tmp_path, "# 标题\n\n医疗专家累计诊疗患者19533人次。\n")
-    with pytest.raises(VerificationError, match="19533"):
+    conf = custom(tmp_path, "# 标题\n\n医疗专家累计诊疗患者{{ 数字(指标(\"诊疗患者人次\").累计.value + 1, \"人次\") }}。\n")
+    with pytest.raises(VerificationError, match="19533人次"):
         made(sample_db, template="test", conf=conf)
+
+
+def test_a_phrasing_engine_that_writes_a_wrong_figure_is_caught(sample_db, tmp_path, monkeypatch):
+    from briefing.documents import views
+
+    real = views.figure             # what prints an Amount: 19532人次
+    monkeypatch.setattr(views, "figure", lambda value, *a, **k: real(value + 1, *a, **k))   # the fault
+    conf = custom(tmp_path, "# 标题\n\n累计诊疗患者{{ 指标(\"诊疗患者人次\").累计 }}。\n")
+    with pytest.raises(VerificationError, match="19533人次"):
+        made(sample_db, template="test", conf=conf)
+
+
+@pytest.mark.parametrize("body", [
+    "# 标题\n\n“组团式”帮扶3个重点帮扶旗，北京市2家医院，第12期。图1　近12周。\n",      # literal text
+    "# 标题\n\n{% for x in [\"一\", \"二\"] %}{{ loop.index }}. {{ x }}\n{% endfor %}\n",   # its own counter
+    "# 标题\n\n{% set n = 7 %}共{{ n }}项，{{ 数字(5, \"个\") }}。{{ 选一([\"近12周\"]) }}\n",  # numbers it wrote
+])
+def test_the_templates_own_numbers_are_never_matched_against_the_data(sample_db, tmp_path, body):
+    assert made(sample_db, template="test", conf=custom(tmp_path, body)).blocks
+
+
+def test_a_figure_computed_by_hand_in_the_template_names_its_line(sample_db, tmp_path):
+    conf = custom(tmp_path, "# 标题\n\n本周\n{{ 指标(\"诊疗患者人次\").本期.value * 2 }}人次\n")
+    with pytest.raises(TemplateError, match="computed in the template") as err:
+        made(sample_db, template="test", conf=conf)
+    assert err.value.line == 4 and err.value.template.endswith("briefing.md.j2")
 
 
 def test_control_characters_never_reach_the_document(sample_db, tmp_path):

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..errors import UsageError
@@ -25,7 +26,8 @@ from ..settings import Settings
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
 from ..store.observations import FAR_FUTURE
-from . import FORMATS, html, markup, templates, word
+from . import FORMATS, html, markup, provenance, templates, word
+from .provenance import Quoted
 from .template_api import install
 
 log = logging.getLogger(__name__)
@@ -97,11 +99,13 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     day = report_date(request, ZoneInfo(settings.timezone))
     title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period))
     context = {"标题": title, "发布时间": f"{day.year}年{day.month}月{day.day}日", **_masthead(template, settings)}
-    text = templates.render(env, template, context)
-    blocks = markup.parse(text, str(template.path))
-    # highlights are quoted from the data as entered: their numbers are the office's words, not computed figures
-    quoted = (*template.fixed_numbers, *(h["text"] for h in facts.highlights))
-    verify.check(plain_text(blocks), claims(), ignore=quoted)
+    marked = templates.render(env, template, {key: Quoted(value) for key, value in context.items()})
+    blocks = markup.parse(marked, str(template.path))
+    # only the numbers the data wrote are checked; the template's own words (图1, 近12周) are its own
+    text, from_data = provenance.split(plain_text(blocks))
+    verify.check(text, claims(), ignore=template.fixed_numbers, only=from_data)
+    blocks = map_text(blocks, provenance.strip)
+    text = provenance.strip(marked)
     if request.script != "simplified":
         blocks = convert_blocks(blocks, request.script)
         title = script.convert(title, request.script)
@@ -150,7 +154,12 @@ def plain_text(blocks: list[markup.Block]) -> str:
 def convert_blocks(blocks: list[markup.Block], target: str) -> list[markup.Block]:
     """The blocks in another script (Traditional characters): the finished text is converted, never a
     second template."""
-    conv = lambda s: script.convert(s, target)  # noqa: E731
+    return map_text(blocks, lambda s: script.convert(s, target))
+
+
+def map_text(blocks: list[markup.Block], conv: Callable[[str], str]) -> list[markup.Block]:
+    """The blocks with every text a reader sees passed through ``conv`` (runs, heading lines, list items,
+    table cells, a chart's title, caption, unit, categories and series names)."""
     out = []
     for b in blocks:
         chart = dict(b.chart)

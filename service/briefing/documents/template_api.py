@@ -22,6 +22,7 @@ from ..figures.phrasing import Measure, Style
 from ..figures.verify import Claim
 from ..store.facts import Facts, change_claims
 from .blocks import parts_chart, parts_table, trend_chart
+from .provenance import Quoted, by_input
 from .views import Amount, FactView, _number, _view
 
 
@@ -36,6 +37,7 @@ def _parts(parts: str) -> str:
     return {"增幅": "relative", "增量": "absolute", "全部": "both"}.get(parts, parts)
 
 
+@by_input
 def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative") -> str:
     """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%). The base word defaults by the indicator:
     比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another."""
@@ -44,30 +46,35 @@ def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative") -> 
     return _compare(v, v.fact.yoy, 对比 or phrasing.default_base(ind.frequency, ind.kind), 写法, "同比")
 
 
+@by_input
 def mom(view: FactView, 对比: str = "环比", 写法: str = "relative") -> str:
     """环比: against the period before."""
     v = _view(view, "环比")
     return _compare(v, v.fact.mom, 对比, 写法, "环比")
 
 
+@by_input
 def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative") -> str:
     """累计同比: this year's total so far against the same span last year."""
     v = _view(view, "累计同比")
     return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比")
 
 
+@by_input
 def vs_year_end(view: FactView, 写法: str = "absolute") -> str:
     """比上年末: a stock at the end of the year against the end of the year before."""
     v = _view(view, "比上年末")
     return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末")
 
 
+@by_input
 def reached(view: FactView, 动词: str = "提升至") -> str:
     """The level reached: 提升至99.25%, 达到316.8公斤 (动词="达到")."""
     v = _view(view, "提升至")
     return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style)
 
 
+@by_input
 def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 1, 基数: Any = None,
            单位: str = "") -> str:
     """约数: 50多名, 10万余名, 近万人次, 5亿元以上, 超过40次 — an error if the exact figure contradicts it.
@@ -86,6 +93,7 @@ def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 
         raise TemplateDataError(f"约数({形式!r}): {exc}") from None
 
 
+@by_input
 def record(view: FactView, 主语: str = "", 用词: str | None = None) -> str:
     """纪录: 再次刷新全区水稻亩产纪录 / 破全区纪录 from the record history; '' when no record is set.
     用词 prefers 破 or 创; the repeat form (再次刷新, 再创) is used whenever the history says so."""
@@ -99,12 +107,14 @@ def record(view: FactView, 主语: str = "", 用词: str | None = None) -> str:
         raise TemplateDataError(f"纪录: {exc}") from None
 
 
+@by_input
 def gain(demo: FactView, baseline: FactView) -> str:
     """亩增产: a per-unit level against a baseline: 亩增产58.9公斤."""
     d, b = _view(demo, "亩增产"), _view(baseline, "亩增产")
     return phrasing.gain_phrase(compare.per_unit_gain(d.fact.value, b.fact.value), d.fact.measure, d.style)
 
 
+@by_input
 def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "同比", 写法: str = "relative", 小数: int = 0,
                    倍数: bool = False, 措辞: str = "volume", 符号: tuple[str, str] = ("负", "")) -> str:
     """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%."""
@@ -113,6 +123,7 @@ def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "�
     return phrasing.change_phrase(ch, m, 对比, Style(use_multiple=倍数), _parts(写法))
 
 
+@by_input
 def span_of(low: Any, high: Any, 单位: str = "", 小数: int = 0) -> str:
     """范围: a range with the unit on both ends: 范围(900000000, 1600000000, "元") → 9亿元～16亿元."""
     if isinstance(low, Amount):
@@ -120,6 +131,7 @@ def span_of(low: Any, high: Any, 单位: str = "", 小数: int = 0) -> str:
     return phrasing.range_phrase(_number(low), _number(high), Measure(单位, 小数))
 
 
+@by_input
 def figure(x: Any, 单位: str = "", 小数: int = 0) -> str:
     """数字: a number in house style with a unit: 数字(345000000, "元") → 3.45亿元."""
     if isinstance(x, (Amount, FactView)):
@@ -142,6 +154,7 @@ def all_exceed(values: Any, threshold: Any) -> bool:
     return compare.all_exceed([_number(v) for v in values], _number(threshold))
 
 
+@by_input
 def share_of(view: FactView, 地区: str) -> str:
     """占比: one part's share of the whole, in %, one decimal: 77.9%."""
     v = _view(view, "占比")
@@ -151,7 +164,8 @@ def share_of(view: FactView, 地区: str) -> str:
     return numbers.fixed(compare.share(parts, 地区), v.style.percent_places) + "%"
 
 
-def rank_of(view: FactView, 地区: str) -> int:
+@by_input
+def rank_of(view: FactView, 地区: str) -> int | str:
     """排名: the place of one part among all, largest first."""
     v = _view(view, "排名")
     parts = dict(v.fact.parts)
@@ -171,7 +185,7 @@ def traditional(text: str, 变体: str = "traditional") -> str:
 FILTER_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
     ("同比", "yoy", yoy), ("环比", "mom", mom), ("累计同比", "ytd_yoy", ytd_yoy),
     ("比上年末", "vs_year_end", vs_year_end), ("提升至", "reached", reached), ("约数", "approx", approx),
-    ("纪录", "record", record), ("占比", "share", "share"), ("排名", "rank", rank_of), ("数字", "figure", figure),
+    ("纪录", "record", record), ("占比", "share", "share"), ("排名", "rank", "rank"), ("数字", "figure", figure),
     ("日期", "date", day), ("期间", "period", period_label), ("繁体", "traditional", traditional),
 )
 GLOBAL_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
@@ -230,6 +244,11 @@ class _Briefing:
         self.derived.append(Claim(compare.share(dict(view.fact.parts), 地区), "percent", f"{view.名称} {地区} 占比"))
         return text
 
+    def rank(self, view: FactView, 地区: str) -> str:
+        place = rank_of(view, 地区)
+        self.derived.append(Claim(compare.rank(dict(view.fact.parts), 地区)[0], "number", f"{view.名称} {地区} 排名"))
+        return place
+
     def pick(self, options: list[str], key: Any = "") -> str:
         """选一: a phrasing chosen by region, period and key — the same briefing always reads the same."""
         return pick(options, f"{self.facts.region.code}/{self.facts.period.key}/{key}")
@@ -250,7 +269,9 @@ def install(env, facts: Facts, style: Style = Style(),
     b = _Briefing(facts, style, other_region)
     env.filters.update(_bound(FILTER_TABLE, b))
     env.globals.update(_bound(GLOBAL_TABLE, b))
-    env.globals.update({"地区": facts.region.name, "本期": facts.period.label(), "亮点": facts.highlights})
+    env.globals.update({"地区": Quoted(facts.region.name), "本期": Quoted(facts.period.label()),
+                        "亮点": [{key: Quoted(value) if isinstance(value, str) else value for key, value in h.items()}
+                               for h in facts.highlights]})
     return b.claims
 
 

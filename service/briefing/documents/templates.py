@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 from ..figures.phrasing import Style
+from . import provenance
 
 BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
 _JINJA = Path(jinja2.__file__).resolve().parent
@@ -148,9 +149,15 @@ _COMPILED = _CompiledTemplates()
 
 def environment(template: Template) -> SandboxedEnvironment:
     """A sandboxed Jinja2 environment reading the template's folder (for includes and macros)."""
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(template.folder)), undefined=StrictUndefined,
-                                autoescape=False, keep_trailing_newline=True, trim_blocks=True,
-                                lstrip_blocks=True, bytecode_cache=_COMPILED)
+    return sandbox(jinja2.FileSystemLoader(str(template.folder)))
+
+
+def sandbox(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
+    """The environment every template runs in: sandboxed, a misspelt name an error, whitespace as
+    written, and each printed value marked by whose it is (provenance.py)."""
+    return SandboxedEnvironment(loader=loader, undefined=StrictUndefined, autoescape=False,
+                                keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                                bytecode_cache=_COMPILED, finalize=provenance.finalize)
 
 
 def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],

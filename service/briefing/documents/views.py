@@ -11,6 +11,7 @@ from ..errors import TemplateDataError
 from ..figures.phrasing import Measure, Style, figure
 from ..store.catalog import FREQUENCIES, KINDS
 from ..store.facts import Fact
+from .provenance import Quoted
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Amount:
     value: Decimal
     measure: Measure
     style: Style = Style()
+    is_figure = True          # printed, it is a figure the verifier checks (provenance.py)
 
     def __str__(self) -> str:
         return figure(self.value, self.measure, self.style)
@@ -57,26 +59,29 @@ def short_name(name: str, unit: str) -> str:
 
 
 class FactView:
-    """One indicator's facts as a template sees them (Chinese names, with English aliases)."""
+    """One indicator's facts as a template sees them (Chinese names, with English aliases). Its words are
+    the office's own (Quoted); its figures are Amounts."""
+
+    is_figure = True          # printed, it is its figure of the period
 
     def __init__(self, fact: Fact, style: Style):
         self.fact, self.style = fact, style
         ind = fact.indicator
-        self.名称 = self.name = ind.name
-        self.简称 = self.short_name = short_name(ind.name, ind.unit)
-        self.单位 = self.unit = ind.unit
-        self.领域 = self.domain = ind.domain
-        self.期间 = self.period = fact.period.label() if fact.period else ""
-        self.频率 = self.frequency = FREQUENCIES[ind.frequency]      # 年, 季, 月, 周, 日
-        self.类型 = self.kind = KINDS[ind.kind]                      # 流量, 存量, 比率, 单位水平
+        self.名称 = self.name = Quoted(ind.name)
+        self.简称 = self.short_name = Quoted(short_name(ind.name, ind.unit))
+        self.单位 = self.unit = Quoted(ind.unit)
+        self.领域 = self.domain = Quoted(ind.domain)
+        self.期间 = self.period = Quoted(fact.period.label() if fact.period else "")
+        self.频率 = self.frequency = Quoted(FREQUENCIES[ind.frequency])      # 年, 季, 月, 周, 日
+        self.类型 = self.kind = Quoted(KINDS[ind.kind])                      # 流量, 存量, 比率, 单位水平
         self.本期 = self.value = self._amount(fact.value)
         self.上期 = self.previous = self._amount(fact.previous)
         self.上年同期 = self.year_ago = self._amount(fact.year_ago)
         self.本年累计 = self.ytd = self._amount(fact.ytd)
         self.上年同期累计 = self.ytd_year_ago = self._amount(fact.ytd_year_ago)
         self.累计 = self.since_start = self._amount(fact.since_start)
-        self.起始期间 = self.first_period = fact.first_period.label() if fact.first_period else ""
-        self.分项 = self.parts = [(name, self._amount(v)) for name, v in fact.parts]
+        self.起始期间 = self.first_period = Quoted(fact.first_period.label() if fact.first_period else "")
+        self.分项 = self.parts = [(Quoted(name), self._amount(v)) for name, v in fact.parts]
 
     def _amount(self, value: Decimal | None) -> Amount | None:
         return None if value is None else Amount(value, self.fact.measure, self.style)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -157,14 +157,31 @@ def unit_factor(unit: str) -> Decimal:
     return next((factor for name, factor in _SCALES if unit.startswith(name)), Decimal(1))
 
 
-def unaccounted(text: str, claims: Iterable[Claim], ignore: Iterable[str] = ()) -> list[Found]:
-    """The figures of the text that no claim of the same kind falls within."""
+def unaccounted(text: str, claims: Iterable[Claim], ignore: Iterable[str] = (),
+                only: Sequence[tuple[int, int]] | None = None) -> list[Found]:
+    """The figures of the text that no claim of the same kind falls within. With ``only``, just the
+    figures that overlap one of those (start, end) spans are checked: the spans the data wrote, as
+    opposed to the template's own words."""
     by_kind: dict[str, list[Decimal]] = {}
     for c in claims:
         by_kind.setdefault(c.kind, []).append(c.value)
     for values in by_kind.values():
         values.sort()
-    return [f for f in read_numbers(text, ignore) if not _any_within(f, by_kind.get(f.kind, []))]
+    found = read_numbers(text, ignore)
+    if only is not None:
+        found = [f for f in found if _overlaps(f, only)]
+    return [f for f in found if not _any_within(f, by_kind.get(f.kind, []))]
+
+
+def _overlaps(f: Found, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the figure overlaps any of the sorted, disjoint spans (found by binary search)."""
+    i = max(bisect.bisect_right(spans, (f.start, f.start)) - 1, 0)   # the last span starting at or before it
+    for start, end in spans[i:]:
+        if start >= f.end:
+            return False
+        if f.start < end:
+            return True
+    return False
 
 
 def _any_within(f: Found, values: list[Decimal]) -> bool:
@@ -177,10 +194,12 @@ def _any_within(f: Found, values: list[Decimal]) -> bool:
     return False
 
 
-def check(text: str, claims: Iterable[Claim], ignore: Iterable[str] = ()) -> None:
-    """Raise VerificationError naming each figure no claim accounts for, with its offset and context."""
+def check(text: str, claims: Iterable[Claim], ignore: Iterable[str] = (),
+          only: Sequence[tuple[int, int]] | None = None) -> None:
+    """Raise VerificationError naming each figure no claim accounts for, with its offset and context
+    (with ``only``, among the figures within those spans)."""
     claims = list(claims)
-    bad = unaccounted(text, claims, ignore)
+    bad = unaccounted(text, claims, ignore, only)
     if not bad:
         return
     many = len(bad) != 1

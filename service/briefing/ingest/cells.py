@@ -21,6 +21,9 @@ _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万|亿)?\s*(
 _SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 # Characters XML 1.0 forbids, plus lone surrogates: python-docx fails deep inside on either.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Unicode's noncharacters U+FDD0–U+FDEF are never text; briefings use them to mark whose number is whose
+# while a template renders (documents/provenance.py), so a cell holding one could pass its figures off.
+_NONCHARACTER = re.compile("[\ufdd0-\ufdef]")
 MAX_DIGITS = 15  # what a SQLite REAL (IEEE double) carries exactly
 
 
@@ -45,6 +48,10 @@ def safe_text(raw: object) -> str:
         ch = bad.group()
         raise CellError(f"contains the control character U+{ord(ch):04X} at position {bad.start() + 1}, "
                         "which a Word document cannot hold; delete it (it often comes from copying out of a PDF)")
+    bad = _NONCHARACTER.search(value)
+    if bad:
+        raise CellError(f"contains U+{ord(bad.group()):04X} at position {bad.start() + 1}, which is not a character "
+                        "of any text; delete it")
     return value
 
 
