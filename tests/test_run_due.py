@@ -1,19 +1,21 @@
 """Scheduled runs with real processes: `briefing run-due` and `briefing serve` on a real database and archive.
 
 Downtime is caught up by the schedule's policy; two processes at once make each briefing once; a process
-killed at any moment leaves whole files only, and the next run finishes its work.
+killed at a named point of its work (tests/fault_points.py) leaves whole files only, and the next run
+finishes its work.
 """
 
 from __future__ import annotations
 
 import json
-import random
+import queue
+import re
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +29,9 @@ from briefing.cli import cli
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2023, 1, 2, 8, 0, tzinfo=TZ)     # a Monday: the first due moment of 2023-W01
+FAULT_POINTS = Path(__file__).with_name("fault_points.py")
+# A few rounds by default; the full 50 with `pytest -m full_rounds` (.ci/run runs them too)
+ROUNDS = [pytest.param(3, id="3-rounds"), pytest.param(50, id="50-rounds", marks=pytest.mark.full_rounds)]
 
 
 def config(folder: Path, catch_up: str | int = "all", regions=("扎赉特旗",), start: str = "2023-01-02",
@@ -115,9 +120,9 @@ def test_a_failed_briefing_is_logged_recorded_and_retried_later(site):
     assert "skipped 周报: weekly 2023-W01 扎赉特旗: failed before" in again.stderr and again.returncode == 0
 
 
-def test_two_processes_at_once_make_each_briefing_once(site):
+@pytest.mark.parametrize("rounds", ROUNDS)
+def test_two_processes_at_once_make_each_briefing_once(site, rounds):
     config(site, regions=("扎赉特旗", "科右前旗"))
-    rounds = 50
     outputs = []
     for n in range(1, rounds + 1):
         now = (START + timedelta(weeks=n)).isoformat()
@@ -136,37 +141,66 @@ def test_two_processes_at_once_make_each_briefing_once(site):
     assert "0 missing, 0 corrupt, 0 orphan" in briefing(site, "archive", "verify").stdout
 
 
-def test_kill_9_at_random_moments_leaves_whole_files_and_the_next_run_finishes(site, monkeypatch):
-    """Each of 50 runs owes a new week (and whatever the killed runs before it left), and is killed at a
-    random moment of its work; after each kill the archive holds whole files only."""
+# The points of tests/fault_points.py, and what a kill there leaves besides the unfinished claim:
+# (the week's .docx under its final name, a leftover temporary file)
+AFTER_KILL = {"claimed": (False, False), "mid-write": (False, True), "before-done": (True, False)}
+POINTS = tuple(AFTER_KILL)
+
+
+@pytest.mark.parametrize("rounds", ROUNDS)
+def test_kill_9_at_each_named_point_leaves_whole_files_and_the_next_run_finishes(site, monkeypatch, rounds):
+    """Round n owes week n, finishes the week the killed round before it left (taking over its claim), then
+    kills itself with SIGKILL at a named point of week n (claimed, mid-write, before-done, in turn)."""
     config(site, horizon_days=400)
-    rng = random.Random(20240122)
-    assert briefing(site, "--help").returncode == 0            # compiled once, so the timing below is the run's
-    started = time.monotonic()
-    assert run_due(site, START + timedelta(weeks=1)).returncode == 0
-    duration = time.monotonic() - started                      # a run that makes one briefing
     monkeypatch.chdir(site)
-    rounds = 50
-    for n in range(2, rounds + 2):
-        proc = subprocess.Popen(command("run-due", "--now", (START + timedelta(weeks=n)).isoformat()), cwd=site,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 1.2) * duration)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        check = verify()
-        assert check.exit_code == 0 and " 0 missing, 0 corrupt, 0 orphan" in check.output, check.output
-        for docx in (site / "archive").rglob("*.docx"):        # whatever has its final name is whole
-            assert zipfile.ZipFile(docx).testzip() is None
-    final = run_due(site, START + timedelta(weeks=rounds + 1))
-    assert final.returncode == 0, final.stderr
-    assert [row[3] for row in ledger(site)] == ["done"] * (rounds + 1)
-    with sqlite3.connect(site / "briefing.db") as conn:        # kills did land between a claim and its end
-        taken = conn.execute("SELECT COUNT(*) FROM reports WHERE attempts > 1").fetchone()[0]
-        assert taken >= 3
+    for n in range(1, rounds + 1):
+        point = POINTS[(n - 1) % len(POINTS)]
+        killed = run_with_fault(site, point, START + timedelta(weeks=n))
+        assert killed.returncode == -signal.SIGKILL, f"{point} was not reached: {killed.stderr}"
+        assert n == 1 or finished_after_takeover(killed.stderr, week_due(n - 1), n - 1), killed.stderr
+        assert_whole_files_after_a_kill(site, point, week_due(n), done=n - 1)
+    final = run_due(site, START + timedelta(weeks=rounds))
+    assert final.returncode == 0 and finished_after_takeover(final.stderr, week_due(rounds), rounds), final.stderr
+    assert ledger(site) == [(week_due(n), "152223", 1, "done") for n in range(1, rounds + 1)]
+    with sqlite3.connect(site / "briefing.db") as conn:         # each claimed once by a killed run, once by the next
+        assert conn.execute("SELECT attempts FROM reports").fetchall() == [(2,)] * rounds
     check = verify()
-    assert check.exit_code == 0 and f"{rounds + 1} files checked: 0 missing, 0 corrupt, 0 orphan" in check.output
+    assert check.exit_code == 0 and f"{rounds} files checked: 0 missing, 0 corrupt, 0 orphan" in check.output
     assert "leftover" not in check.output and "unfinished" not in check.output
     assert [p.name for p in (site / "archive").rglob(".*")] == []
+
+
+def assert_whole_files_after_a_kill(site: Path, point: str, week: str, done: int) -> None:
+    """`archive verify` finds the `done` briefings whole and nothing corrupt or unknown; it shows the killed
+    week's claim unfinished, and the temporary file of a write cut off; any .docx with its final name is whole."""
+    check = verify()
+    assert check.exit_code == 0 and f"{done} files checked: 0 missing, 0 corrupt, 0 orphan" in check.output
+    stem, folder = f"{week}_扎赉特旗_周报", f"{week[:4]}/weekly"
+    has_docx, leftover = AFTER_KILL[point]
+    shown = f"after a kill at {point}: {check.output}"
+    assert (site / "archive" / folder / f"{stem}.docx").is_file() == has_docx, shown
+    assert check.output.count("unfinished: ") == 1 and f"unfinished: #{done + 1} {stem}: " in check.output, shown
+    leftovers = check.output.count("leftover: ")
+    assert leftovers == check.output.count(f"leftover: {folder}/.{stem}.docx.") == leftover, shown
+    for docx in (site / "archive").rglob("*.docx"):
+        assert zipfile.ZipFile(docx).testzip() is None
+
+
+def week_due(n: int) -> str:
+    """The week a run n weeks after START owes (2023-W01 for n = 1)."""
+    return period_due("week", START + timedelta(weeks=n), TZ).key
+
+
+def run_with_fault(site: Path, point: str, now: datetime) -> subprocess.CompletedProcess:
+    """`briefing run-due --now NOW` (the arguments after `python -m briefing`) in a process that kills itself
+    at `point` (see fault_points.py)."""
+    args = [sys.executable, str(FAULT_POINTS), point, *command("run-due", "--now", now.isoformat())[3:]]
+    return subprocess.run(args, cwd=site, capture_output=True, text=True, timeout=120)
+
+
+def finished_after_takeover(stderr: str, week: str, report: int) -> bool:
+    return (f"taken over 周报: weekly {week} 扎赉特旗 (report #{report}, attempt 2)" in stderr
+            and f"generated 周报: weekly {week} 扎赉特旗: " in stderr)
 
 
 def verify():
@@ -176,23 +210,63 @@ def verify():
 
 def test_serve_catches_up_at_start_and_stops_on_sigterm(site):
     config(site, catch_up="latest", start="2024-01-01", tick_seconds=3600)
-    proc = subprocess.Popen(command("serve"), cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command("serve"), cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = Lines(proc.stderr)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((site / "archive").rglob("*.docx")):
-            time.sleep(0.2)
-        made = list((site / "archive").rglob("*.docx"))
-        assert len(made) == 1          # the latest week only
-        time.sleep(0.5)
+        summary = log.until(" run as of ")                     # the run at start has ended
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
-    assert "serving 1 schedule(s)" in err and "generated 周报: weekly" in err and "stopping (SIGTERM)" in err
-    assert ledger(site, "status = 'done'")[0][0] == made[0].name.split("_")[0]
-    now = datetime.now(TZ)
+        proc.wait(timeout=60)
+    err = log.until_the_end()
+    assert summary and proc.returncode == 0, err
+    assert summary.rstrip().endswith(": 1 due, 1 made, 0 skipped, 0 failed"), err      # the latest week only
+    assert "serving 1 schedule(s)" in err and "stopping (SIGTERM)" in err and err.rstrip().endswith("stopped")
+    made = [path.name for path in (site / "archive").rglob("*.docx")]
+    assert len(made) == 1 and [row[0] for row in ledger(site, "status = 'done'")] == [made[0].split("_")[0]], made
+    run_as_of = datetime.fromisoformat(re.search(r" run as of (\S+): ", summary)[1])
+    assert made[0].startswith(latest_week(run_as_of) + "_")
+
+
+class Lines:
+    """The lines a process writes to a pipe, read by a thread: waiting for a line fails the test after a
+    generous timeout (a guard against a hung process only) instead of hanging it."""
+
+    def __init__(self, stream, timeout: float = 120):
+        self.seen: list[str] = []
+        self.timeout = timeout
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._ended = False
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def until(self, text: str) -> str | None:
+        """Read up to the first line holding `text` and return it; None if the stream ends first."""
+        while not self._ended:
+            try:
+                line = self._queue.get(timeout=self.timeout)
+            except queue.Empty:
+                pytest.fail(f"no line with {text!r} after {self.timeout} s; so far:\n{''.join(self.seen)}")
+            self._ended = line is None
+            if line is not None:
+                self.seen.append(line)
+                if text in line:
+                    return line
+        return None
+
+    def until_the_end(self) -> str:
+        """Everything the process wrote, once it has closed the pipe."""
+        self.until("\0")
+        return "".join(self.seen)
+
+
+def latest_week(now: datetime) -> str:
+    """The week of the latest weekly due moment up to `now`."""
     latest_due = load([{"template": "weekly"}], "t")[0].due_moments(now - timedelta(days=8), now)[-1]
-    assert made[0].name.startswith(period_due("week", latest_due, TZ).key + "_")
+    return period_due("week", latest_due, TZ).key
 
 
 def test_run_due_without_schedules_says_where_to_start(site):
