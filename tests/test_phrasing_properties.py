@@ -111,6 +111,11 @@ def claims_for(ch: Change, m: Measure) -> list[Claim]:
 
 # 1. The phrase never contradicts the number ----------------------------------------------------------
 
+def written_as_levels(ch: Change, m: Measure) -> bool:
+    """A loss on either side (a negative base, or a positive one turned negative): both levels are written."""
+    return not m.is_rate and (ch.base < 0 or ch.current < 0 < ch.base)
+
+
 @SETTINGS
 @given(changes, st.sampled_from(BASES), styles, parts)
 @example((change(Decimal("100.04"), 100), Measure("人次")), "同比", Style(), "relative")      # 持平, not 增长0.0%
@@ -119,25 +124,49 @@ def claims_for(ch: Change, m: Measure) -> list[Claim]:
 @example((change(5, 0), Measure("个")), "比上年", Style(), "both")                            # no rate: 增加5个
 def test_the_direction_word_matches_the_sign_of_the_rounded_change(ch_m, base, style, how):
     ch, m = ch_m
+    assume(not written_as_levels(ch, m))        # no direction word: the next test
     text = change_phrase(ch, m, base, style, how)
     words = text.removeprefix(base)
-    assert "-" not in text
-    if not m.is_rate and (ch.base < 0 or ch.current < 0 < ch.base):   # a loss on either side: both levels
-        same = numbers.round_half_up(ch.current, m.decimals) == numbers.round_half_up(ch.base, m.decimals)
-        if same:                                            # two levels that read the same: 持平
-            assert text == flat_phrase(base)
-        else:                                               # 由…转为… across zero, 由…变为… on one side
-            verb = "转为" if (ch.current < 0) != (ch.base < 0) else "变为"
-            assert text.startswith("由") and verb in text
-            assert not any(w in words for w in UP_WORDS + DOWN_WORDS + ("持平",))
-        return
     shown = rounded_change(ch, m, style, how)
     up, down = set(m.verbs[0::2]), set(m.verbs[1::2])
+    assert "-" not in text
     assert ("持平" in text) == (shown == 0)
     assert any(w in words for w in up) == (shown > 0)
     assert any(w in words for w in down) == (shown < 0)
     assert not any(w in words for w in UP_WORDS) or shown > 0
     assert not any(w in words for w in DOWN_WORDS) or shown < 0
+
+
+@st.composite
+def loss_changes(draw) -> tuple[Change, Measure]:
+    """A count with a loss on either side: a negative base, a positive one turned negative, or one level twice."""
+    m = draw(st.sampled_from(COUNTS))
+    limit = 10 ** 7 if m.unit.startswith("亿") else 10 ** 11
+    places = m.decimals + draw(st.sampled_from([0, 0, 1, 3]))
+    base, current = (abs(draw(decimals(limit, places))) or Decimal(1) for _ in range(2))
+    how = draw(st.sampled_from(["from a loss", "into a loss", "the same loss"]))
+    if how == "from a loss":
+        return change(draw(st.sampled_from([current, -current])), -base), m
+    if how == "into a loss":
+        return change(-current, base), m
+    return change(-base, -base), m
+
+
+@SETTINGS
+@given(loss_changes(), st.sampled_from(BASES), styles, parts)
+@example((change(Decimal(712), Decimal(-942)), Measure("亿元", 0, signs=("净亏损", "盈利"))), "比上年", Style(),
+         "relative")                                                       # 由上年净亏损942亿元转为盈利712亿元
+def test_a_change_with_a_loss_is_written_as_two_levels_or_flat(ch_m, base, style, how):
+    ch, m = ch_m
+    text = change_phrase(ch, m, base, style, how)
+    assert "-" not in text
+    if numbers.round_half_up(ch.current, m.decimals) == numbers.round_half_up(ch.base, m.decimals):
+        assert text == flat_phrase(base)                    # two levels that read the same: 持平
+    else:                                                   # 由…转为… across zero, 由…变为… on one side
+        verb = "转为" if (ch.current < 0) != (ch.base < 0) else "变为"
+        assert text.startswith("由") and verb in text
+        assert not any(w in text for w in UP_WORDS + DOWN_WORDS + ("持平",))
+    check(text, [Claim(abs(v) * unit_factor(m.unit), "number") for v in (ch.base, ch.current)])
 
 
 @SETTINGS
@@ -151,20 +180,50 @@ def test_multiples_points_and_percent_where_they_belong(ch_m, base, style, how):
     assert "‰" not in text
 
 
+def attempt(value: Decimal, form: str, digits: int = 1, mark: Decimal | None = None,
+            unit: str = "人") -> str | ApproximationError:
+    """The approximation the engine writes, or its refusal."""
+    try:
+        return approx(value, form, Measure(unit), digits, mark)
+    except ApproximationError as refusal:
+        return refusal
+
+
+def refused_words(refusal: ApproximationError) -> str:
+    """The words a refusal says it will not write: '53 is not …, so it cannot be written 50多' → '50多'."""
+    found = re.search(r"so it cannot be written (\S+)$", str(refusal))
+    assert found, f"the refusal does not say which words it would not write: {refusal}"
+    return found[1]
+
+
+def words_only(value: Decimal, form: str, mark: Decimal | None = None) -> bool:
+    """Whether only the words can refuse the input. Refused whatever the words, each by its own rule (tests
+    below): a figure under 1; 余万 for a figure of 1亿 or more, under 10万 (its own mark), or to a mark
+    under 10万 (the marks drawn here are round)."""
+    if form == "余万":
+        if mark is None:
+            return 100_000 <= value < numbers.HUNDRED_MILLION
+        return 1 <= value < numbers.HUNDRED_MILLION and mark >= 100_000
+    return value >= 1
+
+
 @SETTINGS
 @given(approx_values, st.sampled_from(numbers.APPROXIMATIONS), st.integers(1, 3))
-@example(Decimal(53), "多", 1)
-@example(Decimal(104350), "余", 1)
-@example(Decimal(150000), "余万", 1)
-@example(Decimal(9860), "近", 1)
-@example(Decimal("0.53"), "多", 1)
-def test_an_approximation_is_refused_or_holds_the_value(value, form, digits):
-    try:
-        text = approx(value, form, Measure("人"), digits)
-    except ApproximationError:
-        return
-    [f] = read_numbers(text)
-    assert f.form == form and f.allows(value), (text, f.band())
+@example(Decimal(53), "多", 1)              # 50多
+@example(Decimal(50), "多", 1)              # refused: 50多 is more than 50
+@example(Decimal(104350), "余", 1)          # 10万余
+@example(Decimal(150000), "余万", 1)        # 10余万
+@example(Decimal(105000), "余万", 1)        # refused: 10余万 is 11万 or more
+@example(Decimal(9860), "近", 1)            # 近万
+@example(Decimal(10200), "近", 1)           # refused: not just below 2万
+def test_an_approximation_is_written_exactly_when_its_words_hold_the_value(value, form, digits):
+    """Written: the words have the form asked for and allow the value. Refused: the refusal names the
+    words it would have written, and they do not allow the value (the approximation would lie)."""
+    assume(words_only(value, form))
+    outcome = attempt(value, form, digits)
+    written = isinstance(outcome, str)
+    [f] = read_numbers(outcome if written else refused_words(outcome))
+    assert f.form == form and f.allows(value) == written, (str(outcome), f.band())
 
 
 round_marks = st.builds(lambda d, k: Decimal(d).scaleb(k), st.integers(1, 9), st.integers(0, 9))
@@ -172,16 +231,29 @@ round_marks = st.builds(lambda d, k: Decimal(d).scaleb(k), st.integers(1, 9), st
 
 @SETTINGS
 @given(approx_values, st.data())
-def test_an_approximation_to_a_given_mark_is_refused_or_holds_the_value(value, data):
+def test_an_approximation_to_a_given_mark_is_written_exactly_when_its_words_hold_the_value(value, data):
     """Marks as templates give them: any for 近 / 以上 / 超过; a round one (50, 10万) for 多 / 余 / 余万."""
     form = data.draw(st.sampled_from(numbers.APPROXIMATIONS))
     mark = data.draw(round_marks if form in ("多", "余", "余万") else decimals(10 ** 10, 2))
-    try:
-        text = approx(value, form, Measure("人"), 1, mark)
-    except ApproximationError:
-        return
-    [f] = read_numbers(text)
-    assert f.allows(value), (text, f.band())
+    assume(words_only(value, form, mark))
+    outcome = attempt(value, form, 1, mark)
+    written = isinstance(outcome, str)
+    [f] = read_numbers(outcome if written else refused_words(outcome))
+    assert f.form == form and f.allows(value) == written, (str(outcome), f.band())
+
+
+@pytest.mark.parametrize("form", numbers.APPROXIMATIONS)
+def test_a_figure_under_one_is_not_approximated(form):
+    with pytest.raises(ApproximationError, match="approximations are for figures of 1 or more"):
+        approx(Decimal("0.53"), form, Measure("人"))
+
+
+@pytest.mark.parametrize("value", [53_000, 150_000_000])
+def test_tens_of_wan_are_written_from_ten_wan_to_one_yi_only(value):     # below and above: 余 instead
+    assert approx(Decimal(150_000), "余万", Measure("人")) == "10余万人"
+    with pytest.raises(ApproximationError):
+        approx(Decimal(value), "余万", Measure("人"))
+    assert approx(Decimal(value), "余", Measure("人")) == {53_000: "5万余人", 150_000_000: "1亿余人"}[value]
 
 
 # 2. The verifier accepts every phrase the engine writes -------------------------------------------------
@@ -209,11 +281,9 @@ def test_the_verifier_accepts_every_level(ch_m, style, verb):
 
 @SETTINGS
 @given(approx_values, st.sampled_from(numbers.APPROXIMATIONS), st.integers(1, 3))
-def test_the_verifier_accepts_every_approximation(value, form, digits):
-    try:
-        text = approx(value, form, Measure("名"), digits)
-    except ApproximationError:
-        return
+def test_the_verifier_accepts_every_approximation_the_engine_writes(value, form, digits):
+    text = attempt(value, form, digits, unit="名")
+    assume(isinstance(text, str))               # refused: nothing written (see the tests of section 1)
     check(f"累计带动培训{text}农牧民", [Claim(value, "number")])
     check(convert(f"累计带动培训{text}农牧民", "traditional"), [Claim(value, "number")])
 
@@ -244,15 +314,22 @@ def test_the_verifier_rejects_a_changed_last_digit(ch_m, base, style, how, step,
 
 # Defects the properties found in numbers.py and phrasing.py, fixed; kept as regressions ------------------
 
-@pytest.mark.parametrize("value, form, mark", [(24000, "余", 15000), (240, "余", 150), (240000, "余万", 150000),
-                                               (15400, "余", 15000), (155, "余", 150)])
-def test_a_mark_that_is_not_round_keeps_its_last_digit(value, form, mark):
-    try:
-        text = approx(Decimal(value), form, Measure("人"), 1, Decimal(mark))
-    except ApproximationError:
-        return  # refused: the value is not within one unit of the mark's last digit
-    [f] = read_numbers(text)
-    assert f.allows(Decimal(value)), text
+@pytest.mark.parametrize("value, mark, words", [(24000, 15000, "1.5万余"), (240, 150, "150余")])
+def test_a_value_past_the_last_digit_of_a_mark_that_is_not_round_is_refused(value, mark, words):
+    """The mark keeps its last digit (1.5万余 is under 1.6万): a value past it is refused, naming the words."""
+    with pytest.raises(ApproximationError, match=f"{value} is not more than {mark} by less than") as refused:
+        approx(Decimal(value), "余", Measure("人"), 1, Decimal(mark))
+    assert refused_words(refused.value) == words
+    [f] = read_numbers(words)
+    assert not f.allows(Decimal(value))
+
+
+@pytest.mark.parametrize("mark", [150000, 50000])
+def test_tens_of_wan_to_a_mark_that_is_not_a_round_ten_of_wan_are_refused(mark):
+    with pytest.raises(ApproximationError, match=r"N余万 needs a round N of tens of 万 \(10, 20, 100 …\), not "
+                                                 f"{mark // 10000}$"):
+        approx(Decimal(240000), "余万", Measure("人"), 1, Decimal(mark))
+    assert approx(Decimal(240000), "余万", Measure("人"), 1, Decimal(200000)) == "20余万人"
 
 
 def test_non_round_marks_that_hold_are_written():
