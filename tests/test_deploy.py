@@ -72,4 +72,7 @@ def test_example_config_reads_and_lists_its_schedules(tmp_path, monkeypatch, sam
     assert result.exit_code == 0, result.output
     assert "周报: template weekly, every Monday at 08:00 (Asia/Shanghai)" in result.output
     assert "next: Mon 2024-01-22 08:00 → 2024-W03 (in 1 day 22 hours)" in result.output
+    assert "週報（繁體）: template weekly, every Monday at 08:30 (Asia/Shanghai)" in result.output
+    assert "next: Mon 2024-01-22 08:30 → 2024-W03" in result.output
+    assert "月度综述: template summary, on the 1st of every month at 08:00 (Asia/Shanghai)" in result.output
     assert "next: Thu 2024-02-01 08:00 → 2024-01-31" in result.output

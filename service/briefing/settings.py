@@ -9,11 +9,13 @@ The result is a plain ``Settings`` object passed explicitly; there is no global 
 from __future__ import annotations
 
 import difflib
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import UsageError
 
@@ -72,26 +74,51 @@ class Settings:
             raise AttributeError(name) from None
 
 
-def _coerce(setting: Setting, value: Any, origin: str) -> Any:
-    if isinstance(value, str) and setting.parse is not str:
-        try:
-            return setting.parse(value)
-        except ValueError:
-            raise UsageError(f"{origin}: {setting.name} = {value!r} is not a valid {setting.parse.__name__}") from None
-    if setting.parse is int and not isinstance(value, int):
-        raise UsageError(f"{origin}: {setting.name} must be a whole number, not {value!r}")
-    return value
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
+def _coerce(setting: Setting, value: str, origin: str) -> Any:
+    """A setting's value from an environment variable (text)."""
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        return setting.parse(value)
+    except ValueError:
+        raise UsageError(f"{origin}: {setting.name} = {value!r} is not a valid {setting.parse.__name__}") from None
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
     except FileNotFoundError:
         raise UsageError(f"config file {path} does not exist", "Give an existing file with --config.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"config file {path} cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"config file {path}: {exc}") from None
-    return data
+        raise UsageError(f"{located(path, decode_line(exc))}: {exc}",
+                         "See docs/settings.md for the file's form.") from None
+
+
+def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings and the tables ([[schedule]] …) of a config file; an unknown key or table, or a value of the
+    wrong type, is an error naming the file, the line and the key."""
+    text, data = _read_toml(path)
+    values: dict[str, Any] = {}
+    sections: dict[str, Any] = {}
+    for name, value in data.items():
+        where = located(path, line_of(text, name))
+        if name in SECTIONS:
+            if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+                raise UsageError(f"{where}: write {name}s as [[{name}]] tables, not {toml_value(value)}",
+                                 f"Each one starts with a line [[{name}]]; see docs/schedules.md.")
+            sections[name] = value
+        elif name in _BY_NAME:
+            setting = _BY_NAME[name]
+            problem = wrong_type(name, value, setting.parse)
+            if problem:
+                raise UsageError(f"{where}: {problem}", f"Write it like {name} = {toml_value(setting.default)}.")
+            values[name] = value
+        else:
+            noun = "table" if isinstance(value, dict) else "setting"
+            raise UsageError(f"{where}: {unknown_key(name, [*_BY_NAME, *SECTIONS], noun=noun)}",
+                             f"Settings: {', '.join(_BY_NAME)}; and [[schedule]] tables (docs/settings.md).")
+    return values, sections
 
 
 def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
@@ -105,16 +132,9 @@ def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
         path = Path("briefing.toml")
     sections: dict[str, Any] = {}
     if path is not None:
-        for name, value in _read_toml(path).items():
-            if isinstance(value, (dict, list)) and name in SECTIONS:
-                sections[name] = value
-                continue
-            if name not in _BY_NAME:
-                near = difflib.get_close_matches(name, [*_BY_NAME, *SECTIONS], n=1)
-                hint = f"Did you mean {near[0]!r}?" if near else f"Known settings: {', '.join(_BY_NAME)}."
-                raise UsageError(f"config file {path}: unknown setting {name!r}", hint)
-            values[name] = _coerce(_BY_NAME[name], value, str(path))
-            source[name] = str(path)
+        from_file, sections = _from_file(path)
+        values.update(from_file)
+        source.update(dict.fromkeys(from_file, str(path)))
     for s in SETTINGS:
         var = f"BRIEFING_{s.name.upper()}"
         if env.get(var):
@@ -125,3 +145,133 @@ def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
             values[name] = value
             source[name] = "command line"
     return Settings(values, source, sections, path)
+
+
+# --- TOML files: where a key is, and what to say of one that is wrong --------------------------------------
+# tomllib, the parser, gives no line numbers. The line of a key is found by scanning the text: each line that
+# starts outside a string, an array or an inline table is a [table] header, a key = value, or neither; each
+# header or key is known by its path, which tomllib itself reads from the header's or key's own text.
+
+TOP = "at the top of the file, before any [table]"
+_TYPES = {str: "a string in quotes", int: "a whole number", bool: "true or false", list: "a list of strings in quotes",
+          dict: "a table"}
+_HEADER = re.compile(r"\s*\[(\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$")
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
+
+
+def line_of(text: str, *path: str | int) -> int | None:
+    """The line of a key or table of a TOML text, by its path: ("metadata", "source") is source in [metadata],
+    ("schedule", 1, "cron") the cron of the second [[schedule]], ("schedule",) the first [[schedule]] line."""
+    for number, found in key_lines(text):
+        if found[:len(path)] == path:
+            return number
+    return None
+
+
+def key_lines(text: str) -> list[tuple[int, tuple[str | int, ...]]]:
+    """Each [table] header and key of a TOML text as (line, path), in order."""
+    out: list[tuple[int, tuple[str | int, ...]]] = []
+    table: tuple[str | int, ...] = ()
+    arrays: dict[tuple, int] = {}      # the path of each [[array]] table -> the index of its latest element
+    for number, line in _statements(text):
+        header, key = _HEADER.match(line), _KEY.match(line)
+        if header:
+            table = _under_arrays(_path(header[2]), arrays)
+            if header[1]:
+                arrays[table] = arrays.get(table, -1) + 1
+                table += (arrays[table],)
+            out.append((number, table))
+        elif key:
+            out.append((number, table + _path(key[1])))
+    return out
+
+
+def _under_arrays(path: tuple, arrays: dict[tuple, int]) -> tuple:
+    """[schedule.extra] after a [[schedule]] belongs to the latest schedule: ("schedule", 2, "extra")."""
+    for n in range(len(path) - 1, 0, -1):
+        if path[:n] in arrays:
+            return path[:n] + (arrays[path[:n]],) + path[n:]
+    return path
+
+
+def _path(name: str) -> tuple[str, ...]:
+    """The path of a key or header as TOML reads it: a."b.c" is ("a", "b.c")."""
+    try:
+        node: Any = tomllib.loads(f"{name} = 0")
+    except tomllib.TOMLDecodeError:
+        return (name.strip(),)
+    path = []
+    while isinstance(node, dict) and len(node) == 1:
+        (key, node), = node.items()
+        path.append(key)
+    return tuple(path)
+
+
+def _statements(text: str) -> Iterator[tuple[int, str]]:
+    """(number, line) of each line that starts outside a multi-line string, an array and an inline table."""
+    depth, quote = 0, ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if depth == 0 and not quote:
+            yield number, line
+        i = 0
+        while i < len(line):
+            if quote:                                   # inside a string: look for its end
+                if line[i] == "\\" and quote[0] == '"':
+                    i += 2
+                elif line.startswith(quote, i):
+                    i, quote = i + len(quote), ""
+                else:
+                    i += 1
+            elif line[i] == "#":
+                break
+            elif line[i] in "\"'":
+                quote = line[i] * 3 if line.startswith(line[i] * 3, i) else line[i]
+                i += len(quote)
+            else:
+                depth += (line[i] in "[{") - (line[i] in "]}")
+                i += 1
+        quote = quote if len(quote) == 3 else ""        # only a multi-line string goes on to the next line
+
+
+def located(file: str | Path | None, line: int | None) -> str:
+    """Where in a file: "briefing.toml, line 7" (or the file alone when the line is not known)."""
+    return f"{file}, line {line}" if line else str(file)
+
+
+def decode_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The line a TOML syntax error is at (tomllib says it in its message only)."""
+    found = re.search(r"at line (\d+)", str(exc))
+    return int(found[1]) if found else None
+
+
+def unknown_key(key: str, known: Iterable[str], table: str = "", noun: str = "key",
+                places: Mapping[str, str] | None = None) -> str:
+    """What to say of a key a table does not have: where it belongs (places: key -> "in [style]"), else the
+    closest known name (difflib)."""
+    if places and key in places:
+        return f"{table or 'the top of the file'} has no key {key!r}. It belongs {places[key]}."
+    near = difflib.get_close_matches(key, list(known), n=1)
+    said = f"unknown {noun} " + (f"[{key}]" if noun == "table" else repr(key))
+    return (f"{table}: " if table else "") + said + (f". Did you mean {near[0]!r}?" if near else "")
+
+
+def wrong_type(key: str, value: Any, expected: type) -> str | None:
+    """What to say of a value of the wrong TOML type, or None. A list must hold strings; true is no number."""
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if ok and expected is list:
+        ok = all(isinstance(v, str) for v in value)
+    return None if ok else f"{key} must be {_TYPES[expected]}, not {toml_value(value)}"
+
+
+def toml_value(value: Any) -> str:
+    """A value written as in TOML, for messages: "5000", true, [1, 2], a table."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return str(value)

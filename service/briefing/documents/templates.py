@@ -25,13 +25,18 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
 from ..figures.phrasing import Style
+from ..settings import TOP, decode_line, line_of, unknown_key, wrong_type
 from . import provenance
 
 BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
 _JINJA = Path(jinja2.__file__).resolve().parent
 MAIN = "briefing.md.j2"
 TIME_LIMIT_S = 10.0
-KNOWN = {"name", "description", "period", "title", "style", "metadata", "fixed_numbers", "charts"}
+KNOWN = {"name": str, "description": str, "period": str, "title": str, "fixed_numbers": list,   # template.toml's
+         "style": dict, "metadata": dict}                                                        # keys, their types
+TABLES = {"style": {key: type(value) for key, value in vars(Style()).items()},
+          "metadata": dict.fromkeys(("source", "author", "editor"), str)}
+PLACES = dict.fromkeys(KNOWN, TOP) | {key: f"in [{table}]" for table, keys in TABLES.items() for key in keys}
 
 
 @dataclass(frozen=True)
@@ -77,22 +82,31 @@ def load(key: str, extra: list[str] | None = None) -> Template:
 
 
 def load_folder(folder: Path) -> Template:
+    """A template folder's settings, checked: an unknown key, a key in the wrong table or a value of the wrong
+    type is an error naming template.toml, the line and the key (never silently ignored)."""
     settings_file = folder / "template.toml"
     try:
-        data = tomllib.loads(settings_file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        text = settings_file.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(str(exc), str(settings_file)) from None
-    unknown = set(data) - KNOWN
-    if unknown:
-        raise TemplateError(f"unknown settings {sorted(unknown)}; known: {sorted(KNOWN)}", str(settings_file))
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(str(exc), str(settings_file), decode_line(exc)) from None
+    for table, keys in [("", KNOWN), *TABLES.items()]:
+        label = f"[{table}]" if table else ""
+        for key, value in (data.get(table, {}) if table else data).items():
+            line = line_of(text, *((table, key) if table else (key,)))
+            if key not in keys:
+                noun = "table" if isinstance(value, dict) else "key"
+                hint = "Move that line there." if key in PLACES else f"{label or 'The top'} has: {', '.join(keys)}."
+                raise TemplateError(unknown_key(key, keys, label, noun, PLACES), str(settings_file), line, hint)
+            problem = wrong_type(key, value, keys[key])
+            if problem:
+                raise TemplateError(f"{label}: {problem}" if label else problem, str(settings_file), line)
     if not (folder / MAIN).is_file():
         raise TemplateError(f"the folder has no {MAIN}", str(folder))
-    try:
-        style = Style(**data.get("style", {}))
-    except TypeError as exc:
-        raise TemplateError(f"[style]: {exc}", str(settings_file)) from None
     return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
-                    data.get("period", "week"), data.get("title", "{地区}{名称}"), style,
+                    data.get("period", "week"), data.get("title", "{地区}{名称}"), Style(**data.get("style", {})),
                     dict(data.get("metadata", {})), tuple(data.get("fixed_numbers", ())))
 
 
