@@ -109,7 +109,8 @@ def test_a_failed_briefing_is_logged_recorded_and_retried_later(site):
     template_dir = site / "mine" / "weekly"
     shutil.copytree(Path(__file__).resolve().parents[1] / "templates" / "weekly", template_dir)
     main = template_dir / "briefing.md.j2"
-    main.write_text(main.read_text(encoding="utf-8") + "\n本周新增病例9999例。\n", encoding="utf-8")  # not in the data
+    wrong = '{{ 数字(领域("医疗")[0].本期.value * 0 + 9999, "例") }}'     # a figure from the data, but no fact
+    main.write_text(main.read_text(encoding="utf-8") + f"\n本周新增病例{wrong}。\n", encoding="utf-8")
     config(site, template_dirs="mine")
     result = run_due(site, START + timedelta(weeks=1))
     assert result.returncode == 1
