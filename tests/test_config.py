@@ -257,3 +257,12 @@ def test_the_cli_shows_a_template_error_without_a_traceback(tmp_path, monkeypatc
     assert result.exit_code == 1
     assert "template.toml, line 9: [metadata] has no key 'fixed_numbers'" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_stored_template_made_before_the_check_is_still_read_for_a_remake(tmp_path, caplog):
+    toml = HEAD + 'fixed_numbers = ["3个重点帮扶旗"]\n'        # as the built-in templates were once archived
+    with pytest.raises(TemplateError):
+        templates.load_folder(template(tmp_path, toml))
+    stored = templates.from_sources("weekly", {"template.toml": toml, "briefing.md.j2": "# 标题\n"}, tmp_path / "r")
+    assert stored.metadata == {"source": "专班"} and stored.style.percent_places == 1
+    assert "[metadata] has no key 'fixed_numbers'" in caplog.text

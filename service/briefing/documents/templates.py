@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 import time
 import tomllib
@@ -28,6 +29,7 @@ from ..figures.phrasing import Style
 from ..settings import TOP, decode_line, line_of, unknown_key, wrong_type
 from . import provenance
 
+log = logging.getLogger(__name__)
 BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
 _JINJA = Path(jinja2.__file__).resolve().parent
 MAIN = "briefing.md.j2"
@@ -81,9 +83,11 @@ def load(key: str, extra: list[str] | None = None) -> Template:
     raise TemplateError(f"there is no template {key!r}", hint=f"Templates: {names}. List them with `briefing templates`.")
 
 
-def load_folder(folder: Path) -> Template:
+def load_folder(folder: Path, strict: bool = True) -> Template:
     """A template folder's settings, checked: an unknown key, a key in the wrong table or a value of the wrong
-    type is an error naming template.toml, the line and the key (never silently ignored)."""
+    type is an error naming template.toml, the line and the key (never silently ignored). Not ``strict`` (the
+    stored sources of a briefing made before a check existed), such a key is logged and left out, so the
+    briefing can still be made again exactly as it was."""
     settings_file = folder / "template.toml"
     try:
         text = settings_file.read_text(encoding="utf-8")
@@ -92,6 +96,21 @@ def load_folder(folder: Path) -> Template:
         raise TemplateError(str(exc), str(settings_file)) from None
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(str(exc), str(settings_file), decode_line(exc)) from None
+    try:
+        _check(data, text, settings_file)
+    except TemplateError as exc:
+        if strict:
+            raise
+        log.warning("%s (left out: the template is a stored one, made before this was checked)", exc.message)
+    if not (folder / MAIN).is_file():
+        raise TemplateError(f"the folder has no {MAIN}", str(folder))
+    known = {table: {k: v for k, v in data.get(table, {}).items() if k in keys} for table, keys in TABLES.items()}
+    return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
+                    data.get("period", "week"), data.get("title", "{地区}{名称}"), Style(**known["style"]),
+                    known["metadata"], tuple(data.get("fixed_numbers", ())))
+
+
+def _check(data: dict, text: str, settings_file: Path) -> None:
     for table, keys in [("", KNOWN), *TABLES.items()]:
         label = f"[{table}]" if table else ""
         for key, value in (data.get(table, {}) if table else data).items():
@@ -103,11 +122,6 @@ def load_folder(folder: Path) -> Template:
             problem = wrong_type(key, value, keys[key])
             if problem:
                 raise TemplateError(f"{label}: {problem}" if label else problem, str(settings_file), line)
-    if not (folder / MAIN).is_file():
-        raise TemplateError(f"the folder has no {MAIN}", str(folder))
-    return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
-                    data.get("period", "week"), data.get("title", "{地区}{名称}"), Style(**data.get("style", {})),
-                    dict(data.get("metadata", {})), tuple(data.get("fixed_numbers", ())))
 
 
 def sources(template: Template) -> dict[str, str]:
@@ -139,7 +153,7 @@ def from_sources(key: str, files: dict[str, str], into: Path) -> Template:
             raise TemplateError(f"stored template source {name!r} points outside its folder", key)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    return load_folder(folder)
+    return load_folder(folder, strict=False)
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
