@@ -28,7 +28,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 import docx.document
@@ -50,6 +49,8 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import qn
 from pptx.text.text import TextFrame
 
+from .styles import FIXED_TIME  # the workbook's creation date: constant, so its bytes are too
+
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
@@ -58,7 +59,6 @@ CHART_PARTNAME = "/word/charts/chart%d.xml"
 XLSX_PARTNAME = "/word/embeddings/Microsoft_Excel_Sheet%d.xlsx"
 KINDS = {"line": XL_CHART_TYPE.LINE_MARKERS, "bar": XL_CHART_TYPE.COLUMN_CLUSTERED,
          "barh": XL_CHART_TYPE.BAR_CLUSTERED, "pie": XL_CHART_TYPE.PIE}
-FIXED_TIME = datetime(2000, 1, 1)   # the workbook's creation date: constant, so its bytes are too
 MAX_LABELLED_POINTS = 24            # bar charts with more points than this go without value labels
 TITLE_EXTRA_PT = 1.5                # the title is this much larger than the chart's text
 

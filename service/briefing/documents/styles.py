@@ -60,7 +60,7 @@ STYLES: tuple[Style, ...] = (
     Style("Footer", "footer", "宋体", 14, line=None),
 )
 STYLE_IDS = {s.id for s in STYLES} | {"TableGrid"}
-FIXED_TIME = datetime(2000, 1, 1)
+FIXED_TIME = datetime(2000, 1, 1)   # every date inside a package we write: the same data, the same bytes
 
 
 def reference() -> Document:
