@@ -119,3 +119,25 @@ def test_a_failed_commit_is_rolled_back_and_the_next_write_commits(tmp_path):
             assert other.execute("SELECT code FROM regions").fetchall() == [("3",)]
         finally:
             other.close()
+
+
+def test_a_ledger_written_before_the_waiting_state_is_kept_whole(tmp_path, monkeypatch):
+    from briefing.store import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:4])       # the schema of an older version
+    monkeypatch.setattr("briefing.store.db.MIGRATIONS", migrations.MIGRATIONS[:4])
+    with Store(tmp_path / "old.db") as old:
+        old.conn.execute("INSERT INTO regions (code, name) VALUES ('R1', '甲旗')")
+        old.conn.execute("INSERT INTO reports (template, period, region, script, version, status, as_of, stem, "
+                         "attempts, created_at) VALUES ('weekly', '2024-W01', 'R1', 'simplified', 1, 'done', "
+                         "'2024-01-08T00:00:00+00:00', '2024-W01_甲旗_周报', 1, '2024-01-08T00:00:00+00:00')")
+        old.conn.execute("INSERT INTO report_files VALUES (1, 'docx', '2024/weekly/a.docx', 'abc', 10)")
+    monkeypatch.undo()
+    with Store(tmp_path / "old.db") as store:
+        assert [m["name"] for m in store.db.query("SELECT name FROM _migrations")][-1] == MIGRATIONS[-1].__name__
+        assert store.conn.execute("SELECT id, stem, status FROM reports").fetchall() == [(1, "2024-W01_甲旗_周报", "done")]
+        assert store.conn.execute("SELECT report, path FROM report_files").fetchall() == [(1, "2024/weekly/a.docx")]
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        store.conn.execute("UPDATE reports SET status = 'waiting' WHERE id = 1")      # the new state is allowed
+        with pytest.raises(sqlite3.IntegrityError):
+            store.conn.execute("INSERT INTO report_files VALUES (2, 'docx', 'b.docx', 'x', 1)")  # keys still hold

@@ -70,6 +70,8 @@ class Report:
     created_at: str
     done_at: str | None
     pruned_at: str | None
+    covered: str | None = None         # JSON: the names of the parts (banners) whose figures it holds
+    missing: str | None = None         # JSON: the names of the parts that had not reported when it was made
     region_name: str = ""
     files: list[File] = field(default_factory=list)
 

@@ -166,4 +166,23 @@ def m004_reports(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE schedules_seen (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL)")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports)
+def m005_report_states(db: sqlite_utils.Database) -> None:
+    """A briefing can wait (its period has no figures yet, or its parts have not all reported), and records
+    which parts it covered and which it lacked. The status CHECK gains 'waiting' by SQLite's documented way
+    of changing a constraint in place (rebuilding the table would trip the foreign keys that point at it):
+    the table's SQL is rewritten in sqlite_master and the schema version bumped."""
+    db.execute("ALTER TABLE reports ADD COLUMN covered TEXT")
+    db.execute("ALTER TABLE reports ADD COLUMN missing TEXT")
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'reports'").fetchone()
+    old = "CHECK (status IN ('claimed', 'done', 'failed', 'pruned'))"
+    if old not in sql:
+        raise RuntimeError(f"m005: unexpected schema of reports: {sql}")
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'reports'",
+               [sql.replace(old, "CHECK (status IN ('claimed', 'done', 'failed', 'waiting', 'pruned'))")])
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states)
