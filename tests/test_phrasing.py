@@ -91,7 +91,11 @@ CHANGES = [
     # prices 上涨, crops 增产
     (D("10.5"), 10, Measure("元", 1, "price"), "同比", "relative", Style(), "同比上涨5.0%"),
     (D("10.5"), 10, Measure("元", 1, "price"), "同比", "absolute", Style(), "同比上涨0.5元"),
-    (D("761.5"), D("745.3"), Measure("公斤", 1, "crop"), "比上年", "absolute", Style(), "比上年增产16.2公斤"),
+    # crop output: the absolute change is 增加/减少, the rate 增产/减产 (比上年增加888万吨，增产1.3%)
+    (69541, 68653, Measure("万吨", 0, "crop"), "比上年", "both", Style(), "比上年增加888万吨，增产1.3%"),
+    (68653, 69541, Measure("万吨", 0, "crop"), "比上年", "both", Style(), "比上年减少888万吨，减产1.3%"),
+    (D("761.5"), D("745.3"), Measure("公斤", 1, "crop"), "比上年", "absolute", Style(), "比上年增加16.2公斤"),
+    (D("745.3"), D("761.5"), Measure("公斤", 1, "crop"), "比上年", "relative", Style(), "比上年减产2.1%"),
     # zero base: no rate, the absolute change alone; negative base: both levels
     (5, 0, Measure("个"), "比上年", "relative", Style(), "比上年增加5个"),
     (712, -942, Measure("亿元", signs=("净亏损", "盈利")), "同比", "relative", Style(),
@@ -114,6 +118,9 @@ def test_a_rate_reached():
 
 def test_per_unit_gain_over_a_baseline():
     assert gain_phrase(per_unit_gain(D("608.9"), D("550.0")), KG) == "亩增产58.9公斤"   # 亩增产58.9公斤
+    crop = Measure("公斤", 1, "crop", per="亩")          # 增产 per 亩 even where a crop's total output 增加
+    assert gain_phrase(per_unit_gain(D("550.0"), D("608.9")), crop) == "亩减产58.9公斤"
+    assert gain_phrase(per_unit_gain(D("550.04"), D("550.0")), crop) == "亩产持平"
 
 
 def test_multiple_is_net_growth():

@@ -21,7 +21,7 @@ from .compare import Change, Record
 VERBS: dict[str, tuple[str, str, str, str]] = {
     "volume": ("增加", "减少", "增长", "下降"),    # counts and amounts
     "price": ("上涨", "下降", "上涨", "下降"),     # prices
-    "crop": ("增产", "减产", "增长", "下降"),      # crop output
+    "crop": ("增加", "减少", "增产", "减产"),      # crop output: 比上年增加888万吨，增产1.3%
     "rate": ("提高", "下降", "提高", "下降"),      # rates and shares, in 个百分点
     "rate_rise": ("上升", "下降", "上升", "下降"),  # rates that 上升 (a death rate)
     "gap": ("扩大", "缩小", "扩大", "缩小"),        # gaps and ratios
@@ -181,11 +181,15 @@ def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: S
 
 
 def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:
-    """A per-unit gain over a baseline: 亩增产58.9公斤 (crop wording) or 亩增加… ; 亩产持平 when none."""
+    """A per-unit gain over a baseline: 亩增产58.9公斤 for a count or a crop (as the source article writes
+    the gain per 亩; a crop's total output changes by 增加 and its rate by 增产, VERBS); another wording
+    keeps its own verbs (亩上涨… for a price); 亩产持平 when it rounds to zero."""
     per = m.per or ""
-    crop = Measure(m.unit, m.decimals, "crop" if m.wording == "volume" else m.wording, m.per, m.signs)
-    words = absolute_phrase(ch, crop, style)
-    return f"{per}{words}" if words else f"{per}产持平"
+    shown = numbers.round_half_up(ch.absolute, m.decimals)
+    if shown == 0:
+        return f"{per}产持平"
+    up, down = ("增产", "减产") if m.wording in ("volume", "crop") else m.verbs[:2]
+    return f"{per}{up if shown > 0 else down}{figure(abs(ch.absolute), m, style)}"
 
 
 RECORD_WORDS = {"first": ("破{scope}{subject}纪录", "创{scope}{subject}纪录"),
