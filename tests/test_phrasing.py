@@ -55,12 +55,24 @@ def test_round_half_up_once(value, places, expected):
     (19532, 0, "19532"), (345000000, 0, "3.45亿"), (100000000, 0, "1亿"), (1100000, 0, "110万"),
     (500000, 0, "50万"), (30000, 0, "3万"), (5000000, 0, "500万"), (10000000, 0, "1000万"),
     (104350, 0, "104350"), ("761.5", 1, "761.5"), (1000, 0, "1000"), (9999, 0, "9999"),
-    (123456789, 0, "123456789"),
+    (99999999, 0, "99999999"),                 # below 1亿 a figure that is not round stays in digits
+    # from 1亿 up always in 亿, two decimals when not round (it was 123456789 and 51250万 before)
+    (123456789, 0, "1.23亿"), (512500000, 0, "5.13亿"), (510000001, 0, "5.10亿"), ("99999999.5", 0, "1亿"),
+    (1234567890123, 0, "12345.68亿"), (-512500000, 0, "-5.13亿"), ("512499999.6", 0, "5.12亿"),  # rounded once
 ])
 def test_wan_and_yi_as_units_never_qian(value, decimals, expected):
     text = numbers.scaled(D(value), decimals)
     assert text == expected
     assert "千" not in text and "百万" not in text and not ("亿" in text and "万" in text)
+
+
+def test_amounts_from_one_yi_up_keep_one_scale():
+    """The weekly briefing wrote 带动企业增收1亿元、带动全社会增收51250万元: two scales for two amounts."""
+    words = [figure(D(v), YUAN) for v in (100000000, 512500000, 345000000, 1600000000)]
+    assert words == ["1亿元", "5.13亿元", "3.45亿元", "16亿元"]
+    assert figure(D(512500000), YUAN, Style(scaled_places=1)) == "5.1亿元"          # the template's [style]
+    assert figure(D(51250), Measure("万元")) == "5.13亿元"                           # a unit in 万 too
+    assert approx(D(150000000), "以上", Measure("元"), 2) == "1.5亿元以上"           # never 15000万元以上
 
 
 # Comparisons: current, base, measure, base word, parts, style -> expected words

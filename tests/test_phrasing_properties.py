@@ -338,6 +338,8 @@ def test_non_round_marks_that_hold_are_written():
 
 
 def test_a_unit_in_wan_is_not_scaled_again():
+    """Below 1亿 a unit in 万 stays as it is; from 1亿 up it is in 亿 like any figure (12345万元 was kept)."""
     assert figure(Decimal(20000), Measure("万元")) == "2亿元"
     assert figure(Decimal("1.26"), Measure("万元", 2)) == "1.26万元"
-    assert figure(Decimal(12345), Measure("万元")) == "12345万元"
+    assert figure(Decimal(9999), Measure("万元")) == "9999万元"
+    assert figure(Decimal(12345), Measure("万元")) == "1.23亿元"

@@ -2,7 +2,8 @@
 
 - Rounding is half up (四舍五入), once, from the unrounded Decimal; trailing zeros are kept (3.0).
 - Large round numbers take 万 or 亿 as their unit (110万, 1亿, 3.45亿), never 千, 百万 or a mix like
-  3亿4500万; a number that is not round stays in digits (19532).
+  3亿4500万; below 1亿 a number that is not round stays in digits (19532); from 1亿 up every figure is in
+  亿, to two decimals when it is not round (5.13亿), so one sentence keeps one scale.
 - Approximations (多, 余, 余万, 近, 以上, 超过) are computed from the exact value and never state
   something the value contradicts: asking for one the value does not support raises ApproximationError.
 
@@ -40,19 +41,34 @@ def _trim(value: Decimal) -> str:
 
 
 def scaled(value: Decimal, decimals: int = 0, max_scaled_places: int = 2) -> str:
-    """A figure in digits, or in 万/亿 when it is round enough to be read that way.
+    """A figure in digits, or in 万/亿, one scale from 1亿 up so that a sentence never sets 1亿 beside 51250万.
 
-    The value is first rounded to the indicator's ``decimals``. It is written in 亿 (or else 万) when it
-    is at least one of that unit and needs at most ``max_scaled_places`` decimals there:
-    100000000 → '1亿', 345000000 → '3.45亿', 1100000 → '110万', 10200000 → '1020万', 19532 → '19532'.
+    From 1亿 up (the value rounded to the indicator's ``decimals``) it is always written in 亿, with
+    ``max_scaled_places`` decimals (see ``in_yi``): 100000000 → '1亿', 345000000 → '3.45亿',
+    512500000 → '5.13亿'. Below, it is written in 万 when it is at least 1万 and needs at most
+    ``max_scaled_places`` decimals there, else in digits: 1100000 → '110万', 10200000 → '1020万',
+    104350 → '104350', 19532 → '19532'.
     """
-    value = round_half_up(value, decimals)
-    for name, unit in SCALES:
-        if abs(value) >= unit:
-            amount = value / unit
-            if amount == round_half_up(amount, max_scaled_places):
-                return _trim(amount) + name
-    return fixed(value, decimals)
+    shown = round_half_up(value, decimals)
+    if abs(shown) >= HUNDRED_MILLION:
+        return in_yi(value, decimals, max_scaled_places)
+    if abs(shown) >= TEN_THOUSAND:
+        amount = shown / TEN_THOUSAND
+        if amount == round_half_up(amount, max_scaled_places):
+            return _trim(amount) + "万"
+    return fixed(shown, decimals)
+
+
+def in_yi(value: Decimal, decimals: int = 0, places: int = 2, scale: Decimal = Decimal(1)) -> str:
+    """A figure of 1亿 or more in 亿 (``value`` counted in ``scale``: 1, or 1万 for a unit in 万). Exact at
+    ``places`` decimals it is written without trailing zeros (1亿, 3.45亿, 16亿: nothing is left out);
+    otherwise it is rounded once, half up, from the unrounded value to ``places`` decimals, trailing zeros
+    kept as for percentages (5.13亿 for 512500000, 5.10亿 for 510000001: the last digit says where it was
+    rounded)."""
+    exact = round_half_up(value, decimals) * scale / HUNDRED_MILLION
+    if exact == round_half_up(exact, places):
+        return _trim(exact) + "亿"
+    return fixed(Decimal(value) * scale / HUNDRED_MILLION, places) + "亿"
 
 
 @dataclass(frozen=True)
@@ -165,6 +181,8 @@ def _mark_text(mark: Decimal, lone_unit: bool = False) -> str:
     """A round number as briefings write it: 50, 500, 10万, 5亿, 1000万; 万 alone for 近万 (lone_unit)."""
     if lone_unit and mark in (TEN_THOUSAND, HUNDRED_MILLION):
         return "万" if mark == TEN_THOUSAND else "亿"
+    if mark >= HUNDRED_MILLION:  # exact, in 亿 like every figure from 1亿 up: 1.5亿以上, never 15000万以上
+        return _trim(mark / HUNDRED_MILLION) + "亿"
     return scaled(mark, 0, max_scaled_places=0) if mark == mark.to_integral_value() else _trim(mark)
 
 

@@ -37,7 +37,7 @@ class Style:
     multiple_places: int = 2         # 增长1.79倍
     use_multiple: bool = False       # write growth of 100% or more as 倍
     flat_with_sign: bool = False     # 持平略增 / 持平略减 instead of 持平 when the sign matters
-    scaled_places: int = 2           # 3.45亿: at most this many decimals in 万/亿
+    scaled_places: int = 2           # decimals in 亿 from 1亿 up (5.13亿), at most this many in 万 (110万)
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,13 @@ class Measure:
 
 
 def figure(value: Decimal, m: Measure, style: Style = Style()) -> str:
-    """A figure with its unit: 19532人次, 761.5公斤, 99.25%, 110万元, 1亿元. A unit already in 万 (万元, 万人)
-    is not scaled again: 20000万元 is written 2亿元, 1.26万元 stays as it is."""
+    """A figure with its unit: 19532人次, 761.5公斤, 99.25%, 110万元, 1亿元, 5.13亿元 (from 1亿 up always in 亿,
+    numbers.scaled). A unit already in 万 (万元, 万人) is not scaled again below 1亿; from 1亿 up it is in 亿
+    too: 20000万元 is written 2亿元, 51250万元 5.13亿元, 1.26万元 stays as it is."""
     if m.is_rate:
         return numbers.fixed(value, m.decimals) + m.unit
-    if m.unit.startswith("万") and abs(value) >= numbers.TEN_THOUSAND:
-        in_yi = value / numbers.TEN_THOUSAND
-        if in_yi == numbers.round_half_up(in_yi, style.scaled_places):
-            return numbers._trim(in_yi) + "亿" + m.unit[1:]
+    if m.unit.startswith("万") and abs(numbers.round_half_up(value, m.decimals)) >= numbers.TEN_THOUSAND:
+        return numbers.in_yi(value, m.decimals, style.scaled_places, numbers.TEN_THOUSAND) + m.unit[1:]
     if m.unit.startswith(("万", "亿")):
         return numbers.fixed(value, m.decimals) + m.unit
     return numbers.scaled(value, m.decimals, style.scaled_places) + m.unit
