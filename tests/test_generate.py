@@ -375,3 +375,31 @@ def test_an_edited_reference_document_is_used_by_the_next_briefing(summary, tmp_
     second = docx.Document(io.BytesIO(summary.docx(str(path))))
     assert first.styles["heading 1"].font.size.pt == 18
     assert second.styles["heading 1"].font.size.pt == 22
+
+
+# --- which period, and whether it has figures ----------------------------------------------------------
+
+def generate(sample_db, tmp_path, *args):
+    from click.testing import CliRunner
+
+    from briefing.cli import cli
+
+    return CliRunner().invoke(cli, ["--db", str(sample_db), "generate", "-o", str(tmp_path), *args])
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-17", "2024/01/17", "2024年1月17日", "2024-01-17T23:59:59+08:00"])
+def test_without_a_period_the_last_one_ended_as_of_then_is_made(sample_db, tmp_path, as_of):
+    result = generate(sample_db, tmp_path, "--as-of", as_of)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(tmp_path / "2024-W02_兴安盟_周报.docx")    # Wednesday: W02 ended Sunday
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--period", "2030-W02"], "no figures for 2030年第2周 in 兴安盟; the latest figures are for 2024年第4周"),
+    (["--as-of", "2024-03-20"], "no figures for 2024年第11周 in 兴安盟; the latest figures are for 2024年第4周"),
+    (["--period", "2024-W03", "--as-of", "2024-01-22T08:00"], "the latest figures are for 2024年第2周"),  # W03 not in yet
+])
+def test_a_period_without_figures_is_not_written(sample_db, tmp_path, args, said):
+    result = generate(sample_db, tmp_path, *args)
+    assert result.exit_code == 1 and said in result.output and "--period" in result.output
+    assert list(tmp_path.iterdir()) == []

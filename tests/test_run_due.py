@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,9 +26,11 @@ from click.testing import CliRunner
 
 from briefing.archive.schedules import load, period_due
 from briefing.cli import cli
+from briefing.figures.periods import parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
-START = datetime(2023, 1, 2, 8, 0, tzinfo=TZ)     # a Monday: the first due moment of 2023-W01
+START = datetime(2023, 1, 2, 10, 0, tzinfo=TZ)    # a Monday after 08:00, when 2023-W01 is due, and 09:00,
+                                                   # when the sample enters the figures of the week before
 FAULT_POINTS = Path(__file__).with_name("fault_points.py")
 # A few rounds by default; the full 50 with `pytest -m full_rounds` (.ci/run runs them too)
 ROUNDS = [pytest.param(3, id="3-rounds"), pytest.param(50, id="50-rounds", marks=pytest.mark.full_rounds)]
@@ -62,6 +64,19 @@ def briefing(site: Path, *args: str) -> subprocess.CompletedProcess:
 
 def run_due(site: Path, now: datetime, *args: str) -> subprocess.CompletedProcess:
     return briefing(site, "run-due", "--now", now.isoformat(), *args)
+
+
+def add_figures(site: Path, *weeks: str, entered: datetime | None = None) -> None:
+    """Figures of 扎赉特旗 for weeks the sample does not hold, entered on the Monday after each at 09:00 (or
+    at `entered`)."""
+    rows = ["指标,地区,期间,数值,录入时间"]
+    for week in weeks:
+        when = entered or datetime.combine(parse_period(week).end + timedelta(days=1), time(9), TZ)
+        stamp = when.strftime("%Y-%m-%d %H:%M")
+        rows += [f"诊疗患者人次,扎赉特旗,{week},200,{stamp}", f"手术示教例数,扎赉特旗,{week},2,{stamp}"]
+    (site / "figures.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = briefing(site, "ingest", "figures.csv")
+    assert result.returncode == 0, result.stderr
 
 
 def ledger(site: Path, where: str = "1") -> list[tuple]:
@@ -101,7 +116,7 @@ def test_one_log_line_per_decision(site):
     assert lines[1].startswith("claimed 周报: weekly 2023-W01 扎赉特旗 (report #1, attempt 1)")
     assert lines[2].startswith("generated 周报: weekly 2023-W01 扎赉特旗: archive/2023/weekly/2023-W01_扎赉特旗_周报.docx (")
     assert lines[2].endswith(" ms)")
-    assert lines[3] == "run as of 2023-01-09T08:00+08:00: 1 due, 1 made, 0 skipped, 0 failed"
+    assert lines[3] == "run as of 2023-01-09T10:00+08:00: 1 due, 1 made, 0 skipped, 0 waiting, 0 failed"
 
 
 def test_a_failed_briefing_is_logged_recorded_and_retried_later(site):
@@ -211,6 +226,8 @@ def verify():
 
 def test_serve_catches_up_at_start_and_stops_on_sigterm(site):
     config(site, catch_up="latest", start="2024-01-01", tick_seconds=3600)
+    owed = parse_period(latest_week(datetime.now(TZ)))      # whichever of these the run at start owes has figures
+    add_figures(site, owed.key, owed.next().key, entered=datetime.now(TZ) - timedelta(minutes=5))
     proc = subprocess.Popen(command("serve"), cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log = Lines(proc.stderr)
     try:
@@ -220,7 +237,7 @@ def test_serve_catches_up_at_start_and_stops_on_sigterm(site):
         proc.wait(timeout=60)
     err = log.until_the_end()
     assert summary and proc.returncode == 0, err
-    assert summary.rstrip().endswith(": 1 due, 1 made, 0 skipped, 0 failed"), err      # the latest week only
+    assert summary.rstrip().endswith(": 1 due, 1 made, 0 skipped, 0 waiting, 0 failed"), err      # the latest week only
     assert "serving 1 schedule(s)" in err and "stopping (SIGTERM)" in err and err.rstrip().endswith("stopped")
     made = [path.name for path in (site / "archive").rglob("*.docx")]
     assert len(made) == 1 and [row[0] for row in ledger(site, "status = 'done'")] == [made[0].split("_")[0]], made
@@ -278,10 +295,31 @@ def test_run_due_without_schedules_says_where_to_start(site):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("monday, week", [("2021-01-04", "2020-W53"), ("2027-01-04", "2026-W53"),
+@pytest.mark.parametrize("monday, week", [("2021-01-04", "2020-W53"), ("2016-01-04", "2015-W53"),
                                           ("2024-01-01", "2023-W52")])
-def test_monday_0800_files_the_week_just_ended_under_its_own_year(site, monday, week):
+def test_on_monday_the_week_just_ended_is_filed_under_its_own_year(site, monday, week):
     config(site, start=(datetime.fromisoformat(monday) - timedelta(days=7)).date().isoformat())
-    result = run_due(site, datetime.fromisoformat(f"{monday}T08:00+08:00"))
+    if week != "2023-W52":                                   # the sample's figures end in 2024
+        add_figures(site, week)
+    result = run_due(site, datetime.fromisoformat(f"{monday}T10:00+08:00"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"archive/{week[:4]}/weekly/{week}_扎赉特旗_周报.docx"
+
+
+def test_a_week_without_figures_waits_and_is_made_when_they_arrive(site):
+    config(site, start="2024-01-22")                               # 2024-W04, the sample's last week, and W05
+    first = run_due(site, datetime(2024, 2, 5, 10, 0, tzinfo=TZ))
+    assert first.returncode == 0, first.stderr
+    assert made_periods(first) == ["2024-W04"]
+    assert "waiting 周报: weekly 2024-W05 扎赉特旗: no figures for 2024年第5周 in 扎赉特旗; the latest figures are " \
+           "for 2024年第4周 (looked at again after 2024-" in first.stderr
+    assert ": 2 due, 1 made, 0 skipped, 1 waiting, 0 failed" in first.stderr
+    assert ledger(site, "period = '2024-W05'") == [("2024-W05", "152223", 1, "waiting")]
+    assert not list((site / "archive").rglob("2024-W05*"))
+    soon = run_due(site, datetime(2024, 2, 5, 10, 30, tzinfo=TZ))  # within the hour: not looked at again
+    assert "skipped 周报: weekly 2024-W05 扎赉特旗: waiting for its figures (no figures for 2024年第5周" in soon.stderr
+    add_figures(site, "2024-W05", entered=datetime(2024, 2, 5, 10, 45, tzinfo=TZ))
+    later = run_due(site, datetime(2024, 2, 5, 11, 5, tzinfo=TZ))
+    assert later.returncode == 0 and made_periods(later) == ["2024-W05"], later.stderr
+    assert "look again 周报: weekly 2024-W05 扎赉特旗 (report #2, attempt 2)" in later.stderr
+    assert ledger(site, "period = '2024-W05'") == [("2024-W05", "152223", 1, "done")]

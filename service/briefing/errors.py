@@ -8,6 +8,7 @@
     ├── TemplateError             a template that cannot be rendered, naming its file and line
     │   └── TemplateDataError     the template asked for what the data cannot give (no figure, no base,
     │                             an approximation the exact value contradicts)
+    ├── NoFigures                 a briefing for a period with no figures yet: not written (a schedule waits)
     ├── VerificationError         figures in a finished text that no computed fact accounts for
     └── LostClaim                 a briefing's claim taken over by another process before it was done;
                                   the runner logs it and moves on (the other process finishes the briefing)
@@ -112,6 +113,17 @@ class TemplateDataError(TemplateError):
     """A template asked for something the facts cannot give: a figure there is none of, no base to
     compare with, a region the briefing does not cover. Raised by the template functions; the renderer
     adds the template's file and line."""
+
+
+class NoFigures(BriefingError):
+    """A briefing asked for a period that has no figures yet (a future week, one not yet reported, data that
+    ends before it): it is not written. A schedule waits for the figures; ``latest`` says what there is."""
+
+    def __init__(self, period: str, region: str, latest: str | None):
+        self.latest = latest
+        there = f"the latest figures are for {latest}" if latest else "there are no figures of that kind at all"
+        super().__init__(f"no figures for {period} in {region}; {there}",
+                         "Import the period's figures first, or ask for an earlier period with --period.")
 
 
 class VerificationError(BriefingError):

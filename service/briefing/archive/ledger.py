@@ -24,6 +24,8 @@ from ..store.db import Store, utcnow
 
 RETRY_FIRST_S = 60          # a failed briefing is tried again after 1 minute, then 2, 4 … up to 6 hours
 RETRY_MAX_S = 6 * 3600
+WAIT_FIRST_S = 3600         # a briefing waiting for its figures is looked at again after 1 hour, 2, 4 … up to a day
+WAIT_MAX_S = 24 * 3600
 HOST = socket.gethostname()
 
 
@@ -90,14 +92,15 @@ class Report:
 @dataclass(frozen=True)
 class Claim:
     """The outcome of trying to claim a key: claimed (new), taken over (from a stopped or expired
-    holder), retry (after a failure), or one of the refusals: done, busy, waiting."""
+    holder), retry (after a failure), look again (after waiting for figures), or one of the refusals:
+    done, busy, waiting (its time to be tried again has not come)."""
 
     outcome: str
     report: Report
 
     @property
     def ours(self) -> bool:
-        return self.outcome in ("claimed", "taken over", "retry")
+        return self.outcome in ("claimed", "taken over", "retry", "look again")
 
 
 def later(seconds: float, now: str | None = None) -> str:
@@ -119,19 +122,23 @@ class Ledger:
 
     # --- claiming -------------------------------------------------------------------------------------
 
-    def claim(self, key: Key, stem: str, as_of: str, schedule: str | None, due_at: str | None) -> Claim:
-        """Claim version 1 of a key (a scheduled briefing), unless it is done or held by a live process."""
+    def claim(self, key: Key, stem: str, as_of: str, schedule: str | None, due_at: str | None,
+              now: str | None = None) -> Claim:
+        """Claim version 1 of a key (a scheduled briefing), unless it is done or held by a live process.
+        ``now`` is the reconcile step's moment (the clock by default): waits and leases count from it."""
+        now = now or utcnow()
         with self.store.write() as db:
             row = db.execute("SELECT id FROM reports WHERE template = ? AND period = ? AND region = ? AND script = ? "
                              "AND version = 1", [key.template, key.period, key.region, key.script]).fetchone()
             if row is None:
-                return Claim("claimed", self._insert(key, 1, stem, as_of, schedule, due_at, None))
+                return Claim("claimed", self._insert(key, 1, stem, as_of, schedule, due_at, None, now))
             report = self.get(row[0])
-            outcome = self._refusal(report)
+            outcome = self._refusal(report, now)
             if outcome is not None:
                 return Claim(outcome, report)
-            outcome = "retry" if report.status == "failed" else "taken over"
-            self._take(report)
+            outcome = {"failed": "retry", "waiting": "look again"}.get(report.status, "taken over")
+            # tried again, it shows the data as known now; taken over, it is finished as it was begun
+            self._take(report, now, as_of if outcome != "taken over" else report.as_of)
             return Claim(outcome, self.get(report.id))
 
     def claim_next(self, key: Key, stem: str, as_of: str, remake_of: int | None = None) -> Report:
@@ -143,20 +150,19 @@ class Ledger:
                                  [key.template, key.period, key.region, key.script]).fetchone()
             return self._insert(key, last + 1, stem, as_of, None, None, remake_of)
 
-    def _refusal(self, report: Report) -> str | None:
+    def _refusal(self, report: Report, now: str) -> str | None:
         """Why the claim cannot be had now, or None."""
-        now = utcnow()
         if report.status in ("done", "pruned"):
             return "done"
-        if report.status == "failed":
+        if report.status in ("failed", "waiting"):
             return "waiting" if report.retry_at and report.retry_at > now else None
         if report.holder_stopped() or (report.lease_until or "") <= now:
             return None
         return "busy"
 
     def _insert(self, key: Key, version: int, stem: str, as_of: str, schedule: str | None, due_at: str | None,
-                remake_of: int | None) -> Report:
-        now = utcnow()
+                remake_of: int | None, now: str | None = None) -> Report:
+        now = now or utcnow()
         cursor = self.store.db.execute(
             "INSERT INTO reports (template, period, region, script, version, status, schedule, due_at, as_of, stem, "
             "remake_of, claimed_by, host, pid, lease_until, attempts, created_at) "
@@ -165,11 +171,11 @@ class Ledger:
              self.holder, HOST, os.getpid(), later(self.lease_seconds, now), now])
         return self.get(cursor.lastrowid)
 
-    def _take(self, report: Report) -> None:
+    def _take(self, report: Report, now: str, as_of: str) -> None:
         self.store.db.execute(
             "UPDATE reports SET status = 'claimed', claimed_by = ?, host = ?, pid = ?, lease_until = ?, "
-            "attempts = attempts + 1, retry_at = NULL WHERE id = ?",
-            [self.holder, HOST, os.getpid(), later(self.lease_seconds), report.id])
+            "attempts = attempts + 1, retry_at = NULL, as_of = ? WHERE id = ?",
+            [self.holder, HOST, os.getpid(), later(self.lease_seconds, now), as_of, report.id])
 
     # --- finishing ------------------------------------------------------------------------------------
 
@@ -194,13 +200,23 @@ class Ledger:
                 then()
         return True
 
-    def fail(self, report: Report, error: str) -> str:
-        """Record a failure; the claim is released and tried again later. Returns when."""
+    def fail(self, report: Report, error: str, now: str | None = None) -> str:
+        """Record a failure; the claim is released and tried again later (counted from ``now``). Returns when."""
         wait = min(RETRY_FIRST_S * 2 ** max(report.attempts - 1, 0), RETRY_MAX_S)
-        retry_at = later(wait)
+        retry_at = later(wait, now)
         with self.store.write() as db:
             db.execute("UPDATE reports SET status = 'failed', error = ?, retry_at = ?, lease_until = NULL "
                        "WHERE id = ? AND claimed_by = ?", [error, retry_at, report.id, self.holder])
+        return retry_at
+
+    def wait(self, report: Report, reason: str, until: str | None = None, now: str | None = None) -> str:
+        """Release a claim to wait for figures (not a failure): looked at again after a growing wait counted
+        from ``now``, or at ``until`` when that comes first (a deadline). Returns when."""
+        retry_at = later(min(WAIT_FIRST_S * 2 ** max(report.attempts - 1, 0), WAIT_MAX_S), now)
+        retry_at = min(retry_at, until) if until else retry_at
+        with self.store.write() as db:
+            db.execute("UPDATE reports SET status = 'waiting', error = ?, retry_at = ?, lease_until = NULL "
+                       "WHERE id = ? AND claimed_by = ?", [reason, retry_at, report.id, self.holder])
         return retry_at
 
     def mark_pruned(self, reports: list[Report], then: Callable[[], None] | None = None) -> None:

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from ..documents import templates
 from ..documents.make import stem_of, template_dirs
-from ..errors import BriefingError, LostClaim, NotFound, UsageError
+from ..errors import BriefingError, LostClaim, NoFigures, NotFound, UsageError
 from ..figures.periods import Period
 from ..settings import Settings
 from ..store.catalog import Catalog
@@ -40,15 +40,16 @@ class Step:
 
     made: list[str] = field(default_factory=list)       # archive paths of the .docx files written
     skipped: int = 0                                    # done already, or being made by another process
+    waiting: int = 0                                    # its figures are not there yet
     failed: list[str] = field(default_factory=list)     # one line per failure
 
     @property
     def due(self) -> int:
-        """Every briefing due in the step ends as exactly one of made, skipped or failed."""
-        return len(self.made) + self.skipped + len(self.failed)
+        """Every briefing due in the step ends as exactly one of made, skipped, waiting or failed."""
+        return len(self.made) + self.skipped + self.waiting + len(self.failed)
 
     def summary(self) -> str:
-        return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, "
+        return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, {self.waiting} waiting, "
                 f"{len(self.failed)} failed")
 
 
@@ -128,7 +129,7 @@ class Runner:
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
         log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
         claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
-                                  schedule.name, iso_utc(due))
+                                  schedule.name, iso_utc(due), now=iso_utc(now))
         if not claim.ours:
             step.skipped += 1
             log.info("skipped %s: %s", what, _refusal(claim))
@@ -141,18 +142,23 @@ class Runner:
             step.skipped += 1
             log.warning("skipped %s: %s", what, exc)
             return
+        except NoFigures as exc:
+            step.waiting += 1
+            again = self.ledger.wait(report, exc.message, now=iso_utc(now))
+            log.info("waiting %s: %s (looked at again after %s)", what, exc.message, again)
+            return
         except (BriefingError, OSError) as exc:
-            self._failed(what, report, str(exc), step)
+            self._failed(what, report, str(exc), step, now)
             return
         except Exception as exc:  # a bug in one briefing must not stop the others; keep the traceback
             log.debug("traceback of %s", what, exc_info=True)
-            self._failed(what, report, f"internal error: {exc.__class__.__name__}: {exc}", step)
+            self._failed(what, report, f"internal error: {exc.__class__.__name__}: {exc}", step, now)
             return
         step.made.append(files[0].path)
         log.info("generated %s: %s (%.0f ms)", what, self.archive.path(files[0].path), ms)
 
-    def _failed(self, what: str, report, reason: str, step: Step) -> None:
-        retry_at = self.ledger.fail(report, reason)
+    def _failed(self, what: str, report, reason: str, step: Step, now: datetime) -> None:
+        retry_at = self.ledger.fail(report, reason, now=iso_utc(now))
         step.failed.append(f"{what}: {reason}")
         log.error("failed %s: %s (tried again after %s)", what, reason.replace("\n", " "), retry_at)
 
@@ -161,6 +167,8 @@ def _refusal(claim: Claim) -> str:
     report = claim.report
     if claim.outcome == "done":
         return f"already done (report #{report.id})"
+    if claim.outcome == "waiting" and report.status == "waiting":
+        return f"waiting for its figures ({report.error}); looked at again after {report.retry_at}"
     if claim.outcome == "waiting":
         return f"failed before ({report.error}); tried again after {report.retry_at}"
     return f"being made by {report.claimed_by} (claim held until {report.lease_until})"

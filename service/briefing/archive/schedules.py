@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ..documents import FORMATS
 from ..errors import UsageError
-from ..figures.periods import Period, period_of
+from ..figures.periods import Period, last_ended
 from ..settings import SETTINGS, TOP, line_of, located, unknown_key, wrong_type
 
 PRESETS = {                      # name -> cron; in words, as every cron expression, from parse_cron
@@ -93,7 +93,7 @@ class Schedule:
 def period_due(kind: str, moment: datetime, tz: ZoneInfo) -> Period:
     """The period a briefing due at `moment` covers: the last period of its kind that ended before the
     moment's day in the schedule's time zone (Monday 08:00 → the ISO week that ended on Sunday)."""
-    return period_of(kind, moment.astimezone(tz).date()).previous()
+    return last_ended(kind, moment.astimezone(tz))
 
 
 def owed(dues: list[tuple[datetime, Period]], done: set[str], policy: str | int) -> list[tuple[datetime, Period]]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from .. import settings as settings_mod
 from ..archive.schedules import FORMATS_HINT, formats_problem
-from ..errors import BriefingError, NotFound, UsageError
+from ..errors import BriefingError, CellError, NotFound, UsageError
+from ..ingest import cells
 from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
@@ -88,18 +89,24 @@ def tz_of(ctx: click.Context) -> ZoneInfo:
 
 
 def parse_as_of(text: str | None, tz: ZoneInfo) -> str:
-    """--as-of as an ISO UTC string: a date means the end of that day; a time without offset is local."""
-    if not text:
-        return FAR_FUTURE
+    """--as-of as an ISO UTC string (see parse_moment); without it, every revision ever recorded."""
+    return iso_utc(parse_moment(text, tz, "--as-of")) if text else FAR_FUTURE
+
+
+def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
+    """A moment given on the command line (--as-of, --now): a bare date, written as the ingest reads dates
+    (2024-01-17, 2024/01/17, 2024年1月17日), is the end of that day; otherwise an ISO 8601 date and time,
+    in the service's time zone when it names none."""
     try:
-        if len(text.strip()) == 10:
-            moment = datetime.combine(date.fromisoformat(text.strip()), time(23, 59, 59))
-        else:
-            moment = datetime.fromisoformat(text.strip())
+        return datetime.combine(cells.day(text), time(23, 59, 59), tzinfo=tz)
+    except CellError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date or time",
-                         "Write it like 2024-01-17 or 2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
-    return iso_utc(moment if moment.tzinfo else moment.replace(tzinfo=tz))
+        raise UsageError(f"{option} {text!r} is not a date or time", "Write it like 2024-01-17, 2024年1月17日, "
+                         "2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def archive_formats(text: str) -> tuple[str, ...]:

@@ -17,7 +17,8 @@ from ..figures.script import SCRIPTS
 from ..files import write_atomically
 from ..store.catalog import Region
 from ..store.db import Store, iso_utc
-from .base import CONTEXT, archive_formats, cli, open_store, parse_as_of, region_of, tz_of
+from ..store.observations import FAR_FUTURE
+from .base import CONTEXT, archive_formats, cli, open_store, parse_moment, region_of, tz_of
 from .output import render
 
 
@@ -50,12 +51,12 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
     tz = tz_of(ctx)
     if to_archive and out is not None:
         raise UsageError("--archive puts the files in the archive; leave out --out", "See docs/schedules.md.")
-    moment = parse_as_of(as_of, tz) if as_of or not to_archive else iso_utc(datetime.now(timezone.utc))
+    when = parse_moment(as_of, tz, "--as-of") if as_of else datetime.now(timezone.utc)
+    moment = iso_utc(when) if as_of or to_archive else FAR_FUTURE   # the data: as of then, or all there is
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     with open_store(ctx) as store:
         template = templates_mod.load(template_key, template_dirs(s))
-        day = datetime.fromisoformat(moment).astimezone(tz).date() if as_of else None
-        the_period = period_for(template, period, day)
+        the_period = period_for(template, period, when.astimezone(tz))
         found = region_of(store, region)
         if to_archive:
             _archive(store, s, template, the_period, found, moment, script, archive_formats(formats))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -14,7 +14,7 @@ from ..archive.runner import Runner, schedule_template
 from ..documents import templates as templates_mod
 from ..errors import UsageError
 from ..store.db import Store
-from .base import CONTEXT, cli, open_store, tz_of
+from .base import CONTEXT, cli, open_store, parse_moment, tz_of
 
 NEXT_RUNS = 3
 
@@ -31,15 +31,8 @@ def load_schedules(ctx: click.Context) -> list[schedules_mod.Schedule]:
 
 
 def parse_now(text: str | None, ctx: click.Context) -> datetime:
-    """--now as an aware moment: a date is its midnight; a time without offset is in the service's zone."""
-    if not text:
-        return datetime.now(timezone.utc)
-    try:
-        text = text.strip()
-        moment = datetime.combine(date.fromisoformat(text), time(0)) if len(text) == 10 else datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--now {text!r} is not a date or time", "Write it like 2024-01-22T08:00+08:00.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz_of(ctx))
+    """--now as an aware moment, read as --as-of is (a bare date is the end of that day); without it, now."""
+    return parse_moment(text, tz_of(ctx), "--now") if text else datetime.now(timezone.utc)
 
 
 def decisions_to_stderr(with_time: bool = False) -> None:

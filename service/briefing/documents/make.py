@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..errors import UsageError
+from ..errors import NoFigures, UsageError
 from ..figures import script, verify
-from ..figures.periods import Period, period_of
+from ..figures.periods import Period, last_ended, parse_period
 from ..files import write_atomically
 from ..settings import Settings
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
-from ..store.observations import FAR_FUTURE
+from ..store.observations import FAR_FUTURE, Observations, latest_period
 from . import FORMATS, html, markup, provenance, templates, word
 from .provenance import Quoted
 from .template_api import install
@@ -85,14 +85,21 @@ def make_many(store: Store, settings: Settings, template_key: str, region: str, 
     out = []
     for facts in gather_many(store.db, region, periods, as_of):
         request = Request(template_key, facts.period, region, as_of, script_name)
-        out.append(_write_text(store, settings, template, facts, request))
+        try:
+            out.append(_write_text(store, settings, template, facts, request))
+        except NoFigures as exc:
+            log.info("not made: %s", exc.message)      # a backfill passes over the periods without figures
     return out
 
 
 def _write_text(store: Store, settings: Settings, template: templates.Template, facts: Facts,
                 request: Request) -> Briefing:
-    """The template run on the facts, parsed into blocks and checked figure by figure."""
+    """The template run on the facts, parsed into blocks and checked figure by figure; NoFigures when the
+    period has nothing to say yet (a briefing without this week's figures is not a weekly briefing)."""
     started = time.perf_counter()
+    if not facts.has_figures:
+        latest = latest_period(Observations(store.db), facts.region.code, facts.period.kind, request.as_of)
+        raise NoFigures(short_label(facts.period), facts.region.name, short_label(latest) if latest else None)
     env = templates.environment(template)
     claims = install(env, facts, template.style,
                      other_region=lambda r: gather(store.db, r, request.period, request.as_of))
@@ -198,18 +205,15 @@ def write_outputs(briefing: Briefing, formats: tuple[str, ...], folder: Path, re
     return written
 
 
-def period_for(template: templates.Template, text: str | None, as_of_day: date | None) -> Period:
-    """The period a briefing covers: as given, or for a summary the as-of day."""
-    from ..figures.periods import parse_period
-
+def period_for(template: templates.Template, text: str | None, moment: datetime) -> Period:
+    """The period a briefing covers: as given, or the last of the template's kind that has ended by the
+    moment (local time): the rule the schedules follow."""
     if text:
         try:
             return parse_period(text, template.period)
         except ValueError as exc:
             raise UsageError(f"--period: {exc}") from None
-    if as_of_day is None:
-        raise UsageError(f"{template.key} needs --period (like 2024-W02) or --as-of")
-    return period_of(template.period, as_of_day)
+    return last_ended(template.period, moment)
 
 
 def backfill(db: Path, settings: Settings, template_key: str, regions: list[str], periods: list[Period],

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 KINDS = ("year", "quarter", "month", "week", "day")
@@ -291,6 +291,15 @@ def period_of(kind: str, day: date) -> Period:
 
 def _iso_week(year: int, week: int) -> Period:
     return period_of("week", date.fromisocalendar(year, week, 1))
+
+
+def last_ended(kind: str, moment: datetime) -> Period:
+    """The last period of a kind that has ended by a moment, in the moment's own (local) time: the one a
+    briefing made then covers. A day ends with its last second, so as of 2024-01-17 23:59:59 (a bare date)
+    the 17th has ended; at Monday 08:00 the week before has, and the Monday has not."""
+    day = moment.date() if moment.time() >= time(23, 59, 59) else moment.date() - timedelta(days=1)
+    period = period_of(kind, day)
+    return period if period.end == day else period.previous()
 
 
 # --- parsing ---------------------------------------------------------------

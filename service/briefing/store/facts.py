@@ -114,6 +114,16 @@ class Facts:
     as_of: str
     facts: dict[str, Fact] = field(default_factory=dict)
     highlights: list[dict] = field(default_factory=list)
+    periodic: bool = True     # the catalog counts some indicator at least as often as the period
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether there is anything to say of the period itself: a figure of the period from an indicator
+        counted at least as often (this week's in a weekly briefing); for a briefing as of a day, finer
+        than every indicator, any figure known by then."""
+        if not self.periodic:
+            return bool(self.facts)
+        return any(f.period == self.period for f in self.facts.values())
 
     def __getitem__(self, key: str) -> Fact:
         """A fact by indicator code or Chinese name."""
@@ -186,7 +196,8 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     out = []
     for period in periods:
         totals = reader.totals_until(period)
-        facts = Facts(reg, period, as_of)
+        facts = Facts(reg, period, as_of, periodic=any(KINDS.index(i.frequency) >= KINDS.index(period.kind)
+                                                        for i in catalog.indicators.values()))
         for ind in catalog.indicators.values():
             fact = reader.fact(ind, reg, period, totals)
             if fact is not None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import sqlite_utils
 
 from ..figures import compare
-from ..figures.periods import Period, Span, parse_period, period_of
+from ..figures.periods import KINDS, Period, Span, parse_period, period_of
 from .catalog import Catalog, Indicator
 
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"
@@ -161,3 +161,22 @@ def snapshot(obs: Observations, region: str, as_of: str = FAR_FUTURE) -> list[tu
             total = obs.total(ind.code, region, Span(ind.frequency, figures[0].period, figures[-1].period), as_of)
         out.append((ind, figures[-1], total))
     return out
+
+
+def latest_period(obs: Observations, region: str, kind: str, as_of: str = FAR_FUTURE) -> Period | None:
+    """The latest period of a kind with a figure for the region or a region under it, of an indicator
+    counted at least that often, as known at the moment (what a briefing of that kind could be made for)."""
+    codes = [i.code for i in obs.catalog.indicators.values() if KINDS.index(i.frequency) >= KINDS.index(kind)]
+    tree = [region, *(r.code for r in obs.catalog.descendants(region))]
+    if not codes:
+        return None
+    params = {"as_of": as_of, **{f"i{n}": c for n, c in enumerate(codes)}, **{f"r{n}": c for n, c in enumerate(tree)}}
+    rows = obs.db.execute(
+        f"SELECT indicator, MAX(period) FROM observations WHERE indicator IN ({_marks('i', codes)}) "
+        f"AND region IN ({_marks('r', tree)}) AND {AS_OF} GROUP BY indicator", params).fetchall()
+    ends = [parse_period(key, obs.catalog.indicators[ind].frequency).end for ind, key in rows]
+    return period_of(kind, max(ends)) if ends else None
+
+
+def _marks(prefix: str, items: list) -> str:
+    return ",".join(f":{prefix}{n}" for n in range(len(items)))
