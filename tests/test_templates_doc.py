@@ -13,13 +13,27 @@ from briefing.documents import provenance, templates
 from briefing.documents.template_api import ENGLISH, FILTERS, install
 from briefing.errors import TemplateDataError
 from briefing.figures.periods import parse_period
+from briefing.figures.phrasing import Style
 from briefing.store.db import Store
 from briefing.store.facts import gather
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "templates.md"
 AS_OF = datetime(2024, 1, 17, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc).isoformat()
 EXAMPLE = re.compile(r"```jinja( [^\n]+)?\n(.*?)\n```\n→ (error )?`([^`]*)`", re.S)
-EXAMPLES = [(m.group(1) and m.group(1).strip() or "兴安盟", m.group(2), bool(m.group(3)), m.group(4))
+
+
+def header(words: str | None) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The region a block names (兴安盟 by default) and the [style] settings it gives (use_multiple=true)."""
+    words = (words or "").split()
+    region = next((w for w in words if "=" not in w), "兴安盟")
+    return region, tuple(sorted(tuple(w.split("=", 1)) for w in words if "=" in w))
+
+
+def style_of(settings: tuple[tuple[str, str], ...]) -> Style:
+    return Style(**{key: value == "true" if value in ("true", "false") else int(value) for key, value in settings})
+
+
+EXAMPLES = [(*header(m.group(1)), m.group(2), bool(m.group(3)), m.group(4))
             for m in EXAMPLE.finditer(DOC.read_text(encoding="utf-8"))]
 
 
@@ -27,22 +41,23 @@ EXAMPLES = [(m.group(1) and m.group(1).strip() or "兴安盟", m.group(2), bool(
 def envs(sample_db):
     store = Store(sample_db, create=False)
     out = {}
-    for region in {r for r, *_ in EXAMPLES}:
+    for region, settings in {(r, s) for r, s, *_ in EXAMPLES}:
         env = templates.sandbox()
-        install(env, gather(store.db, region, parse_period("2024-W02"), AS_OF),
+        install(env, gather(store.db, region, parse_period("2024-W02"), AS_OF), style_of(settings),
                 other_region=lambda r: gather(store.db, r, parse_period("2024-W02"), AS_OF))
-        out[region] = env
+        out[region, settings] = env
     yield out
     store.close()
 
 
 def test_the_doc_has_examples():
-    assert len(EXAMPLES) > 40 and any(error for _, _, error, _ in EXAMPLES)
+    assert len(EXAMPLES) > 40 and any(error for *_, error, _ in EXAMPLES)
+    assert any(settings for _, settings, *_ in EXAMPLES)         # some render with a template's [style]
 
 
-@pytest.mark.parametrize("region, source, is_error, expected", EXAMPLES, ids=[e[1][:40] for e in EXAMPLES])
-def test_each_example(envs, region, source, is_error, expected):
-    template = envs[region].from_string(source)
+@pytest.mark.parametrize("region, settings, source, is_error, expected", EXAMPLES, ids=[e[2][:40] for e in EXAMPLES])
+def test_each_example(envs, region, settings, source, is_error, expected):
+    template = envs[region, settings].from_string(source)
     if is_error:
         with pytest.raises(TemplateDataError) as err:
             template.render()
@@ -59,7 +74,7 @@ def test_every_filter_is_documented(name):
 def test_every_function_a_template_gets_is_documented(envs):
     builtin = {"range", "dict", "lipsum", "cycler", "joiner", "namespace"}
     doc = DOC.read_text(encoding="utf-8")
-    names = set(envs["兴安盟"].globals) - builtin
+    names = set(envs["兴安盟", ()].globals) - builtin
     assert len(names) > 20
     missing = [name for name in sorted(names) if f"`{name}" not in doc]
     assert not missing, f"not in docs/templates.md: {missing}"

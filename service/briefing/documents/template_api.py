@@ -116,11 +116,18 @@ def gain(demo: FactView, baseline: FactView) -> str:
 
 @by_input
 def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "同比", 写法: str = "relative", 小数: int = 0,
-                   倍数: bool = False, 措辞: str = "volume", 符号: tuple[str, str] = ("负", "")) -> str:
-    """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%."""
+                   倍数: bool | None = None, 措辞: str = "volume", 符号: tuple[str, str] = ("负", ""), *,
+                   style: Style = Style()) -> str:
+    """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%. The
+    briefing's [style] decides the percent places, 倍 and its places, 持平略增 (``style``, bound by
+    _Briefing.compare); 倍数 given explicitly overrides use_multiple."""
+    if 措辞 not in phrasing.VERBS:
+        raise TemplateDataError(f"比较: unknown 措辞 {措辞!r}; use one of {', '.join(phrasing.VERBS)}")
     m = Measure(单位, 小数, 措辞, signs=tuple(符号))
     ch = compare.change(_number(本期), _number(基期), m.is_rate)
-    return phrasing.change_phrase(ch, m, 对比, Style(use_multiple=倍数), _parts(写法))
+    if 倍数 is not None:
+        style = replace(style, use_multiple=bool(倍数))
+    return phrasing.change_phrase(ch, m, 对比, style, _parts(写法))
 
 
 @by_input
@@ -191,7 +198,7 @@ FILTER_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
 GLOBAL_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
     ("指标", "indicator", "indicator"), ("有", "has", "has"), ("领域", "domain", "domain"), ("亩增产", "gain", "gain"),
     ("均超过", "all_exceed", all_exceed), ("数字", "figure", figure), ("日期", "date", day),
-    ("比较", "compare", compare_values), ("范围", "span", span_of), ("折线图", "trend_chart", trend_chart),
+    ("比较", "compare", "compare"), ("范围", "span", span_of), ("折线图", "trend_chart", trend_chart),
     ("柱状图", "parts_chart", parts_chart), ("分项表", "parts_table", parts_table), ("选一", "pick", "pick"),
 )
 FILTERS = {zh: what for zh, _, what in FILTER_TABLE}
@@ -248,6 +255,10 @@ class _Briefing:
         place = rank_of(view, 地区)
         self.derived.append(Claim(compare.rank(dict(view.fact.parts), 地区)[0], "number", f"{view.名称} {地区} 排名"))
         return place
+
+    def compare(self, *args: Any, **kwargs: Any) -> str:
+        """比较 in this briefing's [style] (its explicit arguments still override)."""
+        return compare_values(*args, style=self.style, **kwargs)
 
     def pick(self, options: list[str], key: Any = "") -> str:
         """选一: a phrasing chosen by region, period and key — the same briefing always reads the same."""
