@@ -26,7 +26,7 @@ from briefing.errors import InputError
 from briefing.ingest import ingest_files
 from briefing.ingest.cells import MISSING
 from briefing.ingest.columns import ALIASES
-from briefing.store.catalog import DEFAULT_DECIMALS, DOMAINS, FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, WORDINGS
+from briefing.store.catalog import DEFAULT_DECIMALS, FREQUENCIES, KINDS, OFFICE, REGION_AGGS, TIME_AGGS, WORDINGS
 from briefing.store.db import Store
 from briefing.store.observations import Observations
 
@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ingest.md"
 EXAMPLES = ROOT / "docs" / "examples"
 TZ = ZoneInfo("Asia/Shanghai")
-FILES = ["regions.csv", "indicators.csv", "observations.csv", "highlights.csv", "records.csv",
-         "observations.json", "observations-gbk.csv"]
+FILES = ["office.csv", "regions.csv", "domains.csv", "indicators.csv", "observations.csv", "highlights.csv",
+         "records.csv", "observations.json", "observations-gbk.csv"]
 OBS_COLUMNS = "indicator, region, period, value, revision, recorded_at, source, note"
 
 
@@ -75,7 +75,7 @@ def test_example_files_are_in_the_encodings_the_doc_says():
             assert data.decode("gbk").startswith("指标名称,旗县,报告期")
         elif name.endswith(".csv"):
             assert data.startswith(codecs.BOM_UTF8), f"{name} should be UTF-8 with BOM"
-            assert data.decode("utf-8-sig").split(",")[0] in ("代码", "指标", "日期")
+            assert data.decode("utf-8-sig").split(",")[0] in ("代码", "指标", "日期", "领域", "设置")
         else:
             assert data.decode("utf-8").lstrip().startswith("[")
 
@@ -88,8 +88,17 @@ def test_every_example_file_imports_into_a_fresh_database(tmp_path):
     assert (by_file["observations.csv"].added, by_file["observations.csv"].missing) == (12, 1)   # the — row
     assert (by_file["observations.json"].added, by_file["observations.json"].missing) == (5, 1)  # the null
     assert by_file["observations-gbk.csv"].added == 4
-    assert {t: count(db, t) for t in ("regions", "indicators", "observations", "highlights", "records")} == {
-        "regions": 3, "indicators": 6, "observations": 21, "highlights": 3, "records": 2}
+    assert {t: count(db, t) for t in ("regions", "indicators", "observations", "highlights", "records", "domains",
+                                      "office")} == {
+        "regions": 3, "indicators": 6, "observations": 21, "highlights": 3, "records": 2, "domains": 3, "office": 3}
+    assert report.notices == []          # every domain the indicators and highlights name is in domains.csv
+
+    # the domains in the file's order, a two-line heading as written; the office's settings by key
+    assert stored(db, "SELECT name, heading FROM domains ORDER BY sort") == [
+        ("医疗", "打造百姓新“医”靠｜医疗帮扶筑牢“健康之本”"), ("教育", "薪火相传育桃李｜教育帮扶托起“振兴之梦”"),
+        ("科技", "科技帮扶夯实“富裕之基”")]
+    assert dict(stored(db, "SELECT key, value FROM office")) == {
+        "programme": "干部人才“组团式”帮扶", "source": "兴安盟“组团式”帮扶工作专班", "editor": "苏文彦"}
 
     # the catalog: a parent given by name is stored by code; defaults filled in by kind
     assert stored(db, "SELECT code, parent FROM regions ORDER BY code") == [
@@ -136,7 +145,7 @@ def test_importing_the_examples_again_adds_nothing(tmp_path):
     before = stored(db, f"SELECT {OBS_COLUMNS} FROM observations ORDER BY 1, 2, 3, 5")
     again = ingest_examples(db)
     assert [(o.added, o.revised) for o in again.outcomes] == [(0, 0)] * len(again.outcomes)
-    assert sum(o.unchanged for o in again.outcomes) == 3 + 6 + 21 + 3 + 2
+    assert sum(o.unchanged for o in again.outcomes) == 3 + 3 + 3 + 6 + 21 + 3 + 2
     assert stored(db, f"SELECT {OBS_COLUMNS} FROM observations ORDER BY 1, 2, 3, 5") == before
 
 
@@ -232,7 +241,7 @@ def test_every_choice_is_documented_in_chinese_and_english(options):
     text = doc()
     for en, zh in options.items():
         assert f"`{zh}`" in text and en in text, f"{zh} ({en}) is not in docs/ingest.md"
-    assert all(f"`{d}`" in text for d in DOMAINS)
+    assert all(f"`{zh}`" in text and f"`{en}`" in text for en, zh in OFFICE.items())   # the office's settings
 
 
 def test_the_default_decimals_per_kind_are_the_documented_ones():
@@ -301,7 +310,8 @@ def run_block(folder: Path, fresh: bool, block: str, monkeypatch) -> None:
     build_inputs(folder)
     runner = CliRunner()
     if not fresh:
-        setup = runner.invoke(cli, ["ingest", "docs/examples/regions.csv", "docs/examples/indicators.csv"])
+        setup = runner.invoke(cli, ["ingest", "docs/examples/regions.csv", "docs/examples/domains.csv",
+                                    "docs/examples/indicators.csv"])
         assert setup.exit_code == 0, setup.output
 
     steps: list[tuple[str, list[str]]] = []
@@ -339,7 +349,8 @@ def test_the_doc_shows_the_checks_in_console_blocks():
     assert len(blocks) >= 15
     text = "\n".join(b for _, _, b in blocks)
     for phrase in ("nothing was written", "rows rejected; see", "is not after revision", "unknown column",
-                   "cannot tell what this table holds", "expected a week", "is not a domain", "$ echo $?",
+                   "cannot tell what this table holds", "expected a week", "is not a domain name", "$ echo $?",
+                   "new domain 就业, headed by its name",
                    "already has 3 figures stored", "a record is never changed in place", "--as-of"):
         assert phrase in text, f"no console example shows {phrase!r}"
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from briefing.errors import InputError
 from briefing.ingest import ingest_files
+from briefing.store.catalog import Catalog, template_folders
 from briefing.store.observations import Observations
 
 HEAD = ["指标", "地区", "期间", "数值", "备注"]
@@ -245,7 +246,8 @@ def test_region_catalog_problems(store, tmp_path, rows, column, words):
 
 
 @pytest.mark.parametrize("row, column, words", [
-    (["x", "甲", "体育", "流量", "人", "周", "", ""], "领域", "not a domain"),
+    (["x", "甲", "体育｜竞技", "流量", "人", "周", "", ""], "领域", "not a domain name"),
+    (["x", "甲", "", "流量", "人", "周", "", ""], "领域", "is empty"),
     (["x", "甲", "医疗", "速度", "人", "周", "", ""], "类型", "not a kind"),
     (["x", "甲", "医疗", "流量", "人", "旬", "", ""], "频率", "not a frequency"),
     (["x", "甲", "教育", "比率", "%", "年", "missing", "grads"], "分子", "not an indicator"),
@@ -256,6 +258,63 @@ def test_indicator_catalog_problems(catalog_store, tmp_path, row, column, words)
     with pytest.raises(InputError) as err:
         ingest_files(catalog_store, [write_csv(tmp_path / "i.csv", [head, row])], TZ, now=NOW)
     assert any(p.column == column and words in p.message for p in err.value.problems), str(err.value)
+
+
+def test_a_domain_no_file_declared_is_added_under_its_name_with_a_notice(catalog_store, tmp_path):
+    """An office whose indicators name 就业 and 文旅 gets those sections (after the ones it has) without a domains
+    file, and is told once; a domains file then gives them headings and an order."""
+    head = ["代码", "名称", "领域", "类型", "单位", "频率"]
+    jobs = write_csv(tmp_path / "i.csv", [head, ["jobs", "新增就业人数", "就业", "流量", "人", "月"],
+                                          ["visits", "接待游客人次", "文旅", "流量", "人次", "月"]])
+    report = ingest_files(catalog_store, [jobs], TZ, now=NOW)
+    assert report.notices == [f"{jobs}: new domains 就业、文旅, headed by their names; give headings and an order in a "
+                              "domains file (领域, 标题, 排序)"]
+    domains = Catalog.load(catalog_store.db).domains
+    assert list(domains)[-2:] == ["就业", "文旅"] and domains["就业"].title == "就业"
+    assert ingest_files(catalog_store, [jobs], TZ, now=NOW).notices == []      # told once
+
+    headings = write_csv(tmp_path / "d.csv", [["领域", "标题", "排序"], ["文旅", "文旅融合|旅游帮扶添活力", "-1"],
+                                              ["就业", "", ""]])
+    outcome = ingest_files(catalog_store, [headings], TZ, now=NOW).outcomes[0]
+    assert (outcome.kind, outcome.added, outcome.revised, outcome.unchanged) == ("domains", 0, 2, 0)
+    domains = Catalog.load(catalog_store.db).domains          # a blank 排序 is the default, 0: before 医疗 (1)
+    assert list(domains)[:3] == ["文旅", "就业", "医疗"] and domains["文旅"].title == "文旅融合｜旅游帮扶添活力"
+    assert Catalog.load(catalog_store.db).indicators["jobs"].section == domains["就业"]
+
+
+@pytest.mark.parametrize("row, column, words", [
+    (["就业", "一｜二｜三", ""], "标题", "not a heading"),
+    (["就业", "｜二", ""], "标题", "not a heading"),
+    (["就业（含创业）和技能培训与劳务输出", "", ""], "领域", "at most 12 characters"),
+    (["就业", "", "第一"], "排序", "not a whole number"),
+])
+def test_domain_file_problems(store, tmp_path, row, column, words):
+    with pytest.raises(InputError) as err:
+        ingest_files(store, [write_csv(tmp_path / "d.csv", [["领域", "标题", "排序"], row])], TZ, now=NOW)
+    assert any(p.column == column and words in p.message for p in err.value.problems), str(err.value)
+
+
+def test_the_office_settings_and_its_template_folder(store, tmp_path):
+    (tmp_path / "模板").mkdir()
+    office = write_csv(tmp_path / "o.csv", [["设置", "值"], ["项目名称", "东西部协作"], ["source", "县乡村振兴局"],
+                                            ["模板目录", "模板"]])
+    ingest_files(store, [office], TZ, now=NOW)
+    assert Catalog.load(store.db).office == {"programme": "东西部协作", "source": "县乡村振兴局",
+                                             "template_dirs": str((tmp_path / "模板").resolve())}
+    assert template_folders(tmp_path / "t.db") == [str((tmp_path / "模板").resolve())]
+    cleared = write_csv(tmp_path / "o2.csv", [["设置", "值"], ["来源", ""]])
+    assert ingest_files(store, [cleared], TZ, now=NOW).outcomes[0].revised == 1
+    assert "source" not in Catalog.load(store.db).office
+
+
+@pytest.mark.parametrize("row, words", [
+    (["来原", "x"], "not a setting of the office; did you mean '来源'?"),
+    (["模板目录", "没有这个目录"], "is not a folder"),
+])
+def test_office_setting_problems(store, tmp_path, row, words):
+    with pytest.raises(InputError) as err:
+        ingest_files(store, [write_csv(tmp_path / "o.csv", [["设置", "值"], row])], TZ, now=NOW)
+    assert words in str(err.value)
 
 
 def test_records_and_highlights(catalog_store, tmp_path):

@@ -25,6 +25,23 @@ SYN = "合成"
 
 QIAN, ZHONG, ZHA, LEAGUE = "152221", "152222", "152223", "152200"
 
+# The office's own settings: the programme's name in titles, the source on the masthead, and the folder of
+# the sample's own template (templates/article: the first article, from the data)
+OFFICE = [
+    ("设置", "值"),
+    ("项目名称", "干部人才“组团式”帮扶"),
+    ("来源", "兴安盟“组团式”帮扶工作专班"),
+    ("模板目录", "templates"),
+]
+
+# The domains in the first article's order, with its two-line headings
+DOMAINS = [
+    ("领域", "标题", "排序"),
+    ("教育", "薪火相传育桃李｜教育帮扶托起“振兴之梦”", 1),
+    ("医疗", "打造百姓新“医”靠｜医疗帮扶筑牢“健康之本”", 2),
+    ("科技", "送技添智助增收｜科技帮扶夯实“富裕之基”", 3),
+]
+
 REGIONS = [
     ("代码", "名称", "上级", "级别", "排序"),
     (LEAGUE, "兴安盟", "", "盟", 1),
@@ -317,7 +334,9 @@ def main() -> None:
     header = ("指标", "地区", "期间", "数值", "来源", "备注", "录入时间")
     figures = weekly_rows(rng) + monthly_rows(rng) + yearly_rows()
     observations = [header] + [(c, names[r], p, v, s, n, t) for c, r, p, v, s, n, t in figures]
+    write("office.csv", OFFICE)
     write("regions.csv", REGIONS)
+    write("domains.csv", DOMAINS)
     write("indicators.csv", [("代码", "名称", "领域", "类型", "单位", "每", "频率", "地区汇总", "小数位", "纪录范围",
                               "分子", "分母", "说明", "排序")]
           + [(*row, n) for n, row in enumerate(INDICATORS, start=1)])

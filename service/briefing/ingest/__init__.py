@@ -75,7 +75,7 @@ def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, n
     # corrections file given before the file it corrects (as data/sample/*.csv sorts) still applies last.
     tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, tz)))
     with store.write() as db:
-        ctx = Context(Catalog.load(db), tz, now, report.problems)
+        ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
         for table in tables:
             report.outcomes.append(_import_table(db, table, ctx))
         if report.problems and not skip_invalid:
@@ -102,10 +102,13 @@ def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
 
 
 _VALIDATE = {
-    "regions": catalog_rows.validate_regions, "indicators": catalog_rows.validate_indicators,
+    "office": catalog_rows.validate_office, "regions": catalog_rows.validate_regions,
+    "domains": catalog_rows.validate_domains, "indicators": catalog_rows.validate_indicators,
     "observations": observations.validate, "highlights": notes.validate_highlights,
     "records": notes.validate_records,
 }
+_CATALOG = {"office": catalog_rows.write_office, "domains": catalog_rows.write_domains,
+            "indicators": catalog_rows.write_indicators}
 
 
 def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
@@ -114,11 +117,13 @@ def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
     if table.kind == "regions":
         catalog_rows.write_regions(db, rows, outcome, ctx.catalog)
         return outcome
-    if table.kind == "indicators":
-        catalog_rows.write_indicators(db, rows, outcome, ctx.catalog)
+    if table.kind in _CATALOG:
+        _CATALOG[table.kind](db, rows, outcome, ctx.catalog, ctx)
         return outcome
     if not rows:
         return outcome
+    if table.kind == "highlights":
+        catalog_rows.add_domains(db, [r["domain"] for r in rows], ctx.catalog, ctx, table.where)
     batch = db["batches"].insert({
         "file": table.where, "sha256": sha256_of(table.file), "table_kind": table.kind, "rows": outcome.rows,
         "added": outcome.added, "revised": outcome.revised, "unchanged": outcome.unchanged,

@@ -1,14 +1,17 @@
-"""Validating and writing the catalog: regions and indicators.
+"""Validating and writing the catalog: regions, domains, indicators and the office's settings.
 
 The catalog is configuration, so a row for an existing code updates it; but an indicator whose
 figures are already stored keeps its kind, frequency and unit, since changing them would change
-what those figures mean (create a new indicator instead).
+what those figures mean (create a new indicator instead). A domain an indicator or highlight names
+that the domains table does not hold is added, headed by its name, after the others, with a notice.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
+from pathlib import Path
 
 import sqlite_utils
 
@@ -18,12 +21,16 @@ from ..store.catalog import (
     DEFAULT_TIME_AGG,
     FREQUENCIES,
     KINDS,
+    OFFICE,
     REGION_AGGS,
     TIME_AGGS,
     WORDINGS,
     Catalog,
+    Domain,
     Indicator,
     Region,
+    split_folders,
+    stored_fields,
 )
 from . import cells
 from .context import Context, Outcome, RowChecker
@@ -135,21 +142,22 @@ def _loops(region: Region, merged: dict[str, Region]) -> bool:
 
 
 def write_regions(db: sqlite_utils.Database, rows: list[Region], outcome: Outcome, catalog: Catalog) -> None:
-    _upsert(db, "regions", rows, catalog.regions, outcome, vars)
+    _upsert(db, "regions", rows, catalog.regions, outcome, stored_fields)
     catalog.regions_changed()
 
 
-def _upsert(db: sqlite_utils.Database, table: str, rows: list, known: dict, outcome: Outcome, as_row) -> None:
+def _upsert(db: sqlite_utils.Database, table: str, rows: list, known: dict, outcome: Outcome, as_row,
+            pk: str = "code") -> None:
     """Write the catalog entries that are new or changed, and keep ``known`` (the loaded catalog) in step."""
     for entry in rows:
-        old = known.get(entry.code)
+        old = known.get(getattr(entry, pk))
         if old == entry:
             outcome.unchanged += 1
             continue
         outcome.added += old is None
         outcome.revised += old is not None
-        db[table].upsert(as_row(entry), pk="code")
-        known[entry.code] = entry
+        db[table].upsert(as_row(entry), pk=pk)
+        known[getattr(entry, pk)] = entry
 
 
 def validate_indicators(table: SourceTable, ctx: Context, db: sqlite_utils.Database,
@@ -238,6 +246,127 @@ def _check_ratio(ind: Indicator, merged: dict[str, Indicator], check: RowChecker
             check.fail(column, f"{code} must be a flow or stock counted per {ind.frequency}, like {ind.code}")
 
 
-def write_indicators(db: sqlite_utils.Database, rows: list[Indicator], outcome: Outcome, catalog: Catalog) -> None:
+def write_indicators(db: sqlite_utils.Database, rows: list[Indicator], outcome: Outcome, catalog: Catalog,
+                     ctx: Context) -> None:
+    add_domains(db, [i.domain for i in rows], catalog, ctx, outcome.where)
     ordered = sorted(rows, key=lambda i: bool(i.numerator or i.denominator))  # the parts of a ratio first
-    _upsert(db, "indicators", ordered, catalog.indicators, outcome, lambda i: {**vars(i), "signed": int(i.signed)})
+    _upsert(db, "indicators", ordered, catalog.indicators, outcome,
+            lambda i: {**stored_fields(i), "signed": int(i.signed)})
+
+
+# --- domains ----------------------------------------------------------------------------------------------
+
+def validate_domains(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> list[Domain]:
+    """Each domain once, with its heading (one line, or two split by ｜) and its place in the order."""
+    check = RowChecker(table, ctx, outcome)
+    seen: dict[str, int] = {}
+    out: list[Domain] = []
+    for number, row in table.rows:
+        check.start(number, row)
+        name = check.check("domain", cells.domain, _cell(table, row, "domain"))
+        heading = check.check("heading", _heading, _cell(table, row, "heading"))
+        sort = check.check("sort", cells.whole_number, _cell(table, row, "sort") or 0)
+        if name and name in seen:
+            check.fail("domain", f"{name!r} is also on row {seen[name]}; each domain once")
+        elif name:
+            seen[name] = number
+        if check.finish():
+            out.append(_keep_absent(Domain(name, heading or None, sort or 0), ctx.catalog.domains.get(name), table))
+    outcome.rows = len(table.rows)
+    return out
+
+
+def _heading(raw: object) -> str:
+    """A section heading: one line, or two split by ｜ (a | typed on an English keyboard counts too)."""
+    value = cells.safe_text(raw).replace("|", "｜")
+    lines = [line.strip() for line in value.split("｜")]
+    if "\n" in value or len(lines) > 2 or (value and not all(lines)):
+        raise cells.CellError(f"{value!r} is not a heading; write one line, or two lines split by ｜ "
+                              "(薪火相传育桃李｜教育帮扶托起“振兴之梦”)")
+    return "｜".join(lines)
+
+
+def write_domains(db: sqlite_utils.Database, rows: list[Domain], outcome: Outcome, catalog: Catalog,
+                  ctx: Context) -> None:
+    _upsert(db, "domains", rows, catalog.domains, outcome, stored_fields, pk="name")
+
+
+def add_domains(db: sqlite_utils.Database, names: list[str], catalog: Catalog, ctx: Context, where: str) -> None:
+    """Domains named by indicators or highlights that the catalog lacks: added after the others, each headed
+    by its name, with a notice (so a misspelt name is seen at once)."""
+    new = [n for n in dict.fromkeys(names) if n not in catalog.domains]
+    if not new:
+        return
+    last = max((d.sort for d in catalog.domains.values()), default=0)
+    for offset, name in enumerate(new, 1):
+        catalog.domains[name] = Domain(name, None, last + offset)
+        db["domains"].insert(stored_fields(catalog.domains[name]))
+    several = len(new) > 1
+    ctx.notices.append(f"{where}: new domain{'s' if several else ''} {'、'.join(new)}, headed by "
+                       f"{'their names' if several else 'its name'}; give headings and an order in a domains file "
+                       "(领域, 标题, 排序)")
+
+
+# --- the office's own settings ------------------------------------------------------------------------------
+
+_SETTING = {**{k: k for k in OFFICE}, **{v: k for k, v in OFFICE.items()}}
+
+
+def validate_office(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> list[tuple]:
+    """(key, value) for each setting: 项目名称, 来源, 作者, 责任编辑, 模板目录 (folders, relative to the file)."""
+    check = RowChecker(table, ctx, outcome)
+    seen: dict[str, int] = {}
+    out: list[tuple[str, str]] = []
+    for number, row in table.rows:
+        check.start(number, row)
+        key = check.check("setting", _office_key, _cell(table, row, "setting"))
+        value = check.check("value", cells.safe_text, _cell(table, row, "value"))
+        if key and key in seen:
+            check.fail("setting", f"{OFFICE[key]} is also on row {seen[key]}; each setting once")
+        elif key:
+            seen[key] = number
+        if key == "template_dirs" and value:
+            value = check.check("value", _folders, value, Path(table.file).resolve().parent)
+        if check.finish():
+            out.append((key, value))
+    outcome.rows = len(table.rows)
+    return out
+
+
+def _office_key(raw: object) -> str:
+    text = cells.text(raw)
+    if text not in _SETTING:
+        near = difflib.get_close_matches(text, list(OFFICE.values()), 1, 0.4)
+        raise cells.CellError(f"{text!r} is not a setting of the office" + (f"; did you mean {near[0]!r}?" if near else "")
+                              + f" (settings: {'、'.join(OFFICE.values())})")
+    return _SETTING[text]
+
+
+def _folders(text: str, base: Path) -> str:
+    """Template folders, each relative to the file's folder unless absolute; every one must exist."""
+    found = []
+    for folder in split_folders(text.replace("；", ";")):
+        path = (base / folder).resolve()
+        if not path.is_dir():
+            raise cells.CellError(f"{folder!r} is not a folder (looked for {path}); give the folder of the office's "
+                                  "templates, relative to this file")
+        found.append(str(path))
+    return ";".join(found)
+
+
+def write_office(db: sqlite_utils.Database, rows: list[tuple], outcome: Outcome, catalog: Catalog,
+                 ctx: Context) -> None:
+    """Set each setting; a blank value removes it."""
+    for key, value in rows:
+        old = catalog.office.get(key)
+        if (old or "") == value:
+            outcome.unchanged += 1
+            continue
+        outcome.added += old is None
+        outcome.revised += old is not None
+        if value:
+            db["office"].upsert({"key": key, "value": value}, pk="key")
+            catalog.office[key] = value
+        else:
+            db["office"].delete_where("key = ?", [key])
+            catalog.office.pop(key, None)

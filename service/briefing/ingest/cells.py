@@ -188,10 +188,13 @@ def required(raw: object) -> str:
 
 
 def domain(raw: object) -> str:
-    """One of the briefing's domains: 教育, 医疗, 科技, 综合."""
-    from ..store.catalog import DOMAINS
-
-    value = text(raw)
-    if value not in DOMAINS:
-        raise CellError(f"{value!r} is not a domain; write one of {'、'.join(DOMAINS)}")
+    """The name of a domain of the office's work (教育, 就业, 文旅): any short name. A name not yet in the
+    catalog's domains becomes a domain headed by its name (catalog_rows.add_domains says so)."""
+    value = required(raw)
+    if len(value) > MAX_DOMAIN or any(ch in value for ch in "｜|#\n"):
+        raise CellError(f"{value!r} is not a domain name; write a short name such as 教育 or 就业 (at most "
+                        f"{MAX_DOMAIN} characters, without ｜ or #), and its heading in the domains file")
     return value
+
+
+MAX_DOMAIN = 12

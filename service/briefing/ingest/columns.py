@@ -42,11 +42,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("内容", "事项", "text"),
     "scope": ("范围", "scope"),
     "holder": ("保持者", "纪录保持者", "holder"),
+    "heading": ("标题", "小标题", "heading"),
+    "setting": ("设置", "设置项", "setting"),
 }
 
 # table kind -> (required columns, optional columns)
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "office": (("setting", "value"), ()),
     "regions": (("code", "name"), ("parent", "level", "sort")),
+    "domains": (("domain", "heading"), ("sort",)),
     "indicators": (("code", "name", "domain", "kind", "unit", "frequency"),
                    ("per", "time_agg", "region_agg", "decimals", "record_scope", "numerator", "denominator",
                     "signed", "description", "sort", "wording")),
@@ -54,8 +58,8 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "highlights": (("date", "region", "domain", "text"), ("source",)),
     "records": (("indicator", "scope", "value", "period", "holder"), ("source", "note")),
 }
-# catalogs go in before the figures that refer to them
-ORDER = ("regions", "indicators", "observations", "highlights", "records")
+# catalogs go in before the figures that refer to them, and domains before the indicators that name them
+ORDER = ("office", "regions", "domains", "indicators", "observations", "highlights", "records")
 
 # Columns a rejects file adds (行号 row, 错误 problem): accepted in any table and ignored, so a fixed
 # rejects file can be imported as it is.
@@ -90,6 +94,10 @@ def kind_of(fields: set[str]) -> str | None:
         return "highlights"
     if "kind" in fields or "frequency" in fields:
         return "indicators"
+    if {"domain", "heading"} <= fields:
+        return "domains"
+    if "setting" in fields:
+        return "office"
     if {"code", "name"} <= fields:
         return "regions"
     return None
@@ -121,7 +129,8 @@ def header_problems(kind: str, headers: list[str]) -> list[tuple[str | None, str
 
 def describe(kind: str) -> str:
     required, optional = TABLES[kind]
-    return ", ".join(ALIASES[c][0] for c in required) + " (optional: " + ", ".join(ALIASES[c][0] for c in optional) + ")"
+    text = ", ".join(ALIASES[c][0] for c in required)
+    return text + (" (optional: " + ", ".join(ALIASES[c][0] for c in optional) + ")" if optional else "")
 
 
 def _suggest(header: object, allowed: set[str]) -> str:

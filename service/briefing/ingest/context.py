@@ -36,6 +36,7 @@ class Context:
     tz: ZoneInfo
     now: datetime                      # aware
     problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)    # what was done that the person should know of
 
     @property
     def now_utc(self) -> str:

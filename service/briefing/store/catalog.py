@@ -1,13 +1,19 @@
-"""The catalog: regions (with their hierarchy) and indicators (what each figure is and how it adds up).
+"""The catalog: regions (with their hierarchy), indicators (what each figure is and how it adds up), the
+office's domains (the sections of a briefing, with their headings and order) and its own settings (the
+programme's name, the masthead, its template folders).
 
 Loaded once from the store into plain dataclasses; lookups accept a code or a Chinese name and,
-when nothing matches, suggest the closest one.
+when nothing matches, suggest the closest one. A loaded region knows its children and an indicator its
+domain, so a briefing's facts carry what its sections need.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from dataclasses import dataclass, field
+import sqlite3
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import sqlite_utils
 
@@ -17,7 +23,8 @@ KINDS = {"flow": "流量", "stock": "存量", "rate": "比率", "per_unit": "单
 FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "day": "日"}
 TIME_AGGS = {"sum": "求和", "last": "最新", "max": "最大", "mean": "平均"}
 REGION_AGGS = {"sum": "求和", "max": "最大", "mean": "平均", "ratio": "比值", "none": "不汇总"}
-DOMAINS = ("教育", "医疗", "科技", "综合")
+# The office's own settings (the office table): key -> its Chinese name in a file of 设置 and 值
+OFFICE = {"programme": "项目名称", "source": "来源", "author": "作者", "editor": "责任编辑", "template_dirs": "模板目录"}
 WORDINGS = {"volume": "数量", "price": "价格", "crop": "产量", "rate": "比率", "rate_rise": "上升率", "gap": "差距"}
 
 # How each kind adds up over time and over regions unless the indicator says otherwise.
@@ -27,12 +34,26 @@ DEFAULT_DECIMALS = {"flow": 0, "stock": 0, "rate": 2, "per_unit": 1}
 
 
 @dataclass(frozen=True)
+class Domain:
+    """A domain of the office's work (教育, 就业 …): a section of a briefing, with its heading."""
+
+    name: str
+    heading: str | None = None      # 第一行｜第二行, or one line; None: the section is headed by the name
+    sort: int = 0
+
+    @property
+    def title(self) -> str:
+        return self.heading or self.name
+
+
+@dataclass(frozen=True)
 class Region:
     code: str
     name: str
     parent: str | None = None
     level: str | None = None
     sort: int = 0
+    children: tuple["Region", ...] = field(default=(), compare=False, repr=False)   # set by Catalog.load
 
 
 @dataclass(frozen=True)
@@ -54,25 +75,40 @@ class Indicator:
     description: str | None = None
     sort: int = 0
     wording: str | None = None
+    section: Domain | None = field(default=None, compare=False, repr=False)   # its domain; set by Catalog.load
 
     @property
     def is_rate(self) -> bool:
         return self.kind == "rate"
 
 
+def stored_fields(entry: Region | Indicator | Domain) -> dict:
+    """A catalog entry as its table's row: the fields that are stored (not the links Catalog.load sets)."""
+    return {f.name: getattr(entry, f.name) for f in fields(entry) if f.compare}
+
+
 @dataclass
 class Catalog:
     regions: dict[str, Region] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=dict)      # in the office's order
+    office: dict[str, str] = field(default_factory=dict)          # OFFICE key -> value
 
     @classmethod
     def load(cls, db: sqlite_utils.Database) -> "Catalog":
         regions = {r["code"]: Region(**r) for r in db.query("SELECT * FROM regions ORDER BY sort, code")}
+        kids: dict[str, list[Region]] = {}
+        for region in regions.values():
+            kids.setdefault(region.parent or "", []).append(region)
+        for region in regions.values():   # frozen: the link is set once here, and is no part of its value
+            object.__setattr__(region, "children", tuple(kids.get(region.code, ())))
+        domains = {d["name"]: Domain(**d) for d in db.query("SELECT name, heading, sort FROM domains "
+                                                             "ORDER BY sort, rowid")}
         indicators = {}
         for row in db.query("SELECT * FROM indicators ORDER BY sort, code"):
             row["signed"] = bool(row["signed"])
-            indicators[row["code"]] = Indicator(**row)
-        return cls(regions, indicators)
+            indicators[row["code"]] = Indicator(**row, section=domains.get(row["domain"]))
+        return cls(regions, indicators, domains, office_settings(db))
 
     def region(self, text: str) -> Region:
         """The region with this code or name; NotFound with a suggestion otherwise."""
@@ -109,6 +145,29 @@ class Catalog:
 
     def roots(self) -> list[Region]:
         return [r for r in self.regions.values() if not r.parent]
+
+
+def office_settings(db: sqlite_utils.Database) -> dict[str, str]:
+    """The office's own settings (programme, source, author, editor, template_dirs) as stored."""
+    return {row["key"]: row["value"] for row in db.query("SELECT key, value FROM office")}
+
+
+def template_folders(path: str | Path) -> list[str]:
+    """The template folders the office table of the database at ``path`` names (``briefing demo`` stores the
+    sample's), read without opening the database for writing; none when there is no such database yet."""
+    if not Path(path).is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM office WHERE key = 'template_dirs'").fetchone()
+    except sqlite3.Error:    # not a database, or one made before the office table: no folders of its own
+        return []
+    return split_folders(row[0]) if row else []
+
+
+def split_folders(text: str) -> list[str]:
+    """Folders written in one value, separated by ':' or ';' (as the template_dirs setting)."""
+    return [d for d in text.replace(";", ":").split(":") if d] if text else []
 
 
 def _find(text: str, table: dict, what: str, name_of) -> object:

@@ -185,4 +185,24 @@ def m005_report_states(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA writable_schema = OFF")
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states)
+def m006_domains_office(db: sqlite_utils.Database) -> None:
+    """The office's domains: the sections of its briefings, each with its heading (第一行｜第二行) and order;
+    and the office's own settings (the programme's name, 来源/作者/责任编辑, its template folders). A
+    database made before keeps the domains its indicators and highlights name, headed by their names."""
+    db.execute("""
+        CREATE TABLE domains (
+            name    TEXT PRIMARY KEY,
+            heading TEXT,
+            sort    INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.execute("""
+        INSERT INTO domains (name, sort)
+        SELECT domain, MIN(sort) FROM (SELECT domain, sort FROM indicators
+                                       UNION ALL SELECT domain, (SELECT COALESCE(MAX(sort), 0) + 1 FROM indicators)
+                                       FROM highlights)
+        GROUP BY domain ORDER BY MIN(sort), domain""")
+    db.execute("CREATE TABLE office (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
+                                     m006_domains_office)
