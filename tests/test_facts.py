@@ -127,3 +127,52 @@ def test_a_monthly_figure_in_a_january_week_compares_whole_years(store):
     year_2022 = [f.value for f in obs.series("tech_farmers_trained", "152200", as_of=AS_OF) if f.period.key.startswith("2022")]
     assert fact.period.key == "2023-12" and fact.ytd_year_ago == sum(year_2022)
     assert len(fact.trend) == 12 and all(v is not None for _, v in fact.trend)
+
+
+# --- parts that have not reported: a catalog that shares no name with the sample -----------------------
+
+@pytest.fixture
+def league(tmp_path):
+    """锡林郭勒盟 and three banners; weekly 培训场次: all three report in W01 and W04, one in W02, two in W03."""
+    from conftest import NOW, TZ, write_csv
+
+    from briefing.ingest import ingest_files
+
+    regions = [["代码", "名称", "上级"], ["X", "锡林郭勒盟", ""], ["X1", "阿巴嘎旗", "X"], ["X2", "苏尼特左旗", "X"],
+               ["X3", "东乌珠穆沁旗", "X"]]
+    indicators = [["代码", "名称", "领域", "类型", "单位", "频率"], ["train", "培训场次", "教育", "流量", "场", "周"]]
+    weeks = {"2024-W01": ("X1", "X2", "X3"), "2024-W02": ("X1",), "2024-W03": ("X1", "X2"),
+             "2024-W04": ("X1", "X2", "X3")}
+    rows = [["指标", "地区", "期间", "数值"]] + [["train", b, w, str(10 + n)] for w, bs in weeks.items()
+                                               for n, b in enumerate(bs)]
+    with Store(tmp_path / "league.db") as store:
+        ingest_files(store, [write_csv(tmp_path / "r.csv", regions), write_csv(tmp_path / "i.csv", indicators),
+                             write_csv(tmp_path / "o.csv", rows)], TZ, now=NOW)
+        yield store
+
+
+def test_the_banners_that_have_not_reported_are_named(league):
+    week = gather(league.db, "锡林郭勒盟", parse_period("2024-W02"))
+    assert week.reported == ["阿巴嘎旗"] and week.missing == ["苏尼特左旗", "东乌珠穆沁旗"]
+    assert gather(league.db, "锡林郭勒盟", parse_period("2024-W04")).missing == []
+    assert gather(league.db, "阿巴嘎旗", parse_period("2024-W02")).missing == []      # a banner has no parts
+
+
+@pytest.mark.parametrize("week, has_mom", [("2024-W02", False), ("2024-W03", False), ("2024-W04", False),
+                                           ("2024-W01", False)])
+def test_a_change_over_different_banners_is_no_change_of_the_whole(league, week, has_mom):
+    fact = gather(league.db, "锡林郭勒盟", parse_period(week))["培训场次"]
+    assert (fact.mom is not None) == has_mom
+
+
+def test_the_same_banners_compare(league, tmp_path):
+    from conftest import NOW, TZ, write_csv
+
+    from briefing.ingest import ingest_files
+
+    rows = [["指标", "地区", "期间", "数值"], *(["train", b, "2024-W05", "20"] for b in ("X1", "X2", "X3"))]
+    ingest_files(league, [write_csv(tmp_path / "w5.csv", rows)], TZ, now=NOW)
+    fact = gather(league.db, "锡林郭勒盟", parse_period("2024-W05"))["培训场次"]
+    assert fact.value == 60 and fact.previous == 10 + 11 + 12 and fact.mom.relative is not None
+    banner = gather(league.db, "阿巴嘎旗", parse_period("2024-W02"))["培训场次"]
+    assert banner.previous == 10                    # a banner's own figures always compare

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from croniter import CroniterBadDateError, croniter
 
-from briefing.archive.schedules import PRESETS, Schedule, cron_in_words, dues, load, owed, parse_cron, period_due
+from briefing.archive.cron import cron_in_words, parse_cron
+from briefing.archive.schedules import PRESETS, Schedule, dues, load, owed, period_due
 from briefing.cli import cli
 from briefing.errors import UsageError
 from briefing.figures.periods import parse_period

@@ -7,16 +7,13 @@ figures of the region's children (for ranks and shares). An indicator counted le
 briefing (a yearly yield in a weekly briefing) gives its latest period that has ended by then; one
 counted more often (weekly figures in a monthly briefing) is aggregated over the briefing's period.
 
-Reads are a fixed number of queries whatever the number of indicators: per frequency, one for the
-figures around the period and one for the totals since the start; one each for records, their
-history and highlights. The comparisons themselves are the pure functions of compare.py.
+The figures come from reader.py, in a fixed number of queries whatever the number of indicators; the
+comparisons themselves are the pure functions of compare.py.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from functools import cached_property, partial
 from typing import Callable
@@ -25,34 +22,15 @@ import sqlite_utils
 
 from ..errors import NotFound
 from ..figures import compare
-from ..figures.compare import Change, Record, RecordEntry
-from ..figures.numbers import round_half_up
-from ..figures.periods import KINDS, Period, Span, parse_period, period_of
+from ..figures.compare import Change, Record
+from ..figures.periods import KINDS, Period, parse_period
 from ..figures.phrasing import DEFAULT_WORDING, Measure
 from ..figures.verify import Claim
 from .catalog import Catalog, Indicator, Region
-from .observations import AS_OF, FAR_FUTURE, decimal, key_range
+from .observations import FAR_FUTURE
+from .reader import Reader
 
 TREND = 12   # periods in a trend chart
-_LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
-           "WHERE {where} AND " + AS_OF)
-_TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
-           "WHERE {where} AND " + AS_OF + " GROUP BY indicator, region")
-
-
-def _where(codes: list[str], regions: list[str] | None, low: str | None, high: str | None) -> tuple[str, dict]:
-    """The WHERE clause of a read (indicators, optionally regions, a key range) and its named parameters."""
-    params: dict[str, str] = {f"i{n}": code for n, code in enumerate(codes)}
-    clauses = [f"indicator IN ({','.join(':' + name for name in params)})"]
-    if regions is not None:
-        marks = {f"r{n}": code for n, code in enumerate(regions)}
-        clauses.append(f"region IN ({','.join(':' + name for name in marks)})")
-        params.update(marks)
-    clauses.append("period >= :low AND period <= :high")
-    params.update(low=low or "", high=high or "\uffff")
-    return " AND ".join(clauses), params
-
-
 @dataclass(frozen=True)
 class Fact:
     """One indicator for one region and period."""
@@ -115,6 +93,8 @@ class Facts:
     facts: dict[str, Fact] = field(default_factory=dict)
     highlights: list[dict] = field(default_factory=list)
     periodic: bool = True     # the catalog counts some indicator at least as often as the period
+    missing: list[str] = field(default_factory=list)    # the parts (banners) with no figure for the period
+    reported: list[str] = field(default_factory=list)   # the parts with figures for it
 
     @property
     def has_figures(self) -> bool:
@@ -192,14 +172,16 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     catalog = catalog or Catalog.load(db)
     reg = catalog.region(region)
     tree = [reg.code, *(r.code for r in catalog.descendants(reg.code))]
-    reader = _Reader(db, catalog, tree, periods, as_of)
+    reader = Reader(db, catalog, tree, periods, as_of)
     out = []
     for period in periods:
         totals = reader.totals_until(period)
-        facts = Facts(reg, period, as_of, periodic=any(KINDS.index(i.frequency) >= KINDS.index(period.kind)
-                                                        for i in catalog.indicators.values()))
+        periodic = [i for i in catalog.indicators.values() if KINDS.index(i.frequency) >= KINDS.index(period.kind)]
+        facts = Facts(reg, period, as_of, periodic=bool(periodic))
+        if periodic:
+            facts.reported, facts.missing = _reporting(reader, periodic, reg, period)
         for ind in catalog.indicators.values():
-            fact = reader.fact(ind, reg, period, totals)
+            fact = _fact(reader, ind, reg, period, totals)
             if fact is not None:
                 facts.facts[ind.code] = fact
         facts.highlights = reader.highlights(period)
@@ -207,221 +189,83 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     return out
 
 
-class _Reader:
-    """The queries of one gather, made once and shared by every indicator (and every period of a backfill)."""
-
-    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], periods: list[Period],
-                 as_of: str):
-        self.db, self.catalog, self.tree, self.as_of = db, catalog, tree, as_of
-        # per indicator: (region, period key) -> (indicator, region, Period, value, revision, recorded_at)
-        self.stored: dict[str, dict[tuple[str, str], tuple]] = {}
-        self.indexes: dict[str, tuple[list[date], list[str]]] = {}
-        self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
-        self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
-        self.leaves = {code for code in tree if not catalog.children(code)}
-        self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
-                      for kind in {i.frequency for i in catalog.indicators.values()}}
-        for kind, codes in self.kinds.items():
-            windows = [self._window(kind, p) for p in periods]
-            lows = [low for low, _ in windows]
-            highs = [high for _, high in windows]
-            self._read_window(kind, codes, None if None in lows else min(lows), None if None in highs else max(highs))
-        self.history = self._record_history()
-
-    def totals_until(self, period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
-        """Per indicator and region with figures of its own: the total since the first period on record
-        through this period, and that first period's key (累计 since the start)."""
-        totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
-        for kind, codes in self.kinds.items():
-            totals.update(self._read_totals(kind, codes, period))
-        return totals
-
-    def _window(self, kind: str, p: Period) -> tuple[str | None, str | None]:
-        """The keys a briefing can need: from last year's year-to-date start through the period; for an
-        indicator counted less often, back far enough for its trend, 同比 and 累计同比."""
-        if KINDS.index(kind) < KINDS.index(p.kind):
-            # its latest ended period may be last year's last one (a January week's month is December), whose
-            # year-to-date a year earlier starts two calendar years back; 13 months fit inside that too
-            first = period_of(kind, date(p.end.year - 2, 1, 1))
-            return first.key, period_of(kind, p.end).key
-        ytd_ago = p.ytd().year_ago()
-        starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
-        return key_range(kind, min(starts), p.end)
-
-    def _query(self, sql: str, codes: list[str], regions: list[str] | None, low: str | None, high: str | None):
-        where, params = _where(codes, regions, low, high)
-        return self.db.execute(sql.format(where=where), {**params, "as_of": self.as_of})
-
-    def _read_window(self, kind: str, codes: list[str], low: str | None, high: str | None) -> None:
-        for code in codes:
-            self.stored[code] = {}
-        periods: dict[str, Period] = {}
-        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, self.tree, low, high):
-            period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
-            self.stored[ind][(region, key)] = (ind, region, period, value, revision, recorded)
-
-    def _read_totals(self, kind: str, codes: list[str], period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
-        totals: dict[str, dict[str, tuple[Decimal, str]]] = {code: {} for code in codes}
-        high = key_range(kind, None, period.end)[1]
-        for ind, region, value, first in self._query(_TOTALS, codes, self.tree, None, high):
-            places = self.catalog.indicators[ind].decimals
-            totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
-        return totals
-
-    def _record_history(self) -> dict[str, list[RecordEntry]]:
-        """Per indicator with a record scope: reference records and every stored figure, as of the moment."""
-        scoped = [i for i in self.catalog.indicators.values() if i.record_scope]
-        history: dict[str, list[RecordEntry]] = {i.code: [] for i in scoped}
-        if not scoped:
-            return history
-        codes = [i.code for i in scoped]
-        marks = ",".join("?" * len(codes))
-        for ind, value, period, holder in self.db.execute(
-                f"SELECT indicator, value, period, COALESCE(holder_region, holder) FROM records "
-                f"WHERE indicator IN ({marks})", codes):
-            history[ind].append(RecordEntry(decimal(value), period, holder))
-        for ind, region, period, value, _, _ in self._query(_LATEST, codes, None, None, None):  # every region
-            history[ind].append(RecordEntry(decimal(value), period, region))
-        return history
-
-    def fact(self, ind: Indicator, region: Region, period: Period, totals: dict) -> Fact | None:
-        """The fact of one indicator for the briefing's period (totals: from totals_until(period))."""
-        spans = self._spans(ind, region.code, period)
-        if spans is None:
-            return None
-        current, span_kw = spans
-        value = self.value(ind, region.code, current)
-        if value is None:
-            return None
-        total, first = self._since_start(ind, region.code, totals)
-        return Fact(ind, region, current, value, record=self._record(ind, region.code, current, value),
-                    since_start=total, first_period=first, parts=self._parts(ind, region.code, current),
-                    trend_of=partial(self._trend, ind, region.code, current),
-                    **{name: self.value(ind, region.code, span) for name, span in span_kw.items()})
-
-    def _spans(self, ind: Indicator, region: str, period: Period) -> tuple[Period, dict] | None:
-        """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
-        current = period
-        if KINDS.index(ind.frequency) < KINDS.index(period.kind):  # counted less often: its latest period
-            current = self._latest_period(ind, region, period)
-            if current is None:
-                return None
-        ytd = current.ytd()
-        return current, {"previous": current.previous(), "year_ago": current.year_ago(), "ytd": ytd,
-                         "ytd_year_ago": ytd.year_ago()}
-
-    def _latest_period(self, ind: Indicator, region: str, by: Period) -> Period | None:
-        """The latest period of the indicator's own kind that has ended by the end of ``by``, with a figure."""
-        codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
-        keys = sorted({key for code in codes for (_, key) in self.stored[code]}, reverse=True)
-        for key in keys:
-            period = parse_period(key, ind.frequency)
-            if period.end <= by.end and self.value(ind, region, period) is not None:
-                return period
+def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals: dict) -> Fact | None:
+    """The fact of one indicator for the briefing's period (totals: from totals_until(period))."""
+    spans = _spans(reader, ind, region.code, period)
+    if spans is None:
         return None
+    current, span_kw = spans
+    value = reader.value(ind, region.code, current)
+    if value is None:
+        return None
+    total, first = _since_start(reader, ind, region.code, totals)
+    bases = {name: reader.value(ind, region.code, span) for name, span in span_kw.items()
+             if name not in ("previous", "year_ago") or _comparable(reader, ind, region.code, current, span)}
+    return Fact(ind, region, current, value, record=_record(reader, ind, region.code, current, value),
+                since_start=total, first_period=first, parts=_parts(reader, ind, region.code, current),
+                trend_of=partial(_trend, reader, ind, region.code, current), **bases)
 
-    def value(self, ind: Indicator, region: str, span: Period | Span | None) -> Decimal | None:
-        """The figure of a region over a period or span, by the indicator's time and region aggregation."""
-        if span is None:
+
+def _reporting(reader: Reader, periodic: list[Indicator], region: Region, period: Period) -> tuple[list, list]:
+    """The names of the region's parts that have reported figures for the period, and of those that have
+    not (counting the indicators counted at least as often as the period)."""
+    kids = reader.catalog.children(region.code)
+    done = set().union(*(reader.contributors(ind, region.code, period) for ind in periodic)) if kids else set()
+    return [k.name for k in kids if k.code in done], [k.name for k in kids if k.code not in done]
+
+
+def _comparable(reader: Reader, ind: Indicator, region: str, current: Period, base: Period | None) -> bool:
+    """A figure rolled up from the parts compares with a base only over the same parts: 60人次 from one
+    banner against 127 from three is no change of the whole, so it has no 环比 or 同比."""
+    if base is None or not reader.catalog.children(region) or reader.own(ind, region, current):
+        return True
+    return reader.contributors(ind, region, current) == reader.contributors(ind, region, base)
+
+
+def _spans(reader: Reader, ind: Indicator, region: str, period: Period) -> tuple[Period, dict] | None:
+    """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
+    current = period
+    if KINDS.index(ind.frequency) < KINDS.index(period.kind):  # counted less often: its latest period
+        current = reader.latest_period(ind, region, period)
+        if current is None:
             return None
-        if ind.region_agg == "ratio":
-            own = self._aggregate(ind, region, span)
-            if own is not None:
-                return own
-            num = self.value(self.catalog.indicators[ind.numerator], region, span)
-            den = self.value(self.catalog.indicators[ind.denominator], region, span)
-            return compare.ratio(num, den)
-        return self._aggregate(ind, region, span)
+    ytd = current.ytd()
+    return current, {"previous": current.previous(), "year_ago": current.year_ago(), "ytd": ytd,
+                     "ytd_year_ago": ytd.year_ago()}
 
-    def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
-        """The indicator's periods that end within the span, rolled up for the region and aggregated."""
-        ends, keys = self._index(ind.code)
-        lo, hi = bisect_left(ends, span.start), bisect_right(ends, span.end)
-        if ind.time_agg == "sum":  # a running total: a backfill asks for each week's year to date
-            sums, counts = self._prefix(ind, region)
-            return sums[hi] - sums[lo] if counts[hi] > counts[lo] else None
-        values = [v for key in keys[lo:hi] if (v := self._rolled(ind, region, key)) is not None]
-        return compare.total(values, ind.time_agg)
 
-    def _prefix(self, ind: Indicator, region: str) -> tuple[list[Decimal], list[int]]:
-        """Running sums (and counts of periods with a figure) over the indicator's periods, in order."""
-        memo = (ind.code, region)
-        if memo not in self.prefixes:
-            sums, counts = [Decimal(0)], [0]
-            for key in self._index(ind.code)[1]:
-                v = self._rolled(ind, region, key)
-                sums.append(sums[-1] + v if v is not None else sums[-1])
-                counts.append(counts[-1] + (v is not None))
-            self.prefixes[memo] = (sums, counts)
-        return self.prefixes[memo]
+def _since_start(reader: Reader, ind: Indicator, region: str, totals: dict) -> tuple[Decimal | None, Period | None]:
+    if ind.time_agg != "sum" or ind.region_agg not in ("sum",):
+        return None, None
+    sums = totals[ind.code]
+    found = reader.rolled_total(region, sums)
+    if found is None:
+        return None, None
+    return found[0], parse_period(found[1], ind.frequency)
 
-    def _rolled(self, ind: Indicator, region: str, key: str) -> Decimal | None:
-        """The region's figure for one period, rolled up once and remembered: the comparisons, the
-        year-to-date totals and the trend ask for the same periods again and again."""
-        memo = (ind.code, region, key)
-        if memo not in self.rolled:
-            raw = self.stored[ind.code].get((region, key))
-            if raw is not None:                       # the region's own figure wins
-                self.rolled[memo] = decimal(raw[3])
-            elif ind.region_agg in ("none", "ratio") or region in self.leaves:
-                self.rolled[memo] = None
-            else:                                     # the children's, by the region aggregation
-                parts = [v for kid in self.catalog.children(region) if (v := self._rolled(ind, kid.code, key)) is not None]
-                self.rolled[memo] = compare.total(parts, ind.region_agg)
-        return self.rolled[memo]
 
-    def _index(self, code: str) -> tuple[list[date], list[str]]:
-        """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
-        if code not in self.indexes:
-            by_key = {key: row[2].end for (_, key), row in self.stored[code].items()}
-            ordered = sorted(by_key.items(), key=lambda item: item[1])
-            self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
-        return self.indexes[code]
+def _record(reader: Reader, ind: Indicator, region: str, current: Period, value: Decimal) -> Record | None:
+    if not ind.record_scope:
+        return None
+    inside = {region, *(r.code for r in reader.catalog.descendants(region))}
+    return compare.record(value, current.key, region, ind.record_scope, reader.history[ind.code],
+                          same_entity=lambda _holder, previous: previous in inside)
 
-    def _since_start(self, ind: Indicator, region: str, totals: dict) -> tuple[Decimal | None, Period | None]:
-        if ind.time_agg != "sum" or ind.region_agg not in ("sum",):
-            return None, None
-        sums = totals[ind.code]
-        found = self._rolled_total(region, sums)
-        if found is None:
-            return None, None
-        return found[0], parse_period(found[1], ind.frequency)
 
-    def _rolled_total(self, region: str, sums: dict) -> tuple[Decimal, str] | None:
-        if region in sums:
-            return sums[region]
-        parts = [p for kid in self.catalog.children(region) if (p := self._rolled_total(kid.code, sums))]
-        if not parts:
-            return None
-        return sum((p[0] for p in parts), Decimal(0)), min(p[1] for p in parts)
+def _trend(reader: Reader, ind: Indicator, region: str, current: Period) -> tuple[tuple[Period, Decimal | None], ...]:
+    """The figures of the last TREND periods of the indicator's own kind (for a trend chart)."""
+    if current.kind != ind.frequency:
+        return ()
+    periods = [current]
+    while len(periods) < TREND:
+        periods.append(periods[-1].previous())
+    return tuple((p, reader.value(ind, region, p)) for p in reversed(periods))
 
-    def _record(self, ind: Indicator, region: str, current: Period, value: Decimal) -> Record | None:
-        if not ind.record_scope:
-            return None
-        inside = {region, *(r.code for r in self.catalog.descendants(region))}
-        return compare.record(value, current.key, region, ind.record_scope, self.history[ind.code],
-                              same_entity=lambda _holder, previous: previous in inside)
 
-    def _trend(self, ind: Indicator, region: str, current: Period) -> tuple[tuple[Period, Decimal | None], ...]:
-        """The figures of the last TREND periods of the indicator's own kind (for a trend chart)."""
-        if current.kind != ind.frequency:
-            return ()
-        periods = [current]
-        while len(periods) < TREND:
-            periods.append(periods[-1].previous())
-        return tuple((p, self.value(ind, region, p)) for p in reversed(periods))
-
-    def _parts(self, ind: Indicator, region: str, current: Period) -> tuple[tuple[str, Decimal], ...]:
-        out = []
-        for kid in self.catalog.children(region):
-            value = self.value(ind, kid.code, current)
-            if value is not None:
-                out.append((kid.name, value))
-        return tuple(out)
-
-    def highlights(self, period: Period) -> list[dict]:
-        marks = ",".join("?" * len(self.tree))
-        return list(self.db.query(
-            f"SELECT h.date, r.name AS region, h.domain, h.text, h.source FROM highlights h "
-            f"JOIN regions r ON r.code = h.region WHERE h.region IN ({marks}) AND h.date >= ? AND h.date <= ? "
-            f"ORDER BY h.date, h.id", [*self.tree, period.start.isoformat(), period.end.isoformat()]))
+def _parts(reader: Reader, ind: Indicator, region: str, current: Period) -> tuple[tuple[str, Decimal], ...]:
+    out = []
+    for kid in reader.catalog.children(region):
+        value = reader.value(ind, kid.code, current)
+        if value is not None:
+            out.append((kid.name, value))
+    return tuple(out)

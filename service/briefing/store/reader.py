@@ -1,0 +1,209 @@
+"""The reads of one gather: a region's figures around the periods of a briefing (or of a backfill), as
+known at a moment, rolled up the region hierarchy and aggregated over spans, with running totals, the
+record histories and the highlights. A fixed number of queries whatever the number of indicators: per
+frequency, one for the figures around the periods and one for the totals since the start; one each for
+records, their history and highlights. What a briefing says of them is facts.py's.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import date
+from decimal import Decimal
+
+import sqlite_utils
+
+from ..figures import compare
+from ..figures.compare import RecordEntry
+from ..figures.numbers import round_half_up
+from ..figures.periods import KINDS, Period, Span, parse_period, period_of
+from .catalog import Catalog, Indicator
+from .observations import AS_OF, decimal, key_range
+
+_LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
+           "WHERE {where} AND " + AS_OF)
+_TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
+           "WHERE {where} AND " + AS_OF + " GROUP BY indicator, region")
+
+
+def _where(codes: list[str], regions: list[str] | None, low: str | None, high: str | None) -> tuple[str, dict]:
+    """The WHERE clause of a read (indicators, optionally regions, a key range) and its named parameters."""
+    params: dict[str, str] = {f"i{n}": code for n, code in enumerate(codes)}
+    clauses = [f"indicator IN ({','.join(':' + name for name in params)})"]
+    if regions is not None:
+        marks = {f"r{n}": code for n, code in enumerate(regions)}
+        clauses.append(f"region IN ({','.join(':' + name for name in marks)})")
+        params.update(marks)
+    clauses.append("period >= :low AND period <= :high")
+    params.update(low=low or "", high=high or "\uffff")
+    return " AND ".join(clauses), params
+
+
+class Reader:
+    """The queries of one gather, made once and shared by every indicator (and every period of a backfill)."""
+
+    def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], periods: list[Period],
+                 as_of: str):
+        self.db, self.catalog, self.tree, self.as_of = db, catalog, tree, as_of
+        # per indicator: (region, period key) -> (indicator, region, Period, value, revision, recorded_at)
+        self.stored: dict[str, dict[tuple[str, str], tuple]] = {}
+        self.indexes: dict[str, tuple[list[date], list[str]]] = {}
+        self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
+        self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
+        self.leaves = {code for code in tree if not catalog.children(code)}
+        self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
+                      for kind in {i.frequency for i in catalog.indicators.values()}}
+        for kind, codes in self.kinds.items():
+            windows = [self._window(kind, p) for p in periods]
+            lows = [low for low, _ in windows]
+            highs = [high for _, high in windows]
+            self._read_window(kind, codes, None if None in lows else min(lows), None if None in highs else max(highs))
+        self.history = self._record_history()
+
+    def totals_until(self, period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
+        """Per indicator and region with figures of its own: the total since the first period on record
+        through this period, and that first period's key (累计 since the start)."""
+        totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
+        for kind, codes in self.kinds.items():
+            totals.update(self._read_totals(kind, codes, period))
+        return totals
+
+    def _window(self, kind: str, p: Period) -> tuple[str | None, str | None]:
+        """The keys a briefing can need: from last year's year-to-date start through the period; for an
+        indicator counted less often, back far enough for its trend, 同比 and 累计同比."""
+        if KINDS.index(kind) < KINDS.index(p.kind):
+            # its latest ended period may be last year's last one (a January week's month is December), whose
+            # year-to-date a year earlier starts two calendar years back; 13 months fit inside that too
+            first = period_of(kind, date(p.end.year - 2, 1, 1))
+            return first.key, period_of(kind, p.end).key
+        ytd_ago = p.ytd().year_ago()
+        starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
+        return key_range(kind, min(starts), p.end)
+
+    def _query(self, sql: str, codes: list[str], regions: list[str] | None, low: str | None, high: str | None):
+        where, params = _where(codes, regions, low, high)
+        return self.db.execute(sql.format(where=where), {**params, "as_of": self.as_of})
+
+    def _read_window(self, kind: str, codes: list[str], low: str | None, high: str | None) -> None:
+        for code in codes:
+            self.stored[code] = {}
+        periods: dict[str, Period] = {}
+        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, self.tree, low, high):
+            period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
+            self.stored[ind][(region, key)] = (ind, region, period, value, revision, recorded)
+
+    def _read_totals(self, kind: str, codes: list[str], period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
+        totals: dict[str, dict[str, tuple[Decimal, str]]] = {code: {} for code in codes}
+        high = key_range(kind, None, period.end)[1]
+        for ind, region, value, first in self._query(_TOTALS, codes, self.tree, None, high):
+            places = self.catalog.indicators[ind].decimals
+            totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
+        return totals
+
+    def _record_history(self) -> dict[str, list[RecordEntry]]:
+        """Per indicator with a record scope: reference records and every stored figure, as of the moment."""
+        scoped = [i for i in self.catalog.indicators.values() if i.record_scope]
+        history: dict[str, list[RecordEntry]] = {i.code: [] for i in scoped}
+        if not scoped:
+            return history
+        codes = [i.code for i in scoped]
+        marks = ",".join("?" * len(codes))
+        for ind, value, period, holder in self.db.execute(
+                f"SELECT indicator, value, period, COALESCE(holder_region, holder) FROM records "
+                f"WHERE indicator IN ({marks})", codes):
+            history[ind].append(RecordEntry(decimal(value), period, holder))
+        for ind, region, period, value, _, _ in self._query(_LATEST, codes, None, None, None):  # every region
+            history[ind].append(RecordEntry(decimal(value), period, region))
+        return history
+
+    def latest_period(self, ind: Indicator, region: str, by: Period) -> Period | None:
+        """The latest period of the indicator's own kind that has ended by the end of ``by``, with a figure."""
+        codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
+        keys = sorted({key for code in codes for (_, key) in self.stored[code]}, reverse=True)
+        for key in keys:
+            period = parse_period(key, ind.frequency)
+            if period.end <= by.end and self.value(ind, region, period) is not None:
+                return period
+        return None
+
+    def value(self, ind: Indicator, region: str, span: Period | Span | None) -> Decimal | None:
+        """The figure of a region over a period or span, by the indicator's time and region aggregation."""
+        if span is None:
+            return None
+        if ind.region_agg == "ratio":
+            own = self._aggregate(ind, region, span)
+            if own is not None:
+                return own
+            num = self.value(self.catalog.indicators[ind.numerator], region, span)
+            den = self.value(self.catalog.indicators[ind.denominator], region, span)
+            return compare.ratio(num, den)
+        return self._aggregate(ind, region, span)
+
+    def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
+        """The indicator's periods that end within the span, rolled up for the region and aggregated."""
+        ends, keys = self._index(ind.code)
+        lo, hi = bisect_left(ends, span.start), bisect_right(ends, span.end)
+        if ind.time_agg == "sum":  # a running total: a backfill asks for each week's year to date
+            sums, counts = self._prefix(ind, region)
+            return sums[hi] - sums[lo] if counts[hi] > counts[lo] else None
+        values = [v for key in keys[lo:hi] if (v := self._rolled(ind, region, key)) is not None]
+        return compare.total(values, ind.time_agg)
+
+    def _prefix(self, ind: Indicator, region: str) -> tuple[list[Decimal], list[int]]:
+        """Running sums (and counts of periods with a figure) over the indicator's periods, in order."""
+        memo = (ind.code, region)
+        if memo not in self.prefixes:
+            sums, counts = [Decimal(0)], [0]
+            for key in self._index(ind.code)[1]:
+                v = self._rolled(ind, region, key)
+                sums.append(sums[-1] + v if v is not None else sums[-1])
+                counts.append(counts[-1] + (v is not None))
+            self.prefixes[memo] = (sums, counts)
+        return self.prefixes[memo]
+
+    def _rolled(self, ind: Indicator, region: str, key: str) -> Decimal | None:
+        """The region's figure for one period, rolled up once and remembered: the comparisons, the
+        year-to-date totals and the trend ask for the same periods again and again."""
+        memo = (ind.code, region, key)
+        if memo not in self.rolled:
+            raw = self.stored[ind.code].get((region, key))
+            if raw is not None:                       # the region's own figure wins
+                self.rolled[memo] = decimal(raw[3])
+            elif ind.region_agg in ("none", "ratio") or region in self.leaves:
+                self.rolled[memo] = None
+            else:                                     # the children's, by the region aggregation
+                parts = [v for kid in self.catalog.children(region) if (v := self._rolled(ind, kid.code, key)) is not None]
+                self.rolled[memo] = compare.total(parts, ind.region_agg)
+        return self.rolled[memo]
+
+    def _index(self, code: str) -> tuple[list[date], list[str]]:
+        """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
+        if code not in self.indexes:
+            by_key = {key: row[2].end for (_, key), row in self.stored[code].items()}
+            ordered = sorted(by_key.items(), key=lambda item: item[1])
+            self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
+        return self.indexes[code]
+
+    def rolled_total(self, region: str, sums: dict) -> tuple[Decimal, str] | None:
+        if region in sums:
+            return sums[region]
+        parts = [p for kid in self.catalog.children(region) if (p := self.rolled_total(kid.code, sums))]
+        if not parts:
+            return None
+        return sum((p[0] for p in parts), Decimal(0)), min(p[1] for p in parts)
+
+    def highlights(self, period: Period) -> list[dict]:
+        marks = ",".join("?" * len(self.tree))
+        return list(self.db.query(
+            f"SELECT h.date, r.name AS region, h.domain, h.text, h.source FROM highlights h "
+            f"JOIN regions r ON r.code = h.region WHERE h.region IN ({marks}) AND h.date >= ? AND h.date <= ? "
+            f"ORDER BY h.date, h.id", [*self.tree, period.start.isoformat(), period.end.isoformat()]))
+
+    def own(self, ind: Indicator, region: str, period: Period) -> bool:
+        """Whether the region has a figure of its own for the period (not rolled up from its parts)."""
+        return (region, period.key) in self.stored[ind.code]
+
+    def contributors(self, ind: Indicator, region: str, period: Period) -> frozenset[str]:
+        """The parts (children) of a region with a figure of the indicator for the period."""
+        return frozenset(kid.code for kid in self.catalog.children(region)
+                         if self.value(ind, kid.code, period) is not None)
