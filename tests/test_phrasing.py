@@ -123,9 +123,38 @@ def test_change_phrases(current, base, m, word, parts, style, expected):
 
 
 def test_a_rate_reached():
-    assert reached_phrase(D("99.25"), RATE) == "提升至99.25%"                       # 就业率提升至99.25%
+    assert reached_phrase(D("99.25"), RATE, base=D("97.84")) == "提升至99.25%"      # 就业率提升至99.25%
     assert reached_phrase(D("761.5"), KG, "高达") == "高达761.5公斤"                  # 亩产量高达761.5公斤
     assert reached_phrase(D("316.8"), KG, "达到") == "达到316.8公斤"
+    assert reached_phrase(D("97.10"), RATE, "降至", base=D("99.25")) == "降至97.10%"
+
+
+@pytest.mark.parametrize("value, base, verb, why", [
+    ("97.10", "99.25", "提升至", "99.25% → 97.10%: the figure fell, so it cannot be written 提升至97.10%; write 降至, "
+                                "or a verb that states the level alone: 为、达到"),
+    ("99.25", "97.10", "下降到", "the figure rose, so it cannot be written 下降到99.25%; write 提升至, or"),
+    ("99.254", "99.246", "提高到", "the figure did not change as written, so it cannot be written 提高到99.25%; "
+                                  "write a verb that states the level alone: 为、达到"),
+    ("99.25", None, "提升至", "提升至99.25% says the figure rose, but there is no earlier figure to compare with"),
+])
+def test_a_level_is_never_said_to_have_moved_the_wrong_way(value, base, verb, why):
+    with pytest.raises(ValueError) as refused:
+        reached_phrase(D(value), RATE, verb, base=None if base is None else D(base))
+    assert why in str(refused.value)
+
+
+def test_a_neutral_verb_states_the_level_whichever_way_it_moved():
+    for verb in ("为", "达到", "达", "高达"):
+        assert {reached_phrase(D("97.10"), RATE, verb, base=b) for b in (None, D("99.25"), D("90"), D("97.10"))} \
+            == {f"{verb}97.10%"}
+    with pytest.raises(ValueError, match="'上调至' is not a verb for a level reached"):
+        reached_phrase(D("97.10"), RATE, "上调至", base=D("90"))
+
+
+def test_a_rate_may_be_worded_with_tisheng():
+    lift = Measure("%", 2, "rate_lift")
+    assert change_phrase(change(D("99.25"), D("97.84"), True), lift, "比上年") == "比上年提升1.41个百分点"
+    assert change_phrase(change(D("97.84"), D("99.25"), True), lift, "比上年") == "比上年下降1.41个百分点"
 
 
 def test_per_unit_gain_over_a_baseline():

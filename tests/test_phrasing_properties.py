@@ -17,7 +17,16 @@ from hypothesis import strategies as st
 from briefing.figures import numbers
 from briefing.figures.compare import Change, change
 from briefing.figures.numbers import ApproximationError
-from briefing.figures.phrasing import Measure, Style, approx, change_phrase, figure, flat_phrase, reached_phrase
+from briefing.figures.phrasing import (
+    REACHED_VERBS,
+    Measure,
+    Style,
+    approx,
+    change_phrase,
+    figure,
+    flat_phrase,
+    reached_phrase,
+)
 from briefing.figures.script import SCRIPTS, convert
 from briefing.figures.verify import Claim, check, read_numbers, unaccounted, unit_factor
 
@@ -180,6 +189,23 @@ def test_multiples_points_and_percent_where_they_belong(ch_m, base, style, how):
     assert "‰" not in text
 
 
+@SETTINGS
+@given(changes, st.sampled_from([verb for verbs in REACHED_VERBS.values() for verb in verbs]), styles)
+@example((change(Decimal("97.10"), Decimal("99.25"), True), Measure("%", 2)), "提升至", Style())  # refused
+def test_a_level_reached_is_written_exactly_when_its_verb_says_the_way_it_moved(ch_m, verb, style):
+    """提升至 and its kin for a rise, 降至 and its kin for a fall, as the two levels are written; 为 always."""
+    ch, m = ch_m
+    moved = numbers.round_half_up(ch.current, m.decimals) - numbers.round_half_up(ch.base, m.decimals)
+    true = {"neutral": True, "rise": moved > 0, "fall": moved < 0}
+    way = next(way for way, verbs in REACHED_VERBS.items() if verb in verbs)
+    try:
+        written = reached_phrase(ch.current, m, verb, style, ch.base).startswith(verb)
+    except ValueError as refusal:
+        written = False
+        assert "so it cannot be written" in str(refusal)
+    assert written == true[way]
+
+
 def attempt(value: Decimal, form: str, digits: int = 1, mark: Decimal | None = None,
             unit: str = "人") -> str | ApproximationError:
     """The approximation the engine writes, or its refusal."""
@@ -271,11 +297,15 @@ def test_the_verifier_accepts_every_change_phrase(ch_m, base, style, how, script
 
 
 @SETTINGS
-@given(st.one_of(count_changes(), rate_changes()), styles, st.sampled_from(["提升至", "达到", "高达", ""]))
+@given(st.one_of(count_changes(), rate_changes()), styles, st.sampled_from(["提升至", "降至", "达到", "高达", "为"]))
 def test_the_verifier_accepts_every_level(ch_m, style, verb):
     ch, m = ch_m
     level = [Claim(ch.current * unit_factor(m.unit), "percent" if m.is_rate else "number")]
-    check(reached_phrase(ch.current, m, verb, style), level)
+    try:
+        text = reached_phrase(ch.current, m, verb, style, ch.base)
+    except ValueError:                      # 提升至 for a fall: refused (the next test), nothing to read
+        text = reached_phrase(ch.current, m, "为", style)
+    check(text, level)
     check(figure(ch.base, m, style), [Claim(ch.base * unit_factor(m.unit), level[0].kind)])
 
 

@@ -26,11 +26,24 @@ from .provenance import Quoted, by_input
 from .views import Amount, FactView, _number, _view
 
 
-def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str) -> str:
+def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str,
+             wording: str | None = None) -> str:
     if ch is None:
         raise TemplateDataError(f"{view.名称}: no figure to compare with for {what} "
                                 f"(check with {{% if 指标(...).上年同期 %}} before writing it)")
-    return phrasing.change_phrase(ch, view.fact.measure, base, view.style, _parts(parts))
+    return phrasing.change_phrase(ch, _measure(view, wording), base, view.style, _parts(parts))
+
+
+def _measure(view: FactView, wording: str | None) -> Measure:
+    """The indicator's measure, in a wording the template chose among its synonyms (提高, 上升, 提升 for a rate)."""
+    m = view.fact.measure
+    if wording is None or wording == m.wording:
+        return m
+    if not any({m.wording, wording} <= group for group in phrasing.SYNONYMS):
+        group = next((group for group in phrasing.SYNONYMS if m.wording in group), None)
+        choice = f"one of {', '.join(sorted(group))}" if group else "its own wording only (it has no synonyms)"
+        raise TemplateDataError(f"{view.名称} is worded {m.wording!r}, so 措辞 may be {choice}, not {wording!r}")
+    return replace(m, wording=wording)
 
 
 def _parts(parts: str) -> str:
@@ -38,40 +51,48 @@ def _parts(parts: str) -> str:
 
 
 @by_input
-def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative") -> str:
+def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative", 措辞: str | None = None) -> str:
     """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%). The base word defaults by the indicator:
-    比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another."""
+    比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another. 措辞
+    chooses among the synonyms of the indicator's wording (rate_lift: 比上年提升1.41个百分点)."""
     v = _view(view, "同比")
     ind = v.fact.indicator
-    return _compare(v, v.fact.yoy, 对比 or phrasing.default_base(ind.frequency, ind.kind), 写法, "同比")
+    return _compare(v, v.fact.yoy, 对比 or phrasing.default_base(ind.frequency, ind.kind), 写法, "同比", 措辞)
 
 
 @by_input
-def mom(view: FactView, 对比: str = "环比", 写法: str = "relative") -> str:
+def mom(view: FactView, 对比: str = "环比", 写法: str = "relative", 措辞: str | None = None) -> str:
     """环比: against the period before."""
     v = _view(view, "环比")
-    return _compare(v, v.fact.mom, 对比, 写法, "环比")
+    return _compare(v, v.fact.mom, 对比, 写法, "环比", 措辞)
 
 
 @by_input
-def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative") -> str:
+def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative", 措辞: str | None = None) -> str:
     """累计同比: this year's total so far against the same span last year."""
     v = _view(view, "累计同比")
-    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比")
+    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比", 措辞)
 
 
 @by_input
-def vs_year_end(view: FactView, 写法: str = "absolute") -> str:
+def vs_year_end(view: FactView, 写法: str = "absolute", 措辞: str | None = None) -> str:
     """比上年末: a stock at the end of the year against the end of the year before."""
     v = _view(view, "比上年末")
-    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末")
+    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末", 措辞)
 
 
 @by_input
-def reached(view: FactView, 动词: str = "提升至") -> str:
-    """The level reached: 提升至99.25%, 达到316.8公斤 (动词="达到")."""
+def reached(view: FactView, 动词: str = "提升至", 对比: str = "同比") -> str:
+    """The level reached: 提升至99.25% when it rose since 对比's base (同比: a year earlier; 环比: the period
+    before), 降至 when it fell, 为 / 达到 (动词="达到") either way; a verb the figures contradict is an error."""
     v = _view(view, "提升至")
-    return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style)
+    bases = {"同比": v.fact.year_ago, "环比": v.fact.previous}
+    if 对比 not in bases:
+        raise TemplateDataError(f"提升至: 对比 is 同比 or 环比, not {对比!r}")
+    try:
+        return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style, bases[对比])
+    except ValueError as exc:
+        raise TemplateDataError(f"{v.名称} | 提升至: {exc}") from None
 
 
 @by_input

@@ -24,9 +24,22 @@ VERBS: dict[str, tuple[str, str, str, str]] = {
     "crop": ("增加", "减少", "增产", "减产"),      # crop output: 比上年增加888万吨，增产1.3%
     "rate": ("提高", "下降", "提高", "下降"),      # rates and shares, in 个百分点
     "rate_rise": ("上升", "下降", "上升", "下降"),  # rates that 上升 (a death rate)
+    "rate_lift": ("提升", "下降", "提升", "下降"),  # rates that 提升 (就业率提升1.41个百分点)
     "gap": ("扩大", "缩小", "扩大", "缩小"),        # gaps and ratios
 }
 DEFAULT_WORDING = {"flow": "volume", "stock": "volume", "rate": "rate", "per_unit": "volume"}
+# Wordings that say the same of the same kind of figure: a template may choose among them (提高, 上升, 提升)
+SYNONYMS = (frozenset({"rate", "rate_rise", "rate_lift"}),)
+
+# The verbs of a level reached (reached_phrase): whether each says which way the figure moved since its base.
+# 为 and 达到 state the level alone (达, 高达 too: 高达 stresses the height, not a rise); 提升至 and its kin say
+# it rose, 降至 and its kin that it fell (conventions-zh.md: 就业率提升至99.25%; rates 提高/上升/提升, counts 增加/增长).
+REACHED_VERBS: dict[str, tuple[str, ...]] = {
+    "neutral": ("为", "达到", "达", "高达"),
+    "rise": ("提升至", "提升到", "提高至", "提高到", "上升至", "上升到", "升至", "增加到", "增加至", "增长到", "增长至",
+             "上涨至", "上涨到"),
+    "fall": ("降至", "下降至", "下降到", "降低至", "降低到", "减少到", "减少至", "回落至"),
+}
 
 
 @dataclass(frozen=True)
@@ -174,9 +187,36 @@ def default_base(frequency: str, kind: str) -> str:
     return "同比"
 
 
-def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: Style = Style()) -> str:
-    """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤 (a loss in the measure's words)."""
-    return f"{verb}{_signed(value, m, style) if value < 0 else figure(value, m, style)}"
+def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: Style = Style(),
+                   base: Decimal | None = None) -> str:
+    """The level a rate or figure reached: 就业率提升至99.25%; 达到316.8公斤 (a loss in the measure's words).
+
+    A verb that says which way the figure moved (提升至, 降至: REACHED_VERBS) is written only when the level
+    and ``base``, the figure it is compared with, went that way as written (rounded to the measure's
+    decimals); otherwise, or without a base, ValueError naming the words that are true."""
+    text = _signed(value, m, style) if value < 0 else figure(value, m, style)
+    way = next((way for way, verbs in REACHED_VERBS.items() if verb in verbs), None)
+    if way is None:
+        known = "; ".join(f"{way}: {'、'.join(verbs)}" for way, verbs in REACHED_VERBS.items())
+        raise ValueError(f"{verb!r} is not a verb for a level reached ({known})")
+    if way != "neutral":
+        _check_direction(way, f"{verb}{text}", value, base, m, style)
+    return verb + text
+
+
+def _check_direction(way: str, words: str, value: Decimal, base: Decimal | None, m: Measure, style: Style) -> None:
+    """ValueError unless the level moved from ``base`` the ``way`` (rise, fall) its ``words`` say."""
+    neutral = "、".join(REACHED_VERBS["neutral"][:2])
+    if base is None:
+        raise ValueError(f"{words} says the figure {'rose' if way == 'rise' else 'fell'}, but there is no "
+                         f"earlier figure to compare with; write {neutral}")
+    moved = numbers.round_half_up(value, m.decimals) - numbers.round_half_up(base, m.decimals)
+    if (moved > 0 and way == "rise") or (moved < 0 and way == "fall"):
+        return
+    actual = "rose" if moved > 0 else "fell" if moved < 0 else "did not change as written"
+    fitting = f"{REACHED_VERBS['rise' if moved > 0 else 'fall'][0]}, or " if moved else ""
+    raise ValueError(f"{figure(base, m, style)} → {figure(value, m, style)}: the figure {actual}, so it cannot "
+                     f"be written {words}; write {fitting}a verb that states the level alone: {neutral}")
 
 
 def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:
