@@ -8,7 +8,9 @@
     ├── TemplateError             a template that cannot be rendered, naming its file and line
     │   └── TemplateDataError     the template asked for what the data cannot give (no figure, no base,
     │                             an approximation the exact value contradicts)
-    ├── NoFigures                 a briefing for a period with no figures yet: not written (a schedule waits)
+    ├── Waiting                   a briefing that cannot be made yet, for want of figures (a schedule waits)
+    │   ├── NoFigures             its period has no figures yet: not written
+    │   └── Incomplete            held until every part (banner) has reported, and some have not
     ├── VerificationError         figures in a finished text that no computed fact accounts for
     └── LostClaim                 a briefing's claim taken over by another process before it was done;
                                   the runner logs it and moves on (the other process finishes the briefing)
@@ -115,7 +117,11 @@ class TemplateDataError(TemplateError):
     adds the template's file and line."""
 
 
-class NoFigures(BriefingError):
+class Waiting(BriefingError):
+    """A briefing that cannot be made yet, for want of figures: not a failure. A schedule looks again later."""
+
+
+class NoFigures(Waiting):
     """A briefing asked for a period that has no figures yet (a future week, one not yet reported, data that
     ends before it): it is not written. A schedule waits for the figures; ``latest`` says what there is."""
 
@@ -124,6 +130,15 @@ class NoFigures(BriefingError):
         there = f"the latest figures are for {latest}" if latest else "there are no figures of that kind at all"
         super().__init__(f"no figures for {period} in {region}; {there}",
                          "Import the period's figures first, or ask for an earlier period with --period.")
+
+
+class Incomplete(Waiting):
+    """A briefing held until all its parts (banners) have reported, while some have not."""
+
+    def __init__(self, period: str, region: str, missing: list[str]):
+        self.missing = list(missing)
+        super().__init__(f"{region} {period}: {'、'.join(missing)} ha{'ve' if len(missing) > 1 else 's'} not "
+                         "reported yet")
 
 
 class VerificationError(BriefingError):

@@ -186,10 +186,10 @@ class Ledger:
         with self.store.write() as db:
             cursor = db.execute(
                 "UPDATE reports SET status = 'done', done_at = ?, error = NULL, lease_until = NULL, retry_at = NULL, "
-                "data_batch = ?, template_version = ?, software = ? WHERE id = ? AND claimed_by = ? "
-                "AND status = 'claimed'",
-                [utcnow(), made_from["data_batch"], made_from["template_version"], made_from["software"], report.id,
-                 self.holder])
+                "data_batch = ?, template_version = ?, software = ?, covered = ?, missing = ? WHERE id = ? "
+                "AND claimed_by = ? AND status = 'claimed'",
+                [utcnow(), made_from["data_batch"], made_from["template_version"], made_from["software"],
+                 made_from.get("covered"), made_from.get("missing"), report.id, self.holder])
             if cursor.rowcount != 1:
                 return False
             db.execute("DELETE FROM report_files WHERE report = ?", [report.id])

@@ -9,6 +9,7 @@ version is recorded, for the same reason.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -61,10 +62,11 @@ class Producer:
             self._versions[template.folder] = version
         return self._versions[template.folder]
 
-    def render(self, report: Report, template: templates.Template) -> Rendered:
-        """The briefing of a ledger row (its key and as-of moment), from one consistent read of the data."""
+    def render(self, report: Report, template: templates.Template, hold: bool = False) -> Rendered:
+        """The briefing of a ledger row (its key and as-of moment), from one consistent read of the data;
+        with ``hold``, Incomplete while some of its parts have not reported."""
         period = parse_period(report.period, template.period)
-        request = Request(report.template, period, report.region, report.as_of, report.script)
+        request = Request(report.template, period, report.region, report.as_of, report.script, hold)
         with self.store.read() as db:
             (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
             made = make(self.store, self.settings, request, template)
@@ -91,17 +93,19 @@ class Producer:
 
     def finish(self, report: Report, rendered: Rendered, files: list[File]) -> bool:
         """Mark the report done and rewrite its folder's index, in one transaction."""
+        facts = rendered.briefing.facts
         made_from = {"data_batch": rendered.data_batch, "template_version": rendered.template_version,
-                     "software": software_version()}
+                     "software": software_version(), "covered": json.dumps(facts.reported, ensure_ascii=False),
+                     "missing": json.dumps(facts.missing, ensure_ascii=False)}
         return self.ledger.finish(report, files, made_from,
                                   then=lambda: reindex(self.ledger, self.archive, report.template, report.period))
 
     def make(self, report: Report, template: templates.Template, formats: tuple[str, ...],
-             rendered: Rendered | None = None) -> tuple[list[File], float]:
+             rendered: Rendered | None = None, hold: bool = False) -> tuple[list[File], float]:
         """Render (unless given), archive and mark done; the files and the milliseconds it took."""
         started = time.perf_counter()
         self.archive.tidy(report)
-        rendered = rendered or self.render(report, template)
+        rendered = rendered or self.render(report, template, hold)
         files = self.archive_files(report, rendered, formats)
         if not self.finish(report, rendered, files):
             raise LostClaim(report)

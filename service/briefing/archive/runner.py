@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..documents import templates
 from ..documents.make import stem_of, template_dirs
-from ..errors import BriefingError, LostClaim, NoFigures, NotFound, UsageError
+from ..errors import BriefingError, Incomplete, LostClaim, NotFound, UsageError, Waiting
 from ..figures.periods import Period
 from ..settings import Settings
 from ..store.catalog import Catalog
@@ -136,15 +136,17 @@ class Runner:
             return
         report = claim.report
         log.info("%s %s (report #%d, attempt %d)", claim.outcome, what, report.id, report.attempts)
+        deadline = due + timedelta(hours=schedule.hold_hours)
         try:
-            files, ms = self.producer.make(report, template, schedule.formats)
+            files, ms = self.producer.make(report, template, schedule.formats, hold=now < deadline)
         except LostClaim as exc:
             step.skipped += 1
             log.warning("skipped %s: %s", what, exc)
             return
-        except NoFigures as exc:
+        except Waiting as exc:
             step.waiting += 1
-            again = self.ledger.wait(report, exc.message, now=iso_utc(now))
+            until = iso_utc(deadline) if isinstance(exc, Incomplete) else None    # then made with what there is
+            again = self.ledger.wait(report, exc.message, until=until, now=iso_utc(now))
             log.info("waiting %s: %s (looked at again after %s)", what, exc.message, again)
             return
         except (BriefingError, OSError) as exc:

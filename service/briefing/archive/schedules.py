@@ -36,7 +36,7 @@ REGION_WORDS = {                 # words a schedule's regions may use besides na
     "top": lambda catalog: [r.code for r in catalog.roots()],    # the top of the hierarchy (the league)
     "all": lambda catalog: list(catalog.regions),                # every region
 }
-FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "start",
+FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "start",
           "formats", "script", "recipients"}
 DEFAULT_HORIZON_DAYS = 90
 
@@ -54,6 +54,7 @@ class Schedule:
     formats: tuple[str, ...] = ("docx",)
     script: str = "simplified"
     recipients: tuple[str, ...] = ()
+    hold_hours: int = 0                    # hold a region's briefing until all its parts have reported, so long
 
     @property
     def tz(self) -> ZoneInfo:
@@ -172,7 +173,7 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     _regions(table.get("regions", ["top"]), fail), _policy(table.get("catch_up", "all"), fail),
                     _horizon(table.get("horizon_days"), fail), _start(table.get("start"), ZoneInfo(timezone), fail),
                     _formats(table.get("formats", ["docx"]), fail), _script(table.get("script", "simplified"), fail),
-                    _strings(table.get("recipients", []), "recipients", fail))
+                    _strings(table.get("recipients", []), "recipients", fail), _hold(table.get("hold_hours", 0), fail))
 
 
 def _cron(table: dict[str, Any], fail) -> str:
@@ -218,6 +219,12 @@ def _horizon(value: Any, fail) -> int:
         return DEFAULT_HORIZON_DAYS
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         fail("horizon_days", f"{value!r} is not a number of days", "Write a whole number of days, e.g. 90.")
+    return value
+
+
+def _hold(value: Any, fail) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fail("hold_hours", f"{value!r} is not a number of hours", "Write a whole number of hours, e.g. 48 (0: no hold).")
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import click
@@ -69,8 +70,14 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
         reports = ledger.find(" AND ".join(where), params)
     reports = [r for r in reports if _within(r, first, last)]
     rows = [[r.id, r.template, r.period, r.region_name, r.version, r.status, _local(ctx, r.as_of),
-             _local(ctx, r.done_at or r.created_at), _main_file(archive_, r)] for r in reports]
-    click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "文件"], rows, fmt))
+             _local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
+            for r in reports]
+    click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt))
+
+
+def _names(stored: str | None) -> list[str]:
+    """A JSON list of names kept in the ledger (the parts a briefing covered or lacked)."""
+    return json.loads(stored) if stored else []
 
 
 def _within(report: Report, first: str | None, last: str | None) -> bool:
@@ -124,7 +131,8 @@ def _fields(ctx, r: Report) -> list[tuple[str, object]]:
             ("due", _local(ctx, r.due_at)), ("remake of", f"#{r.remake_of}" if r.remake_of else None),
             ("claimed", _local(ctx, r.created_at)), ("done", _local(ctx, r.done_at)),
             ("pruned", _local(ctx, r.pruned_at)), ("attempts", r.attempts), ("error", r.error),
-            ("retry after", _local(ctx, r.retry_at) if r.status == "failed" else None),
+            ("retry after", _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None),
+            ("covers", "、".join(_names(r.covered)) or None), ("not reported", "、".join(_names(r.missing)) or None),
             ("held by", r.claimed_by if r.status == "claimed" else None),
             ("data batch", r.data_batch), ("template version", r.template_version), ("software", r.software)]
 

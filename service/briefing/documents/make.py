@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from ..errors import NoFigures, UsageError
+from ..errors import Incomplete, NoFigures, UsageError
 from ..figures import script, verify
 from ..figures.periods import Period, last_ended, parse_period
 from ..files import write_atomically
@@ -40,6 +40,7 @@ class Request:
     region: str
     as_of: str = FAR_FUTURE          # ISO UTC
     script: str = "simplified"
+    hold: bool = False               # Incomplete rather than a briefing while some parts have not reported
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     if not facts.has_figures:
         latest = latest_period(Observations(store.db), facts.region.code, facts.period.kind, request.as_of)
         raise NoFigures(short_label(facts.period), facts.region.name, short_label(latest) if latest else None)
+    if request.hold and facts.missing:
+        raise Incomplete(short_label(facts.period), facts.region.name, facts.missing)
     env = templates.environment(template)
     claims = install(env, facts, template.style,
                      other_region=lambda r: gather(store.db, r, request.period, request.as_of))

@@ -303,7 +303,9 @@ def install(env, facts: Facts, style: Style = Style(),
     env.globals.update(_bound(GLOBAL_TABLE, b))
     env.globals.update({"地区": Quoted(facts.region.name), "本期": Quoted(facts.period.label()),
                         "亮点": [{key: Quoted(value) if isinstance(value, str) else value for key, value in h.items()}
-                               for h in facts.highlights]})
+                               for h in facts.highlights],
+                        "未报送": [Quoted(name) for name in facts.missing],
+                        "已报送": [Quoted(name) for name in facts.reported]})
     return b.claims
 
 

@@ -1,0 +1,102 @@
+"""A league's briefing and the banners that have not reported, through real run-due processes, on a catalog
+that shares no name with the sample: held until every banner has reported, up to a deadline; after it,
+made with what there is and saying which banners it lacks; the ledger and `archive list` record them."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+
+TZ = ZoneInfo("Asia/Shanghai")
+REGIONS = "代码,名称,上级\nX,锡林郭勒盟,\nX1,阿巴嘎旗,X\nX2,苏尼特左旗,X\nX3,东乌珠穆沁旗,X\n"
+INDICATORS = "代码,名称,领域,类型,单位,频率\ntrain,培训场次,教育,流量,场,周\nherders,培训牧民人数,教育,流量,人,周\n"
+TEMPLATE = ('# {{ 标题 }}\n\n{{ 本期 }}，{{ 地区 }}{% for f in 领域("教育") %}{{ f.简称 }}{{ f.本期 }}'
+            '{{ "，" if not loop.last }}{% endfor %}。{% if 未报送 %}（{{ 未报送 | join("、") }}未报送）{% endif %}\n')
+
+
+def run(site: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "briefing", "--config", "briefing.toml", *args], cwd=site,
+                          capture_output=True, text=True, timeout=120)
+
+
+def report(site: Path, week: str, banners: list[str], entered: str) -> None:
+    rows = ["指标,地区,期间,数值,录入时间"] + [f"{ind},{b},{week},{n},{entered}" for b in banners
+                                            for ind, n in (("train", 3), ("herders", 40))]
+    (site / f"{week}-{len(banners)}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run(site, "ingest", f"{week}-{len(banners)}.csv")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "tpl" / "mine").mkdir(parents=True)
+    (tmp_path / "tpl" / "mine" / "template.toml").write_text('name = "周报"\nperiod = "week"\n', encoding="utf-8")
+    (tmp_path / "tpl" / "mine" / "briefing.md.j2").write_text(TEMPLATE, encoding="utf-8")
+    (tmp_path / "briefing.toml").write_text(
+        'db = "b.db"\narchive_dir = "archive"\ntemplate_dirs = "tpl"\n\n[[schedule]]\nname = "盟周报"\n'
+        'template = "mine"\nwhen = "weekly"\nregions = ["锡林郭勒盟"]\nstart = 2024-01-08\nhold_hours = 48\n',
+        encoding="utf-8")
+    (tmp_path / "regions.csv").write_text(REGIONS, encoding="utf-8")
+    (tmp_path / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
+    assert run(tmp_path, "ingest", "regions.csv", "indicators.csv").returncode == 0
+    report(tmp_path, "2024-W01", ["阿巴嘎旗", "苏尼特左旗", "东乌珠穆沁旗"], "2024-01-08 09:00")
+    report(tmp_path, "2024-W02", ["阿巴嘎旗"], "2024-01-15 09:00")
+    return tmp_path
+
+
+def run_due(site: Path, moment: str) -> subprocess.CompletedProcess:
+    result = run(site, "run-due", "--now", datetime.fromisoformat(moment).replace(tzinfo=TZ).isoformat())
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def ledger(site: Path) -> list[tuple]:
+    with sqlite3.connect(site / "b.db") as conn:
+        return conn.execute("SELECT period, status, missing FROM reports ORDER BY id").fetchall()
+
+
+def text_of(site: Path, result: subprocess.CompletedProcess) -> str:
+    [path] = result.stdout.split()
+    return "\n".join(p.text for p in docx.Document(io.BytesIO((site / path).read_bytes())).paragraphs)
+
+
+def test_held_until_the_deadline_then_made_naming_the_banners_it_lacks(site):
+    first = run_due(site, "2024-01-15T10:00")
+    assert first.stdout == "" and "苏尼特左旗、东乌珠穆沁旗 have not reported yet" in first.stderr
+    assert ledger(site) == [("2024-W02", "waiting", None)]
+    report(site, "2024-W02", ["苏尼特左旗"], "2024-01-15 11:00")
+    second = run_due(site, "2024-01-16T12:00")
+    assert second.stdout == "" and "东乌珠穆沁旗 has not reported yet" in second.stderr
+    assert "(looked at again after 2024-01-16T06:00:00+00:00)" in second.stderr       # 2 hours on, before the deadline
+    made = run_due(site, "2024-01-17T08:30")                                          # the deadline has passed
+    assert "锡林郭勒盟培训牧民80人，培训6场。（东乌珠穆沁旗未报送）" in text_of(site, made)
+    assert ledger(site) == [("2024-W02", "done", '["东乌珠穆沁旗"]')]
+    listing = run(site, "archive", "list", "-f", "csv").stdout.splitlines()
+    assert listing[0].split(",")[8] == "未报送" and listing[1].split(",")[8] == "东乌珠穆沁旗"
+
+
+def test_made_as_soon_as_every_banner_has_reported(site):
+    assert run_due(site, "2024-01-15T10:00").stdout == ""
+    report(site, "2024-W02", ["苏尼特左旗", "东乌珠穆沁旗"], "2024-01-15 10:30")
+    made = run_due(site, "2024-01-15T11:05")
+    text = text_of(site, made)
+    assert "锡林郭勒盟培训牧民120人，培训9场。" in text and "未报送" not in text
+    assert ledger(site) == [("2024-W02", "done", "[]")]
+    with zipfile.ZipFile(site / made.stdout.strip()) as package:
+        assert package.testzip() is None
+
+
+def test_without_a_hold_it_is_made_at_once_and_says_what_it_lacks(site):
+    config = (site / "briefing.toml").read_text(encoding="utf-8").replace("hold_hours = 48\n", "")
+    (site / "briefing.toml").write_text(config, encoding="utf-8")
+    made = run_due(site, "2024-01-15T10:00")
+    assert "（苏尼特左旗、东乌珠穆沁旗未报送）" in text_of(site, made)
