@@ -112,6 +112,12 @@ CHANGES = [
     (5, 0, Measure("个"), "比上年", "relative", Style(), "比上年增加5个"),
     (712, -942, Measure("亿元", signs=("净亏损", "盈利")), "同比", "relative", Style(),
      "由上年同期净亏损942亿元转为盈利712亿元"),
+    # a later clause drops the base word its sentence already said (…，其中本周增长3.2%)
+    (D("103.2"), 100, TIMES, "", "relative", Style(), "增长3.2%"),
+    (47, 38, PEOPLE, "", "both", Style(), "增加9人，增长23.7%"),
+    (D("100.04"), 100, TIMES, "", "relative", Style(), "持平"),
+    (D("99.96"), 100, TIMES, "", "relative", Style(flat_with_sign=True), "持平略减"),
+    (712, -942, Measure("亿元", signs=("净亏损", "盈利")), "", "relative", Style(), "由净亏损942亿元转为盈利712亿元"),
     # large absolute changes take 万 / 亿
     (D("512500000"), D("412500000"), YUAN, "同比", "absolute", Style(), "同比增加1亿元"),
 ]

@@ -33,7 +33,7 @@ from briefing.figures.verify import Claim, check, read_numbers, unaccounted, uni
 COUNTS = [Measure("人"), Measure("人次"), Measure("公斤", 1, "crop"), Measure("元", 2, "price"),
           Measure("亿斤", 1), Measure("个", 0, "gap"), Measure("亿元", 0, signs=("净亏损", "盈利"))]
 RATES = [Measure("%", 2), Measure("%", 1), Measure("‰", 1), Measure("%", 2, "rate_rise")]
-BASES = ["同比", "环比", "比上年", "比上年末", "比2022年"]
+BASES = ["同比", "环比", "比上年", "比上年末", "比2022年", ""]   # '': a later clause without its base word
 UP_WORDS, DOWN_WORDS = ("增长", "增加", "提高"), ("下降", "减少")
 
 SETTINGS = settings(max_examples=200, deadline=None)   # the whole file runs in a few seconds

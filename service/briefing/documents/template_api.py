@@ -27,11 +27,13 @@ from .views import Amount, FactView, _number, _view
 
 
 def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str,
-             wording: str | None = None) -> str:
+             wording: str | None = None, omit_base: bool = False) -> str:
+    """The comparison in words; with ``omit_base`` (省略基期) without its base word, for a later clause of a
+    sentence that named it (…，其中本周下降5.9%)."""
     if ch is None:
         raise TemplateDataError(f"{view.名称}: no figure to compare with for {what} "
                                 f"(check with {{% if 指标(...).上年同期 %}} before writing it)")
-    return phrasing.change_phrase(ch, _measure(view, wording), base, view.style, _parts(parts))
+    return phrasing.change_phrase(ch, _measure(view, wording), "" if omit_base else base, view.style, _parts(parts))
 
 
 def _measure(view: FactView, wording: str | None) -> Measure:
@@ -51,34 +53,39 @@ def _parts(parts: str) -> str:
 
 
 @by_input
-def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative", 措辞: str | None = None) -> str:
+def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative", 措辞: str | None = None,
+        省略基期: bool = False) -> str:
     """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%). The base word defaults by the indicator:
     比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another. 措辞
-    chooses among the synonyms of the indicator's wording (rate_lift: 比上年提升1.41个百分点)."""
+    chooses among the synonyms of the indicator's wording (rate_lift: 比上年提升1.41个百分点); 省略基期=True
+    (or 对比="") leaves the base word out: 下降5.9%."""
     v = _view(view, "同比")
     ind = v.fact.indicator
-    return _compare(v, v.fact.yoy, 对比 or phrasing.default_base(ind.frequency, ind.kind), 写法, "同比", 措辞)
+    base = 对比 if 对比 is not None else phrasing.default_base(ind.frequency, ind.kind)
+    return _compare(v, v.fact.yoy, base, 写法, "同比", 措辞, 省略基期)
 
 
 @by_input
-def mom(view: FactView, 对比: str = "环比", 写法: str = "relative", 措辞: str | None = None) -> str:
+def mom(view: FactView, 对比: str = "环比", 写法: str = "relative", 措辞: str | None = None,
+        省略基期: bool = False) -> str:
     """环比: against the period before."""
     v = _view(view, "环比")
-    return _compare(v, v.fact.mom, 对比, 写法, "环比", 措辞)
+    return _compare(v, v.fact.mom, 对比, 写法, "环比", 措辞, 省略基期)
 
 
 @by_input
-def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative", 措辞: str | None = None) -> str:
+def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative", 措辞: str | None = None,
+            省略基期: bool = False) -> str:
     """累计同比: this year's total so far against the same span last year."""
     v = _view(view, "累计同比")
-    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比", 措辞)
+    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比", 措辞, 省略基期)
 
 
 @by_input
-def vs_year_end(view: FactView, 写法: str = "absolute", 措辞: str | None = None) -> str:
+def vs_year_end(view: FactView, 写法: str = "absolute", 措辞: str | None = None, 省略基期: bool = False) -> str:
     """比上年末: a stock at the end of the year against the end of the year before."""
     v = _view(view, "比上年末")
-    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末", 措辞)
+    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末", 措辞, 省略基期)
 
 
 @by_input
@@ -137,18 +144,18 @@ def gain(demo: FactView, baseline: FactView) -> str:
 
 @by_input
 def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "同比", 写法: str = "relative", 小数: int = 0,
-                   倍数: bool | None = None, 措辞: str = "volume", 符号: tuple[str, str] = ("负", ""), *,
-                   style: Style = Style()) -> str:
+                   倍数: bool | None = None, 措辞: str = "volume", 符号: tuple[str, str] = ("负", ""),
+                   省略基期: bool = False, *, style: Style = Style()) -> str:
     """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%. The
     briefing's [style] decides the percent places, 倍 and its places, 持平略增 (``style``, bound by
-    _Briefing.compare); 倍数 given explicitly overrides use_multiple."""
+    _Briefing.compare); 倍数 given explicitly overrides use_multiple; 省略基期=True leaves 对比 out."""
     if 措辞 not in phrasing.VERBS:
         raise TemplateDataError(f"比较: unknown 措辞 {措辞!r}; use one of {', '.join(phrasing.VERBS)}")
     m = Measure(单位, 小数, 措辞, signs=tuple(符号))
     ch = compare.change(_number(本期), _number(基期), m.is_rate)
     if 倍数 is not None:
         style = replace(style, use_multiple=bool(倍数))
-    return phrasing.change_phrase(ch, m, 对比, style, _parts(写法))
+    return phrasing.change_phrase(ch, m, "" if 省略基期 else 对比, style, _parts(写法))
 
 
 @by_input

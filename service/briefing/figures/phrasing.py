@@ -142,7 +142,8 @@ def change_phrase(ch: Change, m: Measure, base: str = "同比", style: Style = S
                   parts: str = "relative") -> str:
     """A comparison in words: 同比增长3.0%; 比上年增加9人，增长23.7%; 比上年末提高0.94个百分点; 同比持平.
 
-    ``base`` is the comparison as written (同比, 环比, 比上年, 比上年末, 比2022年 …); ``parts`` is
+    ``base`` is the comparison as written (同比, 环比, 比上年, 比上年末, 比2022年 …), or '' in a later clause
+    of a sentence that named it (…，其中本周下降5.9%; 持平); ``parts`` is
     'relative', 'absolute' or 'both'. Without a growth rate (zero or negative base) the absolute
     change stands alone, or both levels are stated when the base is negative.
     """
