@@ -22,7 +22,9 @@ from briefing.store.db import Store
 SAMPLE_SETTINGS = settings.load(env={})
 
 
-def made(sample_db, template="summary", period="2024-01-17", region="兴安盟", script="simplified", conf=None):
+def made(sample_db, template="article", period="2024-01-17", region="兴安盟", script="simplified", conf=None):
+    """A briefing of the sample database; by default the sample's own template, the first article (found through
+    the database's office settings: data/sample/office.csv names data/sample/templates)."""
     with Store(sample_db, create=False) as store:
         req = Request(template, parse_period(period), region, AS_OF, script)
         return make(store, conf or SAMPLE_SETTINGS, req)
@@ -50,7 +52,7 @@ def test_the_summary_states_the_first_articles_figures(summary_docx):
 def test_title_metadata_line_and_headings(summary_docx):
     paragraphs = [(p.style.name, p.text) for p in summary_docx.paragraphs]
     assert paragraphs[0] == ("Title", "“组团式”帮扶为兴安盟注入“硬实力”")
-    assert paragraphs[1] == ("Subtitle", "发布时间：2024年1月17日丨来源：岭上兴安丨作者：丨责任编辑：")
+    assert paragraphs[1] == ("Subtitle", "发布时间：2024年1月17日丨来源：岭上兴安丨责任编辑：苏文彦")   # no empty 作者：
     headings = [text for style, text in paragraphs if style == "Heading 1"]
     assert headings == ["薪火相传育桃李\n教育帮扶托起“振兴之梦”", "打造百姓新“医”靠\n医疗帮扶筑牢“健康之本”",
                         "送技添智助增收\n科技帮扶夯实“富裕之基”"]
@@ -201,11 +203,11 @@ def test_markup_outside_the_subset_is_an_error(sample_db, tmp_path):
 
 def test_an_office_template_overrides_a_built_in_one(sample_db, tmp_path):
     shutil.copytree(Path(templates.BUILT_IN) / "summary", tmp_path / "tpl" / "summary")
-    (tmp_path / "tpl" / "summary" / "template.toml").write_text(
-        (tmp_path / "tpl" / "summary" / "template.toml").read_text(encoding="utf-8").replace("岭上兴安", "扎赉特旗融媒体中心"),
-        encoding="utf-8")
+    with (tmp_path / "tpl" / "summary" / "template.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[metadata]\nsource = "扎赉特旗融媒体中心"\n')
     conf = settings.load(env={}, overrides={"template_dirs": str(tmp_path / "tpl")})
-    assert "来源：扎赉特旗融媒体中心" in made(sample_db, conf=conf).markup
+    assert "来源：扎赉特旗融媒体中心" in made(sample_db, template="summary", conf=conf).markup
+    assert "来源：兴安盟“组团式”帮扶工作专班" in made(sample_db, template="summary").markup   # the office's, from its catalog
 
 
 # --- the weekly briefing: tables and native charts ------------------------------------------------------

@@ -14,7 +14,10 @@ from .figures.periods import Period, parse_period, period_of
 from .ingest import ingest_files
 from .store.db import Store
 
-SAMPLE_FILES = ("regions.csv", "indicators.csv", "observations.csv", "highlights.csv", "records.csv")
+# office.csv names the sample's own template folder (templates/article: the first article from the data), so
+# `briefing --db data/demo.db generate --template article` finds it through the demo database
+SAMPLE_FILES = ("regions.csv", "indicators.csv", "observations.csv", "highlights.csv", "records.csv", "office.csv",
+                "domains.csv")
 CORRECTIONS = "corrections.csv"
 
 
@@ -50,13 +53,14 @@ def build(target: Path, tz: ZoneInfo) -> Path:
 
 
 def briefings(settings, tz: ZoneInfo, db: Path, region: str, moment: str, as_of_given: bool) -> list[Path]:
-    """The latest weekly briefing and the summary, as known at the moment (the latest figures if none)."""
+    """The latest weekly briefing and the first article (the sample's own template), as known at the moment
+    (the latest figures if none)."""
     with Store(db, create=False) as store:
         week = _latest_week(store, moment)
         last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?", [moment]).fetchone()[0]
         day = datetime.fromisoformat(moment if as_of_given else last).astimezone(tz).date()
         made = [make(store, settings, Request("weekly", week, region, moment)),
-                make(store, settings, Request("summary", period_of("day", day), region, moment))]
+                make(store, settings, Request("article", period_of("day", day), region, moment))]
     folder = Path(settings.output_dir)
     return [p for m in made for p in write_outputs(m, ("docx", "html"), folder, settings.reference_docx or None)]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +22,7 @@ from ..figures import script, verify
 from ..figures.periods import Period, last_ended, parse_period
 from ..files import write_atomically
 from ..settings import Settings
+from ..store.catalog import office_settings, split_folders, template_folders
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
 from ..store.observations import FAR_FUTURE, Observations, latest_period
@@ -74,7 +74,7 @@ def report_date(request: Request, tz: ZoneInfo) -> date:
 def make(store: Store, settings: Settings, request: Request, template: templates.Template | None = None) -> Briefing:
     """The briefing asked for, checked: every figure in its text is accounted for by the data. The template
     is looked up by the request's key unless given (a remake passes the one it was first made with)."""
-    template = template or templates.load(request.template, template_dirs(settings))
+    template = template or templates.load(request.template, template_dirs(settings, store))
     facts = gather(store.db, request.region, request.period, request.as_of)
     return _write_text(store, settings, template, facts, request)
 
@@ -82,7 +82,7 @@ def make(store: Store, settings: Settings, request: Request, template: templates
 def make_many(store: Store, settings: Settings, template_key: str, region: str, periods: list[Period],
               as_of: str = FAR_FUTURE, script_name: str = "simplified") -> list[Briefing]:
     """The briefings of one region for several periods (a backfill), the figures read once for all."""
-    template = templates.load(template_key, template_dirs(settings))
+    template = templates.load(template_key, template_dirs(settings, store))
     out = []
     for facts in gather_many(store.db, region, periods, as_of):
         request = Request(template_key, facts.period, region, as_of, script_name)
@@ -107,8 +107,10 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     claims = install(env, facts, template.style,
                      other_region=lambda r: gather(store.db, r, request.period, request.as_of))
     day = report_date(request, ZoneInfo(settings.timezone))
-    title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period))
-    context = {"标题": title, "发布时间": f"{day.year}年{day.month}月{day.day}日", **_masthead(template, settings)}
+    office = office_settings(store.db)
+    title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period),
+                                  项目=office.get("programme", ""))
+    context = {"标题": title, **_masthead(template, settings, office, day)}
     marked = templates.render(env, template, {key: Quoted(value) for key, value in context.items()})
     blocks = markup.parse(marked, str(template.path))
     # only the numbers the data wrote are checked; the template's own words (图1, 近12周) are its own
@@ -140,15 +142,31 @@ def short_label(period: Period) -> str:
     return period.label().split("（")[0]
 
 
-def template_dirs(settings: Settings) -> list[str]:
-    """The folders of the template_dirs setting (searched before the built-in templates)."""
-    return [d for d in re.split(r"[:;]", settings.template_dirs or "") if d]
+def template_dirs(settings: Settings, store: Store | None = None) -> list[str]:
+    """The folders searched before the built-in templates: those of the template_dirs setting, then those the
+    database's office table names (模板目录: the sample's own templates). Without a store, the database is the
+    one the settings name, which is the one every command opens."""
+    own = split_folders(settings.template_dirs or "")
+    office = (split_folders(office_settings(store.db).get("template_dirs", "")) if store is not None
+              else template_folders(settings.db))
+    return own + [d for d in office if d not in own]
 
 
-def _masthead(template: templates.Template, settings: Settings) -> dict[str, str]:
-    meta = template.metadata
-    return {"来源": settings.source or meta.get("source", ""), "作者": settings.author or meta.get("author", ""),
-            "责任编辑": settings.editor or meta.get("editor", "")}
+MASTHEAD = (("来源", "source"), ("作者", "author"), ("责任编辑", "editor"))
+
+
+def _masthead(template: templates.Template, settings: Settings, office: dict[str, str], day: date) -> dict[str, str]:
+    """The metadata of a briefing: each of 来源, 作者, 责任编辑 from the settings, else the template, else the
+    office table (the catalog); the programme's name (项目); and the metadata line (元数据) without the
+    fields that are empty: 发布时间：2024年1月17日丨来源：岭上兴安."""
+    published = f"{day.year}年{day.month}月{day.day}日"
+    out = {"发布时间": published, "项目": office.get("programme", "")}
+    for zh, key in MASTHEAD:
+        out[zh] = getattr(settings, key) or template.metadata.get(key, "") or office.get(key, "")
+    out["元数据"] = "丨".join(f"{zh}：{out[zh]}" for zh in ("发布时间", *(zh for zh, _ in MASTHEAD)) if out[zh])
+    return out
+
+
 
 
 def plain_text(blocks: list[markup.Block]) -> str:

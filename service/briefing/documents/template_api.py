@@ -21,6 +21,7 @@ from ..figures.periods import Period, Span
 from ..figures.phrasing import Measure, Style
 from ..figures.verify import Claim
 from ..store.facts import Facts, change_claims
+from . import sections
 from .blocks import parts_chart, parts_table, trend_chart
 from .provenance import Quoted, by_input
 from .views import Amount, FactView, _number, _view
@@ -209,6 +210,12 @@ def rank_of(view: FactView, 地区: str) -> int | str:
     return compare.rank(parts, 地区)[0]
 
 
+def ytd_span(view: FactView) -> str:
+    """累计期间: the span of the year-to-date total (本年累计) as its label: 2024年第1—8周, 2024年1—10月份."""
+    v = _view(view, "累计期间")
+    return Quoted(v.fact.period.ytd().label()) if v.fact.period else ""
+
+
 def traditional(text: str, 变体: str = "traditional") -> str:
     """繁体: the text in Traditional characters (变体="traditional-hk" for Hong Kong forms)."""
     return script.convert(str(text), 变体)
@@ -222,12 +229,14 @@ FILTER_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
     ("比上年末", "vs_year_end", vs_year_end), ("提升至", "reached", reached), ("约数", "approx", approx),
     ("纪录", "record", record), ("占比", "share", "share"), ("排名", "rank", "rank"), ("数字", "figure", figure),
     ("日期", "date", day), ("期间", "period", period_label), ("繁体", "traditional", traditional),
+    ("累计期间", "ytd_span", ytd_span),
 )
 GLOBAL_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
     ("指标", "indicator", "indicator"), ("有", "has", "has"), ("领域", "domain", "domain"), ("亩增产", "gain", "gain"),
     ("均超过", "all_exceed", all_exceed), ("数字", "figure", figure), ("日期", "date", day),
     ("比较", "compare", "compare"), ("范围", "span", span_of), ("折线图", "trend_chart", trend_chart),
     ("柱状图", "parts_chart", parts_chart), ("分项表", "parts_table", parts_table), ("选一", "pick", "pick"),
+    ("领域列表", "domains", "domains"), ("纪录保持者", "record_holder", "record_holder"),
 )
 FILTERS = {zh: what for zh, _, what in FILTER_TABLE}
 ENGLISH = {en: what for _, en, what in FILTER_TABLE}
@@ -242,6 +251,9 @@ class _Briefing:
         self.regions: dict[str, Facts] = {facts.region.name: facts, facts.region.code: facts}
         self.views: dict[tuple[str, str], FactView] = {}
         self.derived: list[Claim] = []
+        # 领域列表: the sections, read when a template first loops over them
+        self.domains = sections.Lazy(lambda: sections.domains(facts, self.indicator,
+                                                              self.facts_of if other_region else None))
 
     def facts_of(self, region: str | None) -> Facts:
         if region is None:
@@ -268,6 +280,18 @@ class _Briefing:
     def domain(self, name: str) -> list[FactView]:
         """领域: the indicators of one domain with figures."""
         return [self.indicator(f.indicator.code) for f in self.facts.domain(name)]
+
+    def record_holder(self, view: FactView) -> tuple[Quoted, FactView]:
+        """纪录保持者: who set a figure, with that region's indicator: for a figure that is its best part's (地区汇总
+        最大) the part that holds it, so its 纪录 is worded for that part; otherwise the figure's own region."""
+        v = _view(view, "纪录保持者")
+        fact = v.fact
+        holders = [name for name, value in fact.parts if value == fact.value]
+        if fact.indicator.region_agg == "max" and len(holders) == 1 and self.other_region is not None:
+            part = self.indicator(fact.indicator.code, 地区=holders[0])
+            if (part.fact.value, part.fact.period) == (fact.value, fact.period):
+                return Quoted(holders[0]), part
+        return Quoted(fact.region.name), v
 
     def gain(self, demo: FactView, baseline: FactView) -> str:
         text = gain(demo, baseline)
@@ -309,6 +333,7 @@ def install(env, facts: Facts, style: Style = Style(),
     env.filters.update(_bound(FILTER_TABLE, b))
     env.globals.update(_bound(GLOBAL_TABLE, b))
     env.globals.update({"地区": Quoted(facts.region.name), "本期": Quoted(facts.period.label()),
+                        "周期": sections.PERIOD_WORDS[facts.period.kind], "下级": sections.part_level(facts.region),
                         "亮点": [{key: Quoted(value) if isinstance(value, str) else value for key, value in h.items()}
                                for h in facts.highlights],
                         "未报送": [Quoted(name) for name in facts.missing],
