@@ -88,6 +88,9 @@ def league(folder: Path) -> Office:
                                                        ["文旅", "", "3"], ["民生", "兜牢民生底线｜民生保障暖人心", "4"],
                                                        ["生态", "生态宜居｜草原生态持续向好", "5"]])]   # no figures
     records = [["指标", "范围", "数值", "期间", "保持者"], ["ind_silage", "全盟", "3800", "2022", "正蓝旗"]]
+    office.files.append(write_csv(folder / "highlights.csv", [["日期", "地区", "领域", "内容"],
+                                                              ["2024-03-05", "阿巴嘎旗", "文旅", "举办首届冬季那达慕"],
+                                                              ["2024-03-06", "东乌珠穆沁旗", "生态", "完成草原补播5万亩"]]))
     return _with_figures(office, folder, LEAGUE_INDICATORS, records, seed=1)
 
 
@@ -222,6 +225,9 @@ def test_a_league_week_says_which_total_is_which_and_what_only_its_banners_have(
             "东乌珠穆沁旗91.8%（比上年提高31.3个百分点）。") in text                    # the league has no rate of its own
     assert "本周数据\n各旗工作情况" in text and "文旅\n本周，接待游客" in text            # a domain without a heading
     assert "生态宜居" not in text                                                      # a domain without figures
+    week = briefing_text(folder, "weekly", "2024-W10", made.top)        # highlights: in their domain's section, or
+    assert "\n本周工作亮点：阿巴嘎旗举办首届冬季那达慕。\n" in week                     # apart when it has no figures
+    assert "\n工作亮点\n本周，东乌珠穆沁旗完成草原补播5万亩。" in week and "生态宜居" not in week
 
 
 def test_a_record_names_the_part_that_set_it(office):
@@ -298,3 +304,26 @@ def test_a_figure_counted_in_wan_yuan_verifies(tmp_path):
         ingest_files(store, files, TZ, now=NOW)
         made = make(store, SETTINGS, Request("monthly", parse_period("2024-01"), "临洮县"))
     assert "合作社分红1478.0万元" in made.markup
+
+
+def test_a_database_made_before_domains_keeps_the_domains_its_indicators_name(tmp_path):
+    """m006 on a database that has indicators and highlights: their domains, in the order of the indicators,
+    each headed by its name; nothing else changes."""
+    from briefing.store.catalog import Catalog
+
+    with Store(tmp_path / "old.db") as store:
+        with store.write() as db:
+            db.execute("DROP TABLE domains")
+            db.execute("DROP TABLE office")
+            db.execute("DELETE FROM _migrations WHERE name = 'm006_domains_office'")
+            db["regions"].insert({"code": "621124", "name": "临洮县"})
+            db["indicators"].insert_all([
+                {"code": "b", "name": "招聘会场次", "domain": "就业", "kind": "flow", "unit": "场", "frequency": "month",
+                 "time_agg": "sum", "region_agg": "sum", "sort": 2},
+                {"code": "a", "name": "马铃薯种植面积", "domain": "产业", "kind": "stock", "unit": "亩",
+                 "frequency": "year", "time_agg": "last", "region_agg": "sum", "sort": 1}])
+            db["highlights"].insert({"date": "2024-03-05", "region": "621124", "domain": "文旅", "text": "首届马铃薯节"})
+    with Store(tmp_path / "old.db") as store:
+        catalog = Catalog.load(store.db)
+    assert [(d.name, d.title) for d in catalog.domains.values()] == [("产业", "产业"), ("就业", "就业"), ("文旅", "文旅")]
+    assert catalog.indicators["b"].section.name == "就业" and catalog.office == {}

@@ -167,3 +167,24 @@ def test_generator_reproduces_the_committed_files(tmp_path):
     module.main()
     for committed in SAMPLE.glob("*.csv"):
         assert (tmp_path / committed.name).read_bytes() == committed.read_bytes(), committed.name
+
+
+def test_the_demo_database_finds_the_samples_own_template(sample_db, tmp_path, run):
+    """`generate --template article` on the demo database writes the first article's figures: office.csv names
+    data/sample/templates, and the database keeps it; the built-in templates know nothing of it."""
+    from briefing.documents import templates
+
+    assert "article" not in [t.key for t in templates.available([])]
+    result = run("--db", str(sample_db), "generate", "--template", "article", "--as-of", "2024-01-17", "-f", "html",
+                 "-o", str(tmp_path / "out"), db=False)
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "2024-01-17_兴安盟_工作综述.html").read_text(encoding="utf-8")
+    assert "医疗专家累计诊疗患者19532人次，手术示教197例" in page and "来源：岭上兴安丨责任编辑：苏文彦" in page
+    listed = run("--db", str(sample_db), "templates", db=False)
+    assert "article" in listed.output and str(SAMPLE / "templates" / "article") in listed.output
+
+
+def test_another_database_has_no_article(tmp_path, run):
+    assert run("ingest", str(SAMPLE / "regions.csv")).exit_code == 0
+    result = run("generate", "--template", "article", "--as-of", "2024-01-17")
+    assert result.exit_code == 1 and "there is no template 'article'" in result.output
