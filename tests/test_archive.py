@@ -70,7 +70,9 @@ def test_remake_after_new_revisions_gives_the_original_bytes_and_current_data_a_
     new = briefing("archive", "remake", str(ident), "--current")
     v2 = archived("2024-W02_扎赉特旗_周报_v2.docx")
     assert f"new version #{report_id('2024-W02', version=2)} (v2): {v2}" in new.output
-    assert "230人次" in text_of(v2) and "211人次" not in text_of(v2)
+    corrected = text_of(v2)       # the corrected edition: marked, saying what changed, and the new figure
+    assert "（2024年第2周）（更正版）" in corrected and "扎赉特旗诊疗患者人次由211人次更正为230人次。" in corrected
+    assert "诊疗患者230人次" in corrected and corrected.count("211人次") == 1
     assert original.read_bytes() == before                          # never overwritten
     shown = briefing("archive", "show", str(ident)).output
     assert f"#{report_id('2024-W02', version=2)} v2 (done)" in shown

@@ -100,3 +100,42 @@ def test_without_a_hold_it_is_made_at_once_and_says_what_it_lacks(site):
     (site / "briefing.toml").write_text(config, encoding="utf-8")
     made = run_due(site, "2024-01-15T10:00")
     assert "（苏尼特左旗、东乌珠穆沁旗未报送）" in text_of(site, made)
+
+
+# --- figures that arrive or change after a briefing was made ---------------------------------------------
+
+def corrections_site(site: Path, policy: str) -> None:
+    config = (site / "briefing.toml").read_text(encoding="utf-8").replace("hold_hours = 48\n",
+                                                                        f'corrections = "{policy}"\n')
+    (site / "briefing.toml").write_text(config, encoding="utf-8")
+    report(site, "2024-W02", ["苏尼特左旗", "东乌珠穆沁旗"], "2024-01-15 09:00")
+    assert run_due(site, "2024-01-15T10:00").stdout.strip().endswith("2024-W02_锡林郭勒盟_周报.docx")
+    late = "指标,地区,期间,数值,录入时间\ntrain,苏尼特左旗,2024-W02,5,2024-01-18 16:00\n"   # 3 → 5, three days on
+    (site / "late.csv").write_text(late, encoding="utf-8")
+    assert run(site, "ingest", "late.csv").returncode == 0
+
+
+def test_automatically_a_corrected_edition_says_what_changed(site):
+    corrections_site(site, "auto")
+    result = run_due(site, "2024-01-19T10:00")
+    assert "corrected 盟周报: mine 2024-W02 锡林郭勒盟: 1 figure(s) changed; version 2" in result.stderr
+    assert ", 1 corrected" in result.stderr
+    text = text_of(site, result)
+    assert text.splitlines()[0].endswith("（更正版）")
+    assert "更正说明：本期数据于2024年1月19日更新，苏尼特左旗培训场次由3场更正为5场。" in text
+    assert "培训11场" in text                                                # 3 + 5 + 3
+    again = run_due(site, "2024-01-19T11:00")                                 # corrected once, not again
+    assert again.stdout == "" and "corrected" not in again.stderr
+    listing = run(site, "archive", "list", "-f", "csv").stdout.splitlines()
+    assert len(listing) == 3 and "out of date" not in "".join(listing)      # the corrected edition is current
+
+
+@pytest.mark.parametrize("policy, said", [("ask", "archive remake 1 --current"), ("never", None)])
+def test_by_policy_a_late_figure_is_only_told_or_left(site, policy, said):
+    corrections_site(site, policy)
+    result = run_due(site, "2024-01-19T10:00")
+    assert result.stdout == "" and ("out of date" in result.stderr) == (said is not None)
+    if said:
+        assert said in result.stderr
+    assert [r[1] for r in ledger(site)] == ["done"]
+    assert "done (out of date: 1 changed)" in run(site, "archive", "list").stdout

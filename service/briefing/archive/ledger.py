@@ -74,6 +74,7 @@ class Report:
     pruned_at: str | None
     covered: str | None = None         # JSON: the names of the parts (banners) whose figures it holds
     missing: str | None = None         # JSON: the names of the parts that had not reported when it was made
+    corrects: int | None = None        # a corrected edition (更正版) of this report
     region_name: str = ""
     files: list[File] = field(default_factory=list)
 
@@ -141,14 +142,19 @@ class Ledger:
             self._take(report, now, as_of if outcome != "taken over" else report.as_of)
             return Claim(outcome, self.get(report.id))
 
-    def claim_next(self, key: Key, stem: str, as_of: str, remake_of: int | None = None) -> Report:
-        """The next version of a briefing (a remake, or one asked for), claimed for this holder; version 1
-        if there is none yet."""
+    def claim_next(self, key: Key, stem: str, as_of: str, remake_of: int | None = None,
+                   corrects: int | None = None) -> Report:
+        """The next version of a briefing (a remake, a corrected edition, or one asked for), claimed for this
+        holder; version 1 if there is none yet."""
         with self.store.write() as db:
             (last,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM reports WHERE template = ? AND period = ? "
                                  "AND region = ? AND script = ?",
                                  [key.template, key.period, key.region, key.script]).fetchone()
-            return self._insert(key, last + 1, stem, as_of, None, None, remake_of)
+            report = self._insert(key, last + 1, stem, as_of, None, None, remake_of)
+            if corrects is not None:
+                db.execute("UPDATE reports SET corrects = ? WHERE id = ?", [corrects, report.id])
+                report.corrects = corrects
+            return report
 
     def _refusal(self, report: Report, now: str) -> str | None:
         """Why the claim cannot be had now, or None."""

@@ -13,8 +13,10 @@ import json
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..documents import templates
 from ..documents.make import Briefing, Request, make
@@ -22,7 +24,9 @@ from ..errors import LostClaim
 from ..figures.periods import parse_period
 from ..files import sha256_of
 from ..settings import Settings
+from ..store.catalog import Catalog
 from ..store.db import Store
+from . import corrections
 from .folders import Archive, folder_of, relative_path
 from .ledger import File, Key, Ledger, Report
 
@@ -66,11 +70,21 @@ class Producer:
         """The briefing of a ledger row (its key and as-of moment), from one consistent read of the data;
         with ``hold``, Incomplete while some of its parts have not reported."""
         period = parse_period(report.period, template.period)
-        request = Request(report.template, period, report.region, report.as_of, report.script, hold)
+        request = Request(report.template, period, report.region, report.as_of, report.script, hold,
+                          self.correction(report))
         with self.store.read() as db:
             (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
             made = make(self.store, self.settings, request, template)
         return Rendered(made, made.docx(self.settings.reference_docx or None), batch, self.template_version(template))
+
+    def correction(self, report: Report) -> str | None:
+        """A corrected edition's line saying what changed since the briefing it corrects; None otherwise."""
+        original = self.ledger.get(report.corrects) if report.corrects else None
+        if original is None:
+            return None
+        changed = corrections.changes(self.store.db, Catalog.load(self.store.db), original, report.as_of)
+        day = datetime.fromisoformat(report.as_of).astimezone(ZoneInfo(self.settings.timezone)).date()
+        return corrections.note(changed, f"{day.year}年{day.month}月{day.day}日") if changed else None
 
     def archive_files(self, report: Report, rendered: Rendered, formats: tuple[str, ...]) -> list[File]:
         """Write the report's files into the archive, each atomically; the docx first."""
@@ -112,10 +126,11 @@ class Producer:
         return files, (time.perf_counter() - started) * 1000
 
     def make_version(self, key: Key, stem: str, as_of: str, template: templates.Template, formats: tuple[str, ...],
-                     remake_of: int | None = None, rendered: Rendered | None = None) -> Report:
-        """A new version of a briefing, asked for by a person: claimed, made and archived; a failure is
-        recorded in the ledger before it is raised."""
-        report = self.ledger.claim_next(key, stem, as_of, remake_of)
+                     remake_of: int | None = None, rendered: Rendered | None = None,
+                     corrects: int | None = None) -> Report:
+        """A new version of a briefing (asked for by a person, or a corrected edition): claimed, made and
+        archived; a failure is recorded in the ledger before it is raised."""
+        report = self.ledger.claim_next(key, stem, as_of, remake_of, corrects)
         try:
             self.make(report, template, formats, rendered)
         except BaseException as exc:

@@ -53,8 +53,8 @@ class Remaker:
         original = self.original(report_id)
         with tempfile.TemporaryDirectory(prefix="briefing-template-") as tmp:
             template, notes = self._template(original, current, Path(tmp))
-            if current:
-                return self._new_version(original, template, iso_utc(now), formats, notes)
+            if current:     # a corrected edition when the period's figures changed since (its note says how)
+                return self._new_version(original, template, iso_utc(now), formats, notes, corrects=original.id)
             rendered = self.producer.render(original, template)
             docx = original.file("docx")
             if docx is not None and rendered.sha256 == docx.sha256:
@@ -88,9 +88,10 @@ class Remaker:
         return Remade("restored", original)
 
     def _new_version(self, original: Report, template: templates.Template, as_of: str, formats: tuple[str, ...],
-                     account: list[str], rendered: Rendered | None = None) -> Remade:
+                     account: list[str], rendered: Rendered | None = None, corrects: int | None = None) -> Remade:
+        corrects = corrects or original.corrects     # made again as of its time, a 更正版 stays one
         report = self.producer.make_version(original.key, original.stem, as_of, template, formats, original.id,
-                                            rendered)
+                                            rendered, corrects)
         return Remade("new version", original, report, account)
 
     def account(self, original: Report, rendered: Rendered) -> list[str]:

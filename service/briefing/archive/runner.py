@@ -25,6 +25,7 @@ from ..figures.periods import Period
 from ..settings import Settings
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
+from . import corrections
 from . import schedules as schedules_mod
 from .folders import Archive
 from .ledger import Claim, Key, Ledger
@@ -42,6 +43,7 @@ class Step:
     skipped: int = 0                                    # done already, or being made by another process
     waiting: int = 0                                    # its figures are not there yet
     failed: list[str] = field(default_factory=list)     # one line per failure
+    corrected: list[str] = field(default_factory=list)  # corrected editions (更正版) made, not due but owed
 
     @property
     def due(self) -> int:
@@ -50,7 +52,7 @@ class Step:
 
     def summary(self) -> str:
         return (f"{self.due} due, {len(self.made)} made, {self.skipped} skipped, {self.waiting} waiting, "
-                f"{len(self.failed)} failed")
+                f"{len(self.failed)} failed" + (f", {len(self.corrected)} corrected" if self.corrected else ""))
 
 
 def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
@@ -121,6 +123,32 @@ class Runner:
             for moment, period in schedules_mod.owed(due, done, schedule.catch_up):
                 key = Key(template.key, period.key, region, schedule.script)
                 self._one(schedule, template, key, catalog.regions[region].name, (moment, now), period, step)
+        if schedule.corrections != "never":
+            self._corrections(schedule, template, catalog, since, now, step)
+
+    def _corrections(self, schedule: Schedule, template: templates.Template, catalog: Catalog, since: datetime,
+                     now: datetime, step: Step) -> None:
+        """The schedule's briefings (within its horizon) whose period's figures changed after they were made:
+        a line each (ask), or their corrected editions (auto)."""
+        mine = self.ledger.find("schedule = ? AND due_at >= ?", [schedule.name, iso_utc(since)])
+        newest = corrections.latest_versions(mine + self.ledger.find("remake_of IN (SELECT id FROM reports WHERE "
+                                                                     "schedule = ?)", [schedule.name]))
+        for report_id, count in corrections.out_of_date(self.store.db, catalog, newest, iso_utc(now)).items():
+            report = next(r for r in newest if r.id == report_id)
+            what = f"{schedule.name}: {report.template} {report.period} {report.region_name}"
+            if schedule.corrections == "ask":
+                log.info("out of date %s: %d figure(s) changed since it was made; `briefing archive remake %d "
+                         "--current` makes the corrected edition", what, count, report.id)
+                continue
+            try:
+                made = self.producer.make_version(report.key, report.stem, iso_utc(now), template, schedule.formats,
+                                                  remake_of=report.id, corrects=report.id)
+            except BriefingError as exc:        # recorded in the ledger as a failed version; tried at the next step
+                step.failed.append(f"{what}: the corrected edition: {exc.message}")
+                log.error("failed %s: the corrected edition: %s", what, exc.message.replace("\n", " "))
+                continue
+            step.corrected.append(made.files[0].path)
+            log.info("corrected %s: %d figure(s) changed; version %d (report #%d)", what, count, made.version, made.id)
 
     def _one(self, schedule: Schedule, template: templates.Template, key: Key, region_name: str,
              moments: tuple[datetime, datetime], period: Period, step: Step) -> None:

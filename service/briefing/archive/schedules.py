@@ -31,12 +31,13 @@ PRESETS = {                      # name -> cron; in words, as every cron express
     "quarterly": "0 8 1 1,4,7,10 *",
     "yearly": "0 8 1 1 *",
 }
+CORRECTIONS = ("never", "ask", "auto")   # a later change to a made period: nothing, a log line, a 更正版
 POLICIES = ("all", "latest")     # or a whole number: at most that many, the most recent
 REGION_WORDS = {                 # words a schedule's regions may use besides names and codes
     "top": lambda catalog: [r.code for r in catalog.roots()],    # the top of the hierarchy (the league)
     "all": lambda catalog: list(catalog.regions),                # every region
 }
-FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "start",
+FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "corrections", "start",
           "formats", "script", "recipients"}
 DEFAULT_HORIZON_DAYS = 90
 
@@ -55,6 +56,7 @@ class Schedule:
     script: str = "simplified"
     recipients: tuple[str, ...] = ()
     hold_hours: int = 0                    # hold a region's briefing until all its parts have reported, so long
+    corrections: str = "ask"               # when a made period's figures change: never, ask (log it), auto (更正版)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -173,7 +175,8 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     _regions(table.get("regions", ["top"]), fail), _policy(table.get("catch_up", "all"), fail),
                     _horizon(table.get("horizon_days"), fail), _start(table.get("start"), ZoneInfo(timezone), fail),
                     _formats(table.get("formats", ["docx"]), fail), _script(table.get("script", "simplified"), fail),
-                    _strings(table.get("recipients", []), "recipients", fail), _hold(table.get("hold_hours", 0), fail))
+                    _strings(table.get("recipients", []), "recipients", fail), _hold(table.get("hold_hours", 0), fail),
+                    _choice(table.get("corrections", "ask"), "corrections", CORRECTIONS, fail))
 
 
 def _cron(table: dict[str, Any], fail) -> str:
@@ -219,6 +222,12 @@ def _horizon(value: Any, fail) -> int:
         return DEFAULT_HORIZON_DAYS
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         fail("horizon_days", f"{value!r} is not a number of days", "Write a whole number of days, e.g. 90.")
+    return value
+
+
+def _choice(value: Any, field: str, allowed: tuple[str, ...], fail) -> str:
+    if value not in allowed:
+        fail(field, f"{value!r} is not one of {', '.join(allowed)}", f"Write {field} = \"{allowed[0]}\", or another of them.")
     return value
 
 

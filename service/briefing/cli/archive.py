@@ -7,17 +7,20 @@ from datetime import datetime, timezone
 
 import click
 
+from ..archive import corrections
 from ..archive.folders import Archive, prunable
 from ..archive.ledger import Ledger, Report
 from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
 from ..errors import UsageError
 from ..figures.periods import parse_period
+from ..store.catalog import Catalog
+from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
 from .output import FORMATS, render
 from .schedule import parse_now
 
-STATUSES = ("claimed", "done", "failed", "pruned")
+STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
 
 
 @cli.group(context_settings=CONTEXT)
@@ -67,12 +70,20 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
             if value:
                 where.append(f"reports.{column} = ?")
                 params.append(value)
-        reports = ledger.find(" AND ".join(where), params)
-    reports = [r for r in reports if _within(r, first, last)]
-    rows = [[r.id, r.template, r.period, r.region_name, r.version, r.status, _local(ctx, r.as_of),
+        reports = [r for r in ledger.find(" AND ".join(where), params) if _within(r, first, last)]
+        stale = corrections.out_of_date(store.db, Catalog.load(store.db), corrections.latest_versions(reports),
+                                        iso_utc(datetime.now(timezone.utc)))
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), _local(ctx, r.as_of),
              _local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
             for r in reports]
     click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt))
+
+
+def _state(report: Report, stale: dict[int, int]) -> str:
+    """The report's status, and for a briefing whose period's figures changed since, how many did."""
+    if report.id in stale:
+        return f"{report.status} (out of date: {stale[report.id]} changed)"
+    return report.status
 
 
 def _names(stored: str | None) -> list[str]:

@@ -116,7 +116,7 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
     with open_store(ctx) as store:
         runner = Runner(store, ctx.obj["settings"], found)
         step = runner.run_due(parse_now(now, ctx), only)
-        for path in step.made:
+        for path in step.made + step.corrected:
             click.echo(str(runner.archive.path(path)))
     if step.failed:
         ctx.exit(1)

@@ -41,6 +41,7 @@ class Request:
     as_of: str = FAR_FUTURE          # ISO UTC
     script: str = "simplified"
     hold: bool = False               # Incomplete rather than a briefing while some parts have not reported
+    correction: str | None = None    # a corrected edition (更正版): the line saying what changed
 
 
 @dataclass
@@ -110,13 +111,14 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     office = office_settings(store.db)
     title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period),
                                   项目=office.get("programme", ""))
+    title += "（更正版）" if request.correction else ""
     context = {"标题": title, **_masthead(template, settings, office, day)}
     marked = templates.render(env, template, {key: Quoted(value) for key, value in context.items()})
     blocks = markup.parse(marked, str(template.path))
     # only the numbers the data wrote are checked; the template's own words (图1, 近12周) are its own
     text, from_data = provenance.split(plain_text(blocks))
     verify.check(text, claims(), ignore=template.fixed_numbers, only=from_data)
-    blocks = map_text(blocks, provenance.strip)
+    blocks = with_correction(map_text(blocks, provenance.strip), request.correction)
     text = provenance.strip(marked)
     if request.script != "simplified":
         blocks = convert_blocks(blocks, request.script)
@@ -126,6 +128,16 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     briefing.timings["make"] = time.perf_counter() - started
     log.info("made %s in %.0f ms", stem, briefing.timings["make"] * 1000)
     return briefing
+
+
+def with_correction(blocks: list[markup.Block], correction: str | None) -> list[markup.Block]:
+    """A corrected edition's blocks: the line saying what changed, after the metadata line (or the title).
+    It is the ledger's account of the data, not the template's text, so it is added after the check."""
+    if not correction:
+        return blocks
+    at = next((i + 1 for i, b in enumerate(blocks) if b.kind == "meta"), 1 if blocks and blocks[0].kind == "title" else 0)
+    line = blocks[at - 1].line if at else 0
+    return [*blocks[:at], markup.Block("paragraph", line, runs=(markup.Run(correction),)), *blocks[at:]]
 
 
 def stem_of(period: Period, region_name: str, template: templates.Template, edition: str = "simplified") -> str:
@@ -165,8 +177,6 @@ def _masthead(template: templates.Template, settings: Settings, office: dict[str
         out[zh] = getattr(settings, key) or template.metadata.get(key, "") or office.get(key, "")
     out["元数据"] = "丨".join(f"{zh}：{out[zh]}" for zh in ("发布时间", *(zh for zh, _ in MASTHEAD)) if out[zh])
     return out
-
-
 
 
 def plain_text(blocks: list[markup.Block]) -> str:

@@ -204,5 +204,12 @@ def m006_domains_office(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE office (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def m007_corrections(db: sqlite_utils.Database) -> None:
+    """A version made because its period's figures changed later (a corrected edition, 更正版) names the
+    briefing it corrects: the note of what changed is read again from that one's moment."""
+    db.execute("ALTER TABLE reports ADD COLUMN corrects INTEGER REFERENCES reports(id)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
-                                     m006_domains_office)
+                                     m006_domains_office,
+                                     m007_corrections)
