@@ -25,7 +25,7 @@ from ..figures import compare
 from ..figures.compare import Change, Record
 from ..figures.periods import KINDS, Period, parse_period
 from ..figures.phrasing import DEFAULT_WORDING, Measure
-from ..figures.verify import Claim
+from ..figures.verify import Claim, unit_factor
 from .catalog import Catalog, Indicator, Region
 from .observations import FAR_FUTURE
 from .reader import Reader
@@ -131,30 +131,33 @@ class Facts:
 
 
 def fact_claims(fact: Fact) -> list[Claim]:
-    """The values one fact may be written as."""
+    """The values one fact may be written as, in the plain unit the verifier reads (a figure counted in
+    万元 is claimed in 元: 1478万元 is 14780000)."""
     name, level = fact.indicator.name, "percent" if fact.indicator.is_rate else "number"
-    out = [Claim(v, level, f"{name} {what}") for what, v in (
+    factor = Decimal(1) if fact.indicator.is_rate else unit_factor(fact.indicator.unit)
+    out = [Claim(v * factor, level, f"{name} {what}") for what, v in (
         ("本期", fact.value), ("上期", fact.previous), ("上年同期", fact.year_ago), ("本年累计", fact.ytd),
         ("上年同期累计", fact.ytd_year_ago), ("累计", fact.since_start)) if v is not None]
-    out += [Claim(v, level, f"{name} {region}") for region, v in fact.parts]
+    out += [Claim(v * factor, level, f"{name} {region}") for region, v in fact.parts]
     if fact.record is not None and fact.record.previous is not None:
-        out.append(Claim(fact.record.previous.value, level, f"{name} 此前纪录"))
+        out.append(Claim(fact.record.previous.value * factor, level, f"{name} 此前纪录"))
     for what, ch in (("环比", fact.mom), ("同比", fact.yoy), ("累计同比", fact.ytd_yoy)):
-        out += change_claims(ch, f"{name} {what}") if ch is not None else []
+        out += change_claims(ch, f"{name} {what}", factor) if ch is not None else []
     return out
 
 
-def change_claims(ch: Change, label: str) -> list[Claim]:
-    """A change as it may be written: the absolute change (or points for a rate), the rate, the multiple."""
+def change_claims(ch: Change, label: str, factor: Decimal = Decimal(1)) -> list[Claim]:
+    """A change as it may be written: the absolute change (or points for a rate), the rate, the multiple;
+    amounts in the plain unit (``factor``: what the unit's own 万 or 亿 multiplies by)."""
     if ch.absolute is None:
         return []
-    out = [Claim(abs(ch.absolute), "points" if ch.is_rate else "number", label)]
+    out = [Claim(abs(ch.absolute) * (1 if ch.is_rate else factor), "points" if ch.is_rate else "number", label)]
     if not ch.is_rate and ch.relative is not None:
         out.append(Claim(abs(ch.relative), "percent", label))
         if ch.multiple is not None:
             out.append(Claim(ch.multiple, "multiple", label))
     if ch.base is not None and ch.base < 0:
-        out += [Claim(abs(ch.base), "number", label), Claim(abs(ch.current), "number", label)]
+        out += [Claim(abs(ch.base) * factor, "number", label), Claim(abs(ch.current) * factor, "number", label)]
     return out
 
 
