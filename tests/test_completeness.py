@@ -139,3 +139,11 @@ def test_by_policy_a_late_figure_is_only_told_or_left(site, policy, said):
         assert said in result.stderr
     assert [r[1] for r in ledger(site)] == ["done"]
     assert "done (out of date: 1 changed)" in run(site, "archive", "list").stdout
+
+
+def test_the_built_in_weekly_briefing_says_which_banners_it_lacks(site):
+    result = run(site, "generate", "--template", "weekly", "--period", "2024-W02", "-f", "html", "-o", "out")
+    assert result.returncode == 0, result.stderr
+    page = (site / "out" / "2024-W02_锡林郭勒盟_周报.html").read_text(encoding="utf-8")
+    assert "培训牧民40人、培训3场（苏尼特左旗、东乌珠穆沁旗未报送）。" in page
+    assert "本周，培训牧民40人；培训3场。" in page and "环比" not in page   # one banner against three: no change
