@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from briefing.errors import ApproximationError
-from briefing.figures import numbers
+from briefing.figures import numbers, units
 from briefing.figures.compare import (
     RecordEntry,
     all_exceed,
@@ -147,6 +147,34 @@ def test_a_level_is_never_said_to_have_moved_the_wrong_way(value, base, verb, wh
     with pytest.raises(ValueError) as refused:
         reached_phrase(D(value), RATE, verb, base=None if base is None else D(base))
     assert why in str(refused.value)
+
+
+TONS = Measure("万吨", 0, "crop", second=("亿斤", units.factor("万吨", "亿斤")))
+
+
+@pytest.mark.parametrize("current, base, m, parts, expected", [
+    (69661, 69541, TONS, "absolute", "比上年增加120万吨（24亿斤）"),          # as exact as it is: not 24.0亿斤
+    (69541, 68653, TONS, "both", "比上年增加888万吨（177.6亿斤），增产1.3%"),  # one 万吨 is 0.2亿斤: one decimal
+    ("69540.6", 68653, TONS, "absolute", "比上年增加888万吨（177.5亿斤）"),    # each rounded once from 887.6
+    (68653, 69541, TONS, "absolute", "比上年减少888万吨（177.6亿斤）"),
+    (3260, 3000, Measure("亩", second=("公顷", units.factor("亩", "公顷"))), "absolute", "比上年增加260亩（17.33公顷）"),
+    (D("761.5"), D("745.3"), Measure("公斤", 1, second=("斤", D(2))), "absolute", "比上年增加16.2公斤（32.4斤）"),
+])
+def test_a_change_in_a_second_unit_in_brackets(current, base, m, parts, expected):
+    assert change_phrase(change(D(current), D(base)), m, "比上年", Style(), parts) == expected
+
+
+@pytest.mark.parametrize("unit, second, by", [
+    ("万吨", "亿斤", "0.2"), ("吨", "公斤", "1000"), ("公斤", "斤", "2"), ("公顷", "亩", "15"), ("平方公里", "公顷", "100"),
+])
+def test_statutory_conversions(unit, second, by):
+    assert units.factor(unit, second) == D(by)
+
+
+@pytest.mark.parametrize("unit, second", [("人次", "斤"), ("%", "斤"), ("万吨", "亿元"), ("公斤", "亩"), ("", "斤")])
+def test_no_conversion_between_units_of_other_kinds(unit, second):
+    with pytest.raises(ValueError, match=f"cannot be written in {second}: the statutory conversions are among"):
+        units.factor(unit, second)
 
 
 def test_a_neutral_verb_states_the_level_whichever_way_it_moved():

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from briefing.figures import numbers
+from briefing.figures import numbers, units
 from briefing.figures.compare import Change, change
 from briefing.figures.numbers import ApproximationError
 from briefing.figures.phrasing import (
@@ -31,7 +31,9 @@ from briefing.figures.script import SCRIPTS, convert
 from briefing.figures.verify import Claim, check, read_numbers, unaccounted, unit_factor
 
 COUNTS = [Measure("人"), Measure("人次"), Measure("公斤", 1, "crop"), Measure("元", 2, "price"),
-          Measure("亿斤", 1), Measure("个", 0, "gap"), Measure("亿元", 0, signs=("净亏损", "盈利"))]
+          Measure("亿斤", 1), Measure("个", 0, "gap"), Measure("亿元", 0, signs=("净亏损", "盈利")),
+          Measure("万吨", 0, "crop", second=("亿斤", units.factor("万吨", "亿斤"))),         # 增加120万吨（24亿斤）
+          Measure("亩", 1, second=("公顷", units.factor("亩", "公顷")))]                    # 1/15: not a finite decimal
 RATES = [Measure("%", 2), Measure("%", 1), Measure("‰", 1), Measure("%", 2, "rate_rise")]
 BASES = ["同比", "环比", "比上年", "比上年末", "比2022年", ""]   # '': a later clause without its base word
 UP_WORDS, DOWN_WORDS = ("增长", "增加", "提高"), ("下降", "减少")
@@ -110,6 +112,8 @@ def claims_for(ch: Change, m: Measure) -> list[Claim]:
         return [Claim(abs(ch.absolute), "points")]
     factor = unit_factor(m.unit)
     claims = [Claim(abs(ch.absolute) * factor, "number")]
+    if m.second is not None:                  # the change in the second unit, as the briefing records it
+        claims += units.converted_claims([Claim(abs(ch.absolute), "number")], m.unit, m.second[0])
     claims += [Claim(abs(v) * factor, "number") for v in (ch.current, ch.base) if ch.base < 0]
     if ch.relative is not None:
         claims.append(Claim(abs(ch.relative), "percent"))

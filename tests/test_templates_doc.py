@@ -12,6 +12,7 @@ from conftest import TZ
 from briefing.documents import provenance, templates
 from briefing.documents.template_api import ENGLISH, FILTERS, install
 from briefing.errors import TemplateDataError
+from briefing.figures import verify
 from briefing.figures.periods import parse_period
 from briefing.figures.phrasing import Style
 from briefing.store.db import Store
@@ -78,3 +79,21 @@ def test_every_function_a_template_gets_is_documented(envs):
     assert len(names) > 20
     missing = [name for name in sorted(names) if f"`{name}" not in doc]
     assert not missing, f"not in docs/templates.md: {missing}"
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('{{ 指标("水稻亩产量") | 同比(写法="全部", 换算="斤") }}', "比上年增加16.2公斤（32.4斤），增长2.2%"),
+    ('{{ 比较(指标("水稻亩产量").本期, 指标("水稻亩产量").上年同期, "公斤", 写法="增量", 小数=1, 换算="斤") }}',
+     "同比增加16.2公斤（32.4斤）"),
+])
+def test_a_change_in_a_second_unit_is_checked_by_the_verifier(sample_db, source, expected):
+    """换算 writes a number no fact holds as such (32.4斤 for 16.2公斤): the briefing records it, so the verifier
+    accepts it, and refuses it with its last digit changed."""
+    store = Store(sample_db, create=False)
+    env = templates.sandbox()
+    claims = install(env, gather(store.db, "兴安盟", parse_period("2024-W02"), AS_OF))
+    text, spans = provenance.split(env.from_string(source).render())
+    store.close()
+    assert text == expected
+    verify.check(text, claims(), only=spans)
+    assert [f.text for f in verify.unaccounted(text.replace("32.4斤", "32.5斤"), claims(), only=spans)] == ["32.5斤"]

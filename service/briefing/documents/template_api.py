@@ -10,17 +10,18 @@ Everything here only formats what facts.py computed; nothing reads the database.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
 from ..errors import ApproximationError, NotFound, TemplateDataError
-from ..figures import compare, numbers, phrasing, script
+from ..figures import compare, numbers, phrasing, script, units
 from ..figures.periods import Period, Span
 from ..figures.phrasing import Measure, Style
 from ..figures.verify import Claim
-from ..store.facts import Facts, change_claims
+from ..store.facts import Facts, change_claims, fact_claims
 from . import sections
 from .blocks import parts_chart, parts_table, trend_chart
 from .provenance import Quoted, by_input
@@ -28,13 +29,14 @@ from .views import Amount, FactView, _number, _view
 
 
 def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, what: str,
-             wording: str | None = None, omit_base: bool = False) -> str:
+             wording: str | None = None, omit_base: bool = False, second: str | None = None) -> str:
     """The comparison in words; with ``omit_base`` (省略基期) without its base word, for a later clause of a
-    sentence that named it (…，其中本周下降5.9%)."""
+    sentence that named it (…，其中本周下降5.9%); with ``second`` (换算) the change also in that unit."""
     if ch is None:
         raise TemplateDataError(f"{view.名称}: no figure to compare with for {what} "
                                 f"(check with {{% if 指标(...).上年同期 %}} before writing it)")
-    return phrasing.change_phrase(ch, _measure(view, wording), "" if omit_base else base, view.style, _parts(parts))
+    m = _with_second(_measure(view, wording), second)
+    return phrasing.change_phrase(ch, m, "" if omit_base else base, view.style, _parts(parts))
 
 
 def _measure(view: FactView, wording: str | None) -> Measure:
@@ -49,44 +51,57 @@ def _measure(view: FactView, wording: str | None) -> Measure:
     return replace(m, wording=wording)
 
 
+def _with_second(m: Measure, second: str | None) -> Measure:
+    """The measure with a second unit for the brackets (换算="亿斤": 增加120万吨（24亿斤）), by a statutory
+    conversion of its own unit (figures/units.py)."""
+    if not second:
+        return m
+    try:
+        return replace(m, second=(second, units.factor(m.unit, second)))
+    except ValueError as exc:
+        raise TemplateDataError(f"换算: {exc}") from None
+
+
 def _parts(parts: str) -> str:
     return {"增幅": "relative", "增量": "absolute", "全部": "both"}.get(parts, parts)
 
 
 @by_input
 def yoy(view: FactView, 对比: str | None = None, 写法: str = "relative", 措辞: str | None = None,
-        省略基期: bool = False) -> str:
+        省略基期: bool = False, *, 换算: str | None = None) -> str:
     """同比: 同比增长3.0% (写法="全部": 同比增加9人，增长23.7%). The base word defaults by the indicator:
     比上年 for an annual flow, 比上年末 for a year-end stock, 同比 otherwise; 对比 chooses another. 措辞
     chooses among the synonyms of the indicator's wording (rate_lift: 比上年提升1.41个百分点); 省略基期=True
-    (or 对比="") leaves the base word out: 下降5.9%."""
+    (or 对比="") leaves the base word out: 下降5.9%; 换算="亿斤" adds the change in a second unit of the same
+    kind: 增加120万吨（24亿斤） (the briefing's method records it for the verifier, _Briefing.yoy)."""
     v = _view(view, "同比")
     ind = v.fact.indicator
     base = 对比 if 对比 is not None else phrasing.default_base(ind.frequency, ind.kind)
-    return _compare(v, v.fact.yoy, base, 写法, "同比", 措辞, 省略基期)
+    return _compare(v, v.fact.yoy, base, 写法, "同比", 措辞, 省略基期, 换算)
 
 
 @by_input
 def mom(view: FactView, 对比: str = "环比", 写法: str = "relative", 措辞: str | None = None,
-        省略基期: bool = False) -> str:
+        省略基期: bool = False, *, 换算: str | None = None) -> str:
     """环比: against the period before."""
     v = _view(view, "环比")
-    return _compare(v, v.fact.mom, 对比, 写法, "环比", 措辞, 省略基期)
+    return _compare(v, v.fact.mom, 对比, 写法, "环比", 措辞, 省略基期, 换算)
 
 
 @by_input
 def ytd_yoy(view: FactView, 对比: str = "同比", 写法: str = "relative", 措辞: str | None = None,
-            省略基期: bool = False) -> str:
+            省略基期: bool = False, *, 换算: str | None = None) -> str:
     """累计同比: this year's total so far against the same span last year."""
     v = _view(view, "累计同比")
-    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比", 措辞, 省略基期)
+    return _compare(v, v.fact.ytd_yoy, 对比, 写法, "累计同比", 措辞, 省略基期, 换算)
 
 
 @by_input
-def vs_year_end(view: FactView, 写法: str = "absolute", 措辞: str | None = None, 省略基期: bool = False) -> str:
+def vs_year_end(view: FactView, 写法: str = "absolute", 措辞: str | None = None, 省略基期: bool = False, *,
+                换算: str | None = None) -> str:
     """比上年末: a stock at the end of the year against the end of the year before."""
     v = _view(view, "比上年末")
-    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末", 措辞, 省略基期)
+    return _compare(v, v.fact.yoy, "比上年末", 写法, "比上年末", 措辞, 省略基期, 换算)
 
 
 @by_input
@@ -146,13 +161,14 @@ def gain(demo: FactView, baseline: FactView) -> str:
 @by_input
 def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "同比", 写法: str = "relative", 小数: int = 0,
                    倍数: bool | None = None, 措辞: str = "volume", 符号: tuple[str, str] = ("负", ""),
-                   省略基期: bool = False, *, style: Style = Style()) -> str:
+                   省略基期: bool = False, *, 换算: str | None = None, style: Style = Style()) -> str:
     """比较: two given figures in words, by the same rules: 比较(103, 100, "人次") → 同比增长3.0%. The
     briefing's [style] decides the percent places, 倍 and its places, 持平略增 (``style``, bound by
-    _Briefing.compare); 倍数 given explicitly overrides use_multiple; 省略基期=True leaves 对比 out."""
+    _Briefing.compare); 倍数 given explicitly overrides use_multiple; 省略基期=True leaves 对比 out; 换算
+    adds the change in a second unit (比较(69661, 69541, "万吨", 写法="增量", 换算="亿斤"))."""
     if 措辞 not in phrasing.VERBS:
         raise TemplateDataError(f"比较: unknown 措辞 {措辞!r}; use one of {', '.join(phrasing.VERBS)}")
-    m = Measure(单位, 小数, 措辞, signs=tuple(符号))
+    m = _with_second(Measure(单位, 小数, 措辞, signs=tuple(符号)), 换算)
     ch = compare.change(_number(本期), _number(基期), m.is_rate)
     if 倍数 is not None:
         style = replace(style, use_multiple=bool(倍数))
@@ -225,8 +241,8 @@ def traditional(text: str, 变体: str = "traditional") -> str:
 # function that serves every briefing, or the name of a method of the briefing being rendered (it reaches
 # that briefing's figures, or records what it computed for the figure verifier).
 FILTER_TABLE: tuple[tuple[str, str, Callable | str], ...] = (
-    ("同比", "yoy", yoy), ("环比", "mom", mom), ("累计同比", "ytd_yoy", ytd_yoy),
-    ("比上年末", "vs_year_end", vs_year_end), ("提升至", "reached", reached), ("约数", "approx", approx),
+    ("同比", "yoy", "yoy"), ("环比", "mom", "mom"), ("累计同比", "ytd_yoy", "ytd_yoy"),
+    ("比上年末", "vs_year_end", "vs_year_end"), ("提升至", "reached", reached), ("约数", "approx", approx),
     ("纪录", "record", record), ("占比", "share", "share"), ("排名", "rank", "rank"), ("数字", "figure", figure),
     ("日期", "date", day), ("期间", "period", period_label), ("繁体", "traditional", traditional),
     ("累计期间", "ytd_span", ytd_span),
@@ -309,8 +325,34 @@ class _Briefing:
         return place
 
     def compare(self, *args: Any, **kwargs: Any) -> str:
-        """比较 in this briefing's [style] (its explicit arguments still override)."""
-        return compare_values(*args, style=self.style, **kwargs)
+        """比较 in this briefing's [style] (its explicit arguments still override); a change it writes in a
+        second unit (换算) is recorded for the verifier."""
+        text = compare_values(*args, style=self.style, **kwargs)
+        if kwargs.get("换算"):
+            given = inspect.signature(compare_values).bind(*args, **kwargs).arguments
+            ch = compare.change(_number(given["本期"]), _number(given["基期"]))
+            self.derived.extend(units.converted_claims(change_claims(ch, "比较"), given.get("单位", ""), kwargs["换算"]))
+        return text
+
+    # The comparison filters, recording the figures a template writes in a second unit (换算) for the verifier.
+    def yoy(self, view: FactView, *args: Any, **kwargs: Any) -> str:
+        return self._second_unit(view, kwargs, yoy(view, *args, **kwargs))
+
+    def mom(self, view: FactView, *args: Any, **kwargs: Any) -> str:
+        return self._second_unit(view, kwargs, mom(view, *args, **kwargs))
+
+    def ytd_yoy(self, view: FactView, *args: Any, **kwargs: Any) -> str:
+        return self._second_unit(view, kwargs, ytd_yoy(view, *args, **kwargs))
+
+    def vs_year_end(self, view: FactView, *args: Any, **kwargs: Any) -> str:
+        return self._second_unit(view, kwargs, vs_year_end(view, *args, **kwargs))
+
+    def _second_unit(self, view: FactView, kwargs: dict[str, Any], text: str) -> str:
+        """The text, having recorded the indicator's figures in the second unit it was written in (换算)."""
+        if kwargs.get("换算"):
+            fact = view.fact
+            self.derived.extend(units.converted_claims(fact_claims(fact), fact.indicator.unit, kwargs["换算"]))
+        return text
 
     def pick(self, options: list[str], key: Any = "") -> str:
         """选一: a phrasing chosen by region, period and key — the same briefing always reads the same."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import numbers
+from . import numbers, units
 from .compare import Change, Record
 
 # wording -> (absolute up, absolute down, relative up, relative down)
@@ -62,6 +62,7 @@ class Measure:
     wording: str = "volume"  # a key of VERBS
     per: str | None = None   # 亩 in 公斤/亩
     signs: tuple[str, str] = ("负", "")  # words for a negative and a positive level (净亏损, 盈利)
+    second: tuple[str, Decimal] | None = None  # a second unit and how many of it one unit is: (亿斤, 0.2) for 万吨
 
     @property
     def is_rate(self) -> bool:
@@ -128,14 +129,25 @@ def relative_phrase(ch: Change, m: Measure, style: Style = Style()) -> str | Non
 
 
 def absolute_phrase(ch: Change, m: Measure, style: Style = Style()) -> str | None:
-    """增加9人 / 减少1.2万元 / 增产58.9公斤; '' when it rounds to zero; None without a base."""
+    """增加9人 / 减少1.2万元 / 增加120万吨（24亿斤）; '' when it rounds to zero; None without a base."""
     if ch.absolute is None:
         return None
     up, down = m.verbs[:2]
     shown = numbers.round_half_up(ch.absolute, m.decimals)
     if shown == 0:
         return ""
-    return f"{up if shown > 0 else down}{figure(abs(ch.absolute), m, style)}"
+    amount = abs(ch.absolute)
+    return f"{up if shown > 0 else down}{figure(amount, m, style)}{in_second_unit(amount, m, style)}"
+
+
+def in_second_unit(value: Decimal, m: Measure, style: Style = Style()) -> str:
+    """The figure again in the measure's second unit, in brackets (增加120万吨（24亿斤）), as precise as the
+    figure as written (units.places) and rounded once from the unrounded value; '' without one."""
+    if m.second is None:
+        return ""
+    unit, by = m.second
+    places = units.places(numbers.round_half_up(value, m.decimals), m.decimals, by)
+    return f"（{figure(value * by, Measure(unit, places), style)}）"
 
 
 def change_phrase(ch: Change, m: Measure, base: str = "同比", style: Style = Style(),
