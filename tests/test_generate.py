@@ -79,7 +79,7 @@ def test_gb9704_page(summary_docx):
 
 def test_core_properties_come_from_the_report(summary_docx):
     core = summary_docx.core_properties
-    assert core.title == "“组团式”帮扶为兴安盟注入“硬实力”" and core.subject == "工作综述"
+    assert core.title == "“组团式”帮扶为兴安盟注入“硬实力”" and core.subject == "帮扶成效"
     assert core.created.date().isoformat() == "2024-01-17" and core.modified == core.created
 
 
@@ -104,7 +104,7 @@ def test_the_traditional_edition(sample_db):
 
 def test_files_are_written_atomically_with_readable_names(summary, tmp_path):
     written = write_outputs(summary, ("docx", "html"), tmp_path)
-    assert [p.name for p in written] == ["2024-01-17_兴安盟_工作综述.docx", "2024-01-17_兴安盟_工作综述.html"]
+    assert [p.name for p in written] == ["2024-01-17_兴安盟_帮扶成效.docx", "2024-01-17_兴安盟_帮扶成效.html"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert oct(written[0].stat().st_mode & 0o777) == "0o644"
 

@@ -178,7 +178,7 @@ def test_the_demo_database_finds_the_samples_own_template(sample_db, tmp_path, r
     result = run("--db", str(sample_db), "generate", "--template", "article", "--as-of", "2024-01-17", "-f", "html",
                  "-o", str(tmp_path / "out"), db=False)
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "out" / "2024-01-17_兴安盟_工作综述.html").read_text(encoding="utf-8")
+    page = (tmp_path / "out" / "2024-01-17_兴安盟_帮扶成效.html").read_text(encoding="utf-8")
     assert "医疗专家累计诊疗患者19532人次，手术示教197例" in page and "来源：岭上兴安丨责任编辑：苏文彦" in page
     listed = run("--db", str(sample_db), "templates", db=False)
     assert "article" in listed.output and str(SAMPLE / "templates" / "article") in listed.output
