@@ -176,3 +176,25 @@ def test_the_same_banners_compare(league, tmp_path):
     assert fact.value == 60 and fact.previous == 10 + 11 + 12 and fact.mom.relative is not None
     banner = gather(league.db, "阿巴嘎旗", parse_period("2024-W02"))["培训场次"]
     assert banner.previous == 10                    # a banner's own figures always compare
+
+
+def test_a_league_whose_figures_stay_with_its_banners_has_figures_for_the_period(tmp_path):
+    from conftest import NOW, TZ, write_csv
+
+    from briefing.ingest import ingest_files
+
+    regions = [["代码", "名称", "上级"], ["Y", "呼伦贝尔市", ""], ["Y1", "陈巴尔虎旗", "Y"], ["Y2", "鄂温克族自治旗", "Y"]]
+    indicators = [["代码", "名称", "领域", "类型", "单位", "频率", "地区汇总", "小数位"],
+                  ["cover", "牧草覆盖率", "生态", "比率", "%", "月", "不汇总", "1"]]
+    rows = [["指标", "地区", "期间", "数值"], ["cover", "Y1", "2024-01", "61.5"], ["cover", "Y2", "2024-01", "58.0"]]
+    with Store(tmp_path / "y.db") as store:
+        ingest_files(store, [write_csv(tmp_path / "r.csv", regions), write_csv(tmp_path / "i.csv", indicators),
+                             write_csv(tmp_path / "o.csv", rows)], TZ, now=NOW)
+        month = gather(store.db, "呼伦贝尔市", parse_period("2024-01"))
+        assert "cover" not in month.facts and month.reported == ["陈巴尔虎旗", "鄂温克族自治旗"]
+        assert month.has_figures and not gather(store.db, "呼伦贝尔市", parse_period("2024-02")).has_figures
+        from briefing import settings
+        from briefing.documents.make import Request, make
+
+        made = make(store, settings.load(env={}), Request("monthly", parse_period("2024-01"), "呼伦贝尔市"))
+    assert "陈巴尔虎旗61.5%" in made.markup and "鄂温克族自治旗58.0%" in made.markup

@@ -99,11 +99,12 @@ class Facts:
     @property
     def has_figures(self) -> bool:
         """Whether there is anything to say of the period itself: a figure of the period from an indicator
-        counted at least as often (this week's in a weekly briefing); for a briefing as of a day, finer
-        than every indicator, any figure known by then."""
+        counted at least as often (this week's in a weekly briefing), the region's own or its parts' (a league
+        whose rates stay with its banners); for a briefing as of a day, finer than every indicator, any
+        figure known by then."""
         if not self.periodic:
             return bool(self.facts)
-        return any(f.period == self.period for f in self.facts.values())
+        return bool(self.reported) or any(f.period == self.period for f in self.facts.values())
 
     def __getitem__(self, key: str) -> Fact:
         """A fact by indicator code or Chinese name."""
