@@ -4,7 +4,9 @@ Rules (shared/conventions-zh.md): 增加/减少 name an absolute change with its
 in %; a rate changes in 个百分点 with the rate's own precision; a change that rounds to zero is 持平, never
 增长0.0%; a decline is written with its absolute value (下降5.8%, never 增长-5.8%); 倍 is net growth
 over the base, only when the document asks for it and never for a decrease; with a zero base there is no
-rate, only the absolute change; with a negative base both levels are stated.
+rate, only the absolute change; with a negative base both levels are stated. Crop output changes by
+增加/减少 its amount and by 增产/减产 its rate; a level reached is 提升至 only when it rose (降至 when it
+fell, 为/达到 either way); a change may be written again in a second unit, in brackets (增加120万吨（24亿斤）).
 """
 
 from __future__ import annotations
