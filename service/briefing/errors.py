@@ -17,8 +17,10 @@
 
 Never shown as such (ValueErrors of the layers below, each turned into one of the above where it is caught):
 ``ApproximationError`` (an approximation the exact value contradicts: 近万 for 10200) becomes a
-TemplateDataError; inside ingest, a ``CellError`` (a cell that cannot be read) or a ``FileProblem`` (a file
-that cannot be read as a table) becomes one Problem of the InputError that lists them all.
+TemplateDataError; ``OutOfCalendar`` (a period past the calendar's ends, 0001-01-01 and 9999-12-31) becomes a
+Problem of its cell in ingest and a UsageError on the command line; inside ingest, a ``CellError`` (a cell
+that cannot be read) or a ``FileProblem`` (a file that cannot be read as a table) becomes one Problem of the
+InputError that lists them all.
 
 The CLI catches BriefingError and prints its message; anything else is a bug (exit 70) and shows a
 traceback only with --debug. Each message is built here from the failing value, so it reads the same
@@ -88,9 +90,21 @@ class InputError(BriefingError):
     def __init__(self, problems: list[Problem], hint: str | None = None):
         self.problems = list(problems)
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written:"
-        lines = [head] + [f"  {p}" for p in self.problems]
+        head = f"{count:,} problem{'s' if count != 1 else ''} in the input; nothing was written:"
+        lines = [head] + [f"  {line}" for line in problem_lines(self.problems)]
         super().__init__("\n".join(lines), hint)
+
+
+SHOWN_PROBLEMS = 200   # an input with more problems lists the first ones and says how many more
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """The problems as lines, the first SHOWN_PROBLEMS of them and a count of the rest."""
+    lines = [str(p) for p in problems[:SHOWN_PROBLEMS]]
+    if len(problems) > SHOWN_PROBLEMS:
+        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS:,} more problems not shown; fix the ones above "
+                     "(the same mistake is often repeated) and import again to see the rest")
+    return lines
 
 
 class TemplateError(BriefingError):
@@ -174,3 +188,9 @@ class FileProblem(ValueError):
     def __init__(self, message: str, row: int | None = None):
         super().__init__(message)
         self.row = row
+
+
+class OutOfCalendar(ValueError):
+    """A period, or a period's neighbour, past the ends of the calendar (0001-01-01 .. 9999-12-31): the week
+    9999-W52 (it ends in the year 10000), the week before 0001-W01. Raised by figures/periods.py; the message
+    names the period and the end it runs into."""

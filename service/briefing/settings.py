@@ -38,6 +38,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("source", "", "来源 on the metadata line (overrides the template's).", str),
     Setting("author", "", "作者 on the metadata line and in the document properties.", str),
     Setting("editor", "", "责任编辑 on the metadata line.", str),
+    Setting("max_file_mb", 200, "`briefing ingest` refuses a file larger than this, in MB (a workbook: unpacked), "
+            "before reading its rows.", int),
+    Setting("max_rows", 2_000_000, "`briefing ingest` refuses a file (a workbook's sheet) with more rows than this.",
+            int),
     Setting("busy_timeout_ms", 5000, "How long a write waits for another writer before giving up, in ms.", int),
     Setting("archive_dir", "data/archive", "Where scheduled and remade briefings are archived, by year and template.",
             str),

@@ -9,20 +9,23 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import datetime, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from .. import settings as settings_mod
 from ..archive.schedules import FORMATS_HINT, formats_problem
-from ..errors import BriefingError, CellError, NotFound, UsageError
+from ..errors import BriefingError, CellError, NotFound, OutOfCalendar, UsageError
 from ..ingest import cells
 from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
 
 log = logging.getLogger(__name__)
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)   # so a period's neighbours (a year ago, next) exist
+CALENDAR_HINT = (f"Give periods and moments from {FIRST_DAY} to {LAST_DAY}, so that the periods before and "
+                 "after them exist too.")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -31,7 +34,7 @@ class BriefingGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            return self._invoke(ctx)
         except BriefingError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -50,6 +53,13 @@ class BriefingGroup(click.Group):
             click.secho(f"Internal error: {exc.__class__.__name__}: {exc}", fg="red", err=True)
             click.echo("This is a bug in briefing. Run the command again with --debug for the details.", err=True)
             ctx.exit(70)
+
+    def _invoke(self, ctx: click.Context):
+        """The command; a period past the calendar's ends (--as-of 9999-12-31, --now 0001-01-01) is a usage error."""
+        try:
+            return super().invoke(ctx)
+        except OutOfCalendar as exc:
+            raise UsageError(str(exc), CALENDAR_HINT) from None
 
 
 @click.group(cls=BriefingGroup, context_settings=CONTEXT)
@@ -98,14 +108,15 @@ def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
     (2024-01-17, 2024/01/17, 2024年1月17日), is the end of that day; otherwise an ISO 8601 date and time,
     in the service's time zone when it names none."""
     try:
-        return datetime.combine(cells.day(text), time(23, 59, 59), tzinfo=tz)
+        moment = datetime.combine(cells.day(text), time(23, 59, 59), tzinfo=tz)
     except CellError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date or time", "Write it like 2024-01-17, 2024年1月17日, "
-                         "2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(f"{option} {text!r} is not a date or time", "Write it like 2024-01-17, 2024年1月17日, "
+                             "2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise UsageError(f"{option} {text!r} is too near the ends of the calendar", CALENDAR_HINT)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 

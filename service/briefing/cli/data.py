@@ -9,10 +9,11 @@ import click
 
 from ..demo import briefings as demo_briefings
 from ..demo import build as build_demo
-from ..errors import NotFound, UsageError
+from ..errors import NotFound, UsageError, problem_lines
 from ..figures.numbers import round_half_up
 from ..figures.periods import parse_period
 from ..ingest import ingest_files
+from ..ingest.read import Limits
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
 from ..store.db import Store
 from ..store.observations import Observations, snapshot
@@ -54,7 +55,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> N
       briefing ingest 周报数据.xlsx --skip-invalid
     """
     with open_store(ctx, create=True) as store:
-        report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid)
+        report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx))
     for notice in report.notices:
         click.echo(notice, err=True)
     for o in report.outcomes:
@@ -64,8 +65,13 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> N
         click.echo(line)
         if o.reject_file:
             click.secho(f"  {len(o.rejected)} rows rejected; see {o.reject_file}", fg="yellow", err=True)
-    for problem in report.problems:
-        click.echo(f"  {problem}", err=True)
+    for line in problem_lines(report.problems):
+        click.echo(f"  {line}", err=True)
+
+
+def limits_of(ctx: click.Context) -> Limits:
+    s = ctx.obj["settings"]
+    return Limits(max_bytes=s.max_file_mb * 2**20, max_rows=s.max_rows)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from ..errors import OutOfCalendar
+
 KINDS = ("year", "quarter", "month", "week", "day")
 
 _DAY = timedelta(days=1)
@@ -93,8 +95,17 @@ def _end_of(kind: str, start: date) -> date:
             return date(start.year, 12, 31)
         return date(start.year, last_month + 1, 1) - _DAY
     if kind == "week":
-        return start + 6 * _DAY
+        return _shift(start, 6, f"the week that starts on {start}")
     return start
+
+
+def _shift(day: date, days: int, what: str) -> date:
+    """day + days, or OutOfCalendar naming *what* when that leaves the calendar (0001-01-01 .. 9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        end = "runs past 9999-12-31, the last day" if days > 0 else "runs before 0001-01-01, the first day"
+        raise OutOfCalendar(f"{what} {end} the calendar holds") from None
 
 
 def _cn_date(day: date, with_year: bool = True) -> str:
@@ -158,18 +169,21 @@ class Period:
 
     def previous(self) -> Period:
         """The adjacent earlier period of the same kind (the 环比 base)."""
-        return period_of(self.kind, self.start - _DAY)
+        return period_of(self.kind, _shift(self.start, -1, f"the {self.kind} before {self.key}"))
 
     def next(self) -> Period:
         """The adjacent later period of the same kind."""
-        return period_of(self.kind, self.end + _DAY)
+        return period_of(self.kind, _shift(self.end, 1, f"the {self.kind} after {self.key}"))
 
     def year_ago(self) -> Period | None:
         """The same period one year earlier (the 同比 base).
 
         Week N of ISO year Y gives week N of ISO year Y-1, or None for week 53
-        when Y-1 has only 52 weeks.  29 February gives 28 February.
+        when Y-1 has only 52 weeks.  29 February gives 28 February.  None in year 1: the calendar has no
+        year before it.
         """
+        if self._parts()[0] == 1:
+            return None
         if self.kind == "week":
             year, n = self._parts()
             if n > weeks_in_iso_year(year - 1):
@@ -297,7 +311,9 @@ def last_ended(kind: str, moment: datetime) -> Period:
     """The last period of a kind that has ended by a moment, in the moment's own (local) time: the one a
     briefing made then covers. A day ends with its last second, so as of 2024-01-17 23:59:59 (a bare date)
     the 17th has ended; at Monday 08:00 the week before has, and the Monday has not."""
-    day = moment.date() if moment.time() >= time(23, 59, 59) else moment.date() - timedelta(days=1)
+    day = moment.date()
+    if moment.time() < time(23, 59, 59):
+        day = _shift(day, -1, f"the day before {day}")
     period = period_of(kind, day)
     return period if period.end == day else period.previous()
 

@@ -26,7 +26,7 @@ from ..store.db import Store, iso_utc
 from . import catalog_rows, cells, notes, observations
 from .columns import ORDER
 from .context import Context, Outcome
-from .read import SourceTable, read
+from .read import Limits, SourceTable, read
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,20 @@ def _no_gc():
 
 
 def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool = False,
-                 now: datetime | None = None) -> Report:
-    """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid."""
+                 now: datetime | None = None, limits: Limits = Limits()) -> Report:
+    """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid. A file
+    past the limits (size, rows) is refused before its rows are read."""
     with _no_gc():
-        return _ingest(store, paths, tz, skip_invalid, now)
+        return _ingest(store, paths, tz, skip_invalid, now, limits)
 
 
-def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, now: datetime | None) -> Report:
+def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, now: datetime | None,
+            limits: Limits) -> Report:
     now = now or datetime.now(tz)
     report = Report()
     tables: list[SourceTable] = []
     for path in paths:
-        tables.extend(read(Path(path), report.problems, report.notices))
+        tables.extend(read(Path(path), report.problems, report.notices, limits))
     if report.problems:  # a file that cannot be read at all: nothing is imported
         raise InputError(report.problems)
     # Catalogs before the figures that use them; figure files in the order they were recorded, so a

@@ -74,7 +74,7 @@ class Reader:
         if KINDS.index(kind) < KINDS.index(p.kind):
             # its latest ended period may be last year's last one (a January week's month is December), whose
             # year-to-date a year earlier starts two calendar years back; 13 months fit inside that too
-            first = period_of(kind, date(p.end.year - 2, 1, 1))
+            first = period_of(kind, date(max(1, p.end.year - 2), 1, 1))   # not before year 1
             return first.key, period_of(kind, p.end).key
         ytd_ago = p.ytd().year_ago()
         starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
