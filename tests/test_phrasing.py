@@ -32,6 +32,7 @@ from briefing.figures.phrasing import (
     reached_phrase,
     record_phrase,
 )
+from briefing.figures.verify import Claim
 
 PEOPLE, TIMES, CASES = Measure("人"), Measure("人次"), Measure("例")
 RATE = Measure("%", 2)
@@ -175,6 +176,12 @@ def test_statutory_conversions(unit, second, by):
 def test_no_conversion_between_units_of_other_kinds(unit, second):
     with pytest.raises(ValueError, match=f"cannot be written in {second}: the statutory conversions are among"):
         units.factor(unit, second)
+
+
+def test_claims_in_a_second_unit_are_in_the_plain_unit_the_verifier_reads():
+    """888万吨 is claimed as 8880000 (吨, store.facts.fact_claims); 177.6亿斤 is read as 17760000000 (斤)."""
+    [claim] = units.converted_claims([Claim(D(8880000), "number"), Claim(D("1.3"), "percent")], "万吨", "亿斤")
+    assert claim.value == D(17760000000) and claim.kind == "number"
 
 
 def test_a_neutral_verb_states_the_level_whichever_way_it_moved():

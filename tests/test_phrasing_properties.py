@@ -113,7 +113,7 @@ def claims_for(ch: Change, m: Measure) -> list[Claim]:
     factor = unit_factor(m.unit)
     claims = [Claim(abs(ch.absolute) * factor, "number")]
     if m.second is not None:                  # the change in the second unit, as the briefing records it
-        claims += units.converted_claims([Claim(abs(ch.absolute), "number")], m.unit, m.second[0])
+        claims += units.converted_claims([Claim(abs(ch.absolute) * factor, "number")], m.unit, m.second[0])
     claims += [Claim(abs(v) * factor, "number") for v in (ch.current, ch.base) if ch.base < 0]
     if ch.relative is not None:
         claims.append(Claim(abs(ch.relative), "percent"))

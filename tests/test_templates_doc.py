@@ -97,3 +97,15 @@ def test_a_change_in_a_second_unit_is_checked_by_the_verifier(sample_db, source,
     assert text == expected
     verify.check(text, claims(), only=spans)
     assert [f.text for f in verify.unaccounted(text.replace("32.4斤", "32.5斤"), claims(), only=spans)] == ["32.5斤"]
+
+
+def test_a_second_unit_of_a_unit_with_its_own_wan_is_claimed_in_the_plain_unit(sample_db):
+    """比较 in 万吨 of two figures: 3.24亿斤 is recorded as 324000000 (斤), from the change claimed in 吨."""
+    store = Store(sample_db, create=False)
+    env = templates.sandbox()
+    claims = install(env, gather(store.db, "兴安盟", parse_period("2024-W02"), AS_OF))
+    source = '{{ 比较(指标("水稻亩产量").本期, 指标("水稻亩产量").上年同期, "万吨", 写法="增量", 小数=1, 换算="亿斤") }}'
+    text, spans = provenance.split(env.from_string(source).render())
+    store.close()
+    assert text == "同比增加16.2万吨（3.24亿斤）"
+    assert [f.text for f in verify.unaccounted(text, claims(), only=spans)] == ["16.2万吨"]   # that is no fact

@@ -20,7 +20,7 @@ from ..errors import ApproximationError, NotFound, TemplateDataError
 from ..figures import compare, numbers, phrasing, script, units
 from ..figures.periods import Period, Span
 from ..figures.phrasing import Measure, Style
-from ..figures.verify import Claim
+from ..figures.verify import Claim, unit_factor
 from ..store.facts import Facts, change_claims, fact_claims
 from . import sections
 from .blocks import parts_chart, parts_table, trend_chart
@@ -330,8 +330,8 @@ class _Briefing:
         text = compare_values(*args, style=self.style, **kwargs)
         if kwargs.get("换算"):
             given = inspect.signature(compare_values).bind(*args, **kwargs).arguments
-            ch = compare.change(_number(given["本期"]), _number(given["基期"]))
-            self.derived.extend(units.converted_claims(change_claims(ch, "比较"), given.get("单位", ""), kwargs["换算"]))
+            unit, ch = given.get("单位", ""), compare.change(_number(given["本期"]), _number(given["基期"]))
+            self.derived.extend(units.converted_claims(change_claims(ch, "比较", unit_factor(unit)), unit, kwargs["换算"]))
         return text
 
     # The comparison filters, recording the figures a template writes in a second unit (换算) for the verifier.

@@ -53,7 +53,7 @@ def places(shown: Decimal, decimals: int, by: Decimal) -> int:
 
 
 def converted_claims(claims: list[Claim], unit: str, second: str) -> list[Claim]:
-    """The figures among ``claims`` (values in ``unit`` as stored, store.facts.fact_claims) in ``second``,
-    as the verifier reads them (in its plain unit: 177.6亿斤 is 17760000000)."""
-    by = factor(unit, second) * unit_factor(second)
+    """The figures among ``claims`` of an indicator counted in ``unit``, in ``second``. Both are in the plain
+    unit the verifier reads (store.facts.fact_claims claims 888万吨 as 8880000; 177.6亿斤 is 17760000000)."""
+    by = factor(unit, second) * unit_factor(second) / unit_factor(unit)
     return [Claim(c.value * by, "number", f"{c.label}（{second}）") for c in claims if c.kind == "number"]
