@@ -369,6 +369,10 @@ def _write(folder: Path, rows: list[list], fmt: str) -> Path:
     book = openpyxl.Workbook()
     for row in rows:
         book.active.append(row)
+    for cells in book.active.iter_rows():
+        for cell in cells:          # text typed as "=0" is text in Excel (it keeps a quote prefix), not a formula
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     book.save(folder / "d.xlsx")
     return folder / "d.xlsx"
 

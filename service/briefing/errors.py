@@ -5,6 +5,7 @@
     ├── NotFound                  a region, indicator or figure that is not there; also a LookupError
     ├── InputError                an input file with problems, each a Problem naming file, row and column
     ├── StoreError                the database cannot be opened or used as asked
+    │   └── DamagedStore          a damaged page found while reading or writing it: check, then restore a backup
     ├── TemplateError             a template that cannot be rendered, naming its file and line
     │   └── TemplateDataError     the template asked for what the data cannot give (no figure, no base,
     │                             an approximation the exact value contradicts)
@@ -54,6 +55,15 @@ class UsageError(BriefingError):
 
 class StoreError(BriefingError):
     """The database cannot be opened or used as asked."""
+
+
+class DamagedStore(StoreError):
+    """SQLite found a damaged page (a disk fault, a copy taken while it was written, garbage written into it)."""
+
+    def __init__(self, path: object, reason: object):
+        super().__init__(f"the database {path} is damaged ({reason}); the command stopped",
+                         "Run `briefing check` to see what is damaged, then restore the latest backup "
+                         "(docs/store.md, 'Backup and restore'); keep the damaged file until the restore is checked.")
 
 
 class NotFound(BriefingError, LookupError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +17,7 @@ import click
 
 from .. import settings as settings_mod
 from ..archive.schedules import FORMATS_HINT, formats_problem
-from ..errors import BriefingError, CellError, NotFound, OutOfCalendar, UsageError
+from ..errors import BriefingError, CellError, DamagedStore, NotFound, OutOfCalendar, UsageError
 from ..ingest import cells
 from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
@@ -55,11 +56,16 @@ class BriefingGroup(click.Group):
             ctx.exit(70)
 
     def _invoke(self, ctx: click.Context):
-        """The command; a period past the calendar's ends (--as-of 9999-12-31, --now 0001-01-01) is a usage error."""
+        """The command; a period past the calendar's ends (--as-of 9999-12-31, --now 0001-01-01) is a usage error,
+        and SQLite's word that the database is damaged (malformed) a StoreError saying what to do."""
         try:
             return super().invoke(ctx)
         except OutOfCalendar as exc:
             raise UsageError(str(exc), CALENDAR_HINT) from None
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) or not ctx.obj:
+                raise
+            raise DamagedStore(ctx.obj["settings"].db, exc) from None
 
 
 @click.group(cls=BriefingGroup, context_settings=CONTEXT)

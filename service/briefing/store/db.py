@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..errors import StoreError
+from ..errors import DamagedStore, StoreError
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,20 @@ class Store:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_ms / 1000,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            unmarked = _ours(conn, self.path)   # before anything changes the file (WAL, tables)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == SQLITE_CORRUPT:
+                raise DamagedStore(self.path, exc) from None
             raise StoreError(f"{self.path} cannot be opened as a SQLite database: {exc}",
                              "Check the path given with --db or BRIEFING_DB.") from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.migrate()
+        if unmarked:
+            with self.write():
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
@@ -125,6 +131,20 @@ class Store:
             return []
         return [row[0] for row in self.conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
 
+    def backup(self, target: Path) -> int:
+        """A consistent copy of the database into *target* (SQLite's online backup: writers go on meanwhile),
+        written beside it and renamed into place; returns its pages."""
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        copy = sqlite3.connect(partial)
+        try:
+            self.conn.backup(copy, pages=1024)
+            pages = copy.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            copy.close()
+        partial.replace(target)
+        return pages
+
     def close(self) -> None:
         self.conn.close()
 
@@ -133,6 +153,43 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+SQLITE_CORRUPT = 11           # the primary result code of a damaged page ("database disk image is malformed")
+APPLICATION_ID = 0x42524946   # "BRIF" in the file's header (PRAGMA application_id): a briefing database
+
+
+def _ours(conn: sqlite3.Connection, path: Path) -> bool:
+    """Whether the database is briefing's to use; True when it is still to be marked as ours (a new, empty
+    file, or one made by a version before the mark, known by its _migrations table). Another application's
+    database is refused before anything is written to it."""
+    mark = conn.execute("PRAGMA application_id").fetchone()[0]
+    if mark == APPLICATION_ID:
+        return False
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if mark == 0 and (not tables or "_migrations" in tables):
+        return True
+    held = f"application id {mark:#x}" if mark else "tables " + ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
+    raise StoreError(f"{path} is not a briefing database (it holds another application's {held}); "
+                     "nothing was changed in it",
+                     "Give --db (or BRIEFING_DB) a new file, or briefing's own database; briefing never adds its "
+                     "tables to another application's database.")
+
+
+def integrity(path: Path) -> list[str]:
+    """What SQLite's PRAGMA integrity_check finds wrong in a database ([] when nothing), read on a connection of
+    its own, without migrating, so a damaged database can be checked."""
+    try:
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA integrity_check(200)")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+    return [] if found == ["ok"] else found
 
 
 def iso_utc(moment: datetime) -> str:
