@@ -2,7 +2,9 @@
 
 Every file is read and every row validated before anything is kept; the whole import is one
 ``BEGIN IMMEDIATE`` transaction, rolled back if any problem is found, so a bad file leaves the
-database exactly as it was. With ``skip_invalid`` the valid rows are kept and the others are
+database exactly as it was. Files of figures alone (no catalog, one table of each kind) are checked
+before the write lock is taken, in a read transaction, and written in a short one, so a large import does
+not keep a scheduled briefing waiting. With ``skip_invalid`` the valid rows are kept and the others are
 written, with the reason, to ``<file>.rejects.csv`` beside the input.
 
 May import ``store``, ``figures`` and the base modules (errors, files, settings).
@@ -76,17 +78,58 @@ def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, n
     # Catalogs before the figures that use them; figure files in the order they were recorded, so a
     # corrections file given before the file it corrects (as data/sample/*.csv sorts) still applies last.
     tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, tz)))
-    with store.write() as db:
-        ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
-        for table in tables:
-            report.outcomes.append(_import_table(db, table, ctx))
-        if report.problems and not skip_invalid:
-            raise InputError(report.problems, "Fix the rows above and import again, "
-                                              "or use --skip-invalid to keep the valid rows.")
+    if _independent(tables):
+        _validate_then_write(store, tables, report, tz, now, skip_invalid)
+    else:
+        with store.write() as db:
+            ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
+            for table in tables:
+                report.outcomes.append(_import_table(db, table, ctx))
+            _refuse(report, skip_invalid)
     for outcome, table in zip(report.outcomes, tables):
         if outcome.rejected:
             outcome.reject_file = str(write_rejects(table, outcome))
     return report
+
+
+def _independent(tables: list[SourceTable]) -> bool:
+    """Whether each table can be checked without the others written first: no catalog (figures are checked
+    against it) and no two tables of one kind (a corrections file is checked against the file it corrects)."""
+    kinds = [t.kind for t in tables]
+    return len(set(kinds)) == len(kinds) and not set(kinds) & {"office", "regions", "domains", "indicators"}
+
+
+def _validate_then_write(store: Store, tables: list[SourceTable], report: Report, tz: ZoneInfo, now: datetime,
+                         skip_invalid: bool) -> None:
+    """Check every row in a read transaction, without the write lock, so a large import does not keep a
+    scheduled briefing waiting; then write in a short BEGIN IMMEDIATE transaction. If another process wrote
+    in between (PRAGMA data_version), the rows are checked again inside the write transaction."""
+    with store.read() as db:
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        checked = _validate(db, tables, report, tz, now, skip_invalid)
+    with store.write() as db:
+        if db.execute("PRAGMA data_version").fetchone()[0] != version:
+            report.problems.clear()
+            report.notices.clear()
+            checked = _validate(db, tables, report, tz, now, skip_invalid)
+        ctx, validated = checked
+        report.outcomes = [_write_table(db, table, rows, outcome, ctx) for table, rows, outcome in validated]
+
+
+def _validate(db, tables: list[SourceTable], report: Report, tz: ZoneInfo, now: datetime, skip_invalid: bool):
+    ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
+    validated = []
+    for table in tables:
+        outcome = Outcome(table.where, table.kind)
+        validated.append((table, _VALIDATE[table.kind](table, ctx, db, outcome), outcome))
+    _refuse(report, skip_invalid)
+    return ctx, validated
+
+
+def _refuse(report: Report, skip_invalid: bool) -> None:
+    if report.problems and not skip_invalid:
+        raise InputError(report.problems, "Fix the rows above and import again, "
+                                          "or use --skip-invalid to keep the valid rows.")
 
 
 def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
@@ -116,6 +159,10 @@ _CATALOG = {"office": catalog_rows.write_office, "domains": catalog_rows.write_d
 def _import_table(db, table: SourceTable, ctx: Context) -> Outcome:
     outcome = Outcome(table.where, table.kind)
     rows = _VALIDATE[table.kind](table, ctx, db, outcome)
+    return _write_table(db, table, rows, outcome, ctx)
+
+
+def _write_table(db, table: SourceTable, rows: list, outcome: Outcome, ctx: Context) -> Outcome:
     if table.kind == "regions":
         catalog_rows.write_regions(db, rows, outcome, ctx.catalog)
         return outcome
