@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
-import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,13 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.debug import rewrite_traceback_stack
 
 from ..errors import TemplateError
 from ..figures.phrasing import Style
 from ..settings import TOP, decode_line, line_of, unknown_key, wrong_type
 from . import provenance
+from .sandbox import FolderLoader, Sandbox, Stopped, deadline
 
 log = logging.getLogger(__name__)
 BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
@@ -175,29 +174,32 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
-def environment(template: Template) -> SandboxedEnvironment:
-    """A sandboxed Jinja2 environment reading the template's folder (for includes and macros)."""
-    return sandbox(jinja2.FileSystemLoader(str(template.folder)))
+def environment(template: Template) -> Sandbox:
+    """A sandboxed Jinja2 environment reading the template's folder, and nothing outside it (for includes
+    and macros)."""
+    return sandbox(FolderLoader(template.folder))
 
 
-def sandbox(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
-    """The environment every template runs in: sandboxed, a misspelt name an error, whitespace as
-    written, and each printed value marked by whose it is (provenance.py)."""
-    return SandboxedEnvironment(loader=loader, undefined=StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                                bytecode_cache=_COMPILED, finalize=provenance.finalize)
+def sandbox(loader: jinja2.BaseLoader | None = None) -> Sandbox:
+    """The environment every template runs in: sandboxed and bounded (sandbox.py), a misspelt name an
+    error, whitespace as written, and each printed value marked by whose it is (provenance.py)."""
+    return Sandbox(loader=loader, undefined=StrictUndefined, autoescape=False,
+                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                   bytecode_cache=_COMPILED, finalize=provenance.finalize)
 
 
-def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any],
-           limit_s: float | None = None) -> str:
+def render(env: Sandbox, template: Template, context: dict[str, Any], limit_s: float | None = None) -> str:
     """The template's markup; TemplateError with the file and line of whatever the template did wrong.
 
-    What the template's own code does wrong (a misspelt name, 1/0, a wrong argument to a call) and what it
-    asks of the data that the data cannot give (TemplateDataError) are template errors at its line. An
-    exception raised inside our own template functions is a bug in them and is not dressed up as one."""
+    What the template's own code does wrong (a misspelt name, 1/0, a wrong argument to a call, a loop that
+    does not end, a value too large, a macro calling itself for ever) and what it asks of the data that the
+    data cannot give (TemplateDataError) are template errors at its line. An exception raised inside our own
+    template functions is a bug in them and is not dressed up as one."""
+    limit_s = limit_s or TIME_LIMIT_S
     try:
         jt = env.get_template(MAIN)
-        with _deadline(limit_s or TIME_LIMIT_S, str(template.path)):
+        env.printed = 0
+        with deadline(limit_s):
             return jt.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.message or str(exc), str(template.folder / (exc.name or MAIN)), exc.lineno) from None
@@ -205,12 +207,21 @@ def render(env: SandboxedEnvironment, template: Template, context: dict[str, Any
         if exc.line is None:
             exc.locate(*_template_frame(exc, template))
         raise exc.with_traceback(None) from None
+    except (Stopped, RecursionError, MemoryError, jinja2.TemplateNotFound):
+        exc = rewrite_traceback_stack()        # the template's lines, as Jinja2 gives them for an Exception
+        message = _STOPPED[type(exc)].format(limit_s) if type(exc) in _STOPPED else f"{type(exc).__name__}: {exc}"
+        raise TemplateError(message, *_template_frame(exc, template)) from None
     except (jinja2.TemplateError, ValueError, TypeError, LookupError, ArithmeticError) as exc:
         if not _raised_by_the_template(exc, template):
             raise
         file, line = _template_frame(exc, template)
         hint = "Check the name against docs/templates.md." if isinstance(exc, jinja2.UndefinedError) else None
         raise TemplateError(f"{exc.__class__.__name__}: {exc}", file, line, hint) from None
+
+
+_STOPPED = {Stopped: "the template ran longer than {:g} s and was stopped (a loop without end?)",
+            RecursionError: "the template called itself too deeply (a macro without end?)",
+            MemoryError: "the template ran out of memory"}
 
 
 def _template_frame(exc: BaseException, template: Template) -> tuple[str, int | None]:
@@ -236,30 +247,3 @@ def _raised_by_the_template(exc: BaseException, template: Template) -> bool:
     filename = tb.tb_frame.f_code.co_filename
     return (filename.endswith(".j2") or filename.startswith(str(template.folder))
             or Path(filename).is_relative_to(_JINJA))
-
-
-class _deadline:
-    """Stops a template that runs longer than the limit (a loop without end), by tracing the rendering
-    thread: the check costs little next to the template's own work, and works outside the main thread."""
-
-    def __init__(self, limit_s: float, where: str):
-        self.limit_s, self.where = limit_s, where
-
-    def __enter__(self):
-        self.end = time.monotonic() + self.limit_s
-        self.calls = 0
-        self.previous = sys.gettrace()
-        sys.settrace(self._trace)
-        return self
-
-    def _trace(self, frame, event, arg):
-        self.calls += 1
-        if self.calls % 1000 == 0 and time.monotonic() > self.end:
-            sys.settrace(self.previous)
-            raise TemplateError(f"the template ran longer than {self.limit_s:g} s and was stopped "
-                                "(a loop without end?)", self.where)
-        return None  # no line tracing: calls are enough to catch a loop that does anything
-
-    def __exit__(self, *exc):
-        sys.settrace(self.previous)
-        return False
