@@ -6,6 +6,8 @@
     ├── InputError                an input file with problems, each a Problem naming file, row and column
     ├── StoreError                the database cannot be opened or used as asked
     │   └── DamagedStore          a damaged page found while reading or writing it: check, then restore a backup
+    ├── OutsideArchive            an archive file whose path would lie outside the archive's folder: not
+    │                             written, read or removed
     ├── TemplateError             a template that cannot be rendered, naming its file and line
     │   └── TemplateDataError     the template asked for what the data cannot give (no figure, no base,
     │                             an approximation the exact value contradicts)
@@ -64,6 +66,15 @@ class DamagedStore(StoreError):
         super().__init__(f"the database {path} is damaged ({reason}); the command stopped",
                          "Run `briefing check` to see what is damaged, then restore the latest backup "
                          "(docs/store.md, 'Backup and restore'); keep the damaged file until the restore is checked.")
+
+
+class OutsideArchive(BriefingError):
+    """A path of the ledger that would lie outside the archive's folder (a name made before names were
+    checked, or a ledger edited by hand): nothing is written, read or removed there."""
+
+    def __init__(self, relative: str, root: object):
+        super().__init__(f"{relative!r} would lie outside the archive {root}; nothing was written there",
+                         "`briefing archive verify` lists the ledger's files outside the archive.")
 
 
 class NotFound(BriefingError, LookupError):

@@ -19,20 +19,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..files import TEMP, leftover, sha256_of, write_atomically
+from ..errors import OutsideArchive
+from ..files import TEMP, leftover, safe_name, sha256_of, write_atomically
 from .ledger import File, Report
 
 INDEX = "index.json"
 
 
+MAX_STEM = 120   # period, region, template (each at most files.MAX_NAME) and an edition's suffix
+
+
 def folder_of(template: str, period: str) -> str:
-    return f"{period[:4]}/{template}"
+    return f"{safe_name(period[:4])}/{safe_name(template)}"
 
 
 def relative_path(report: Report, fmt: str) -> str:
-    """Where a report's file of a format lives, relative to the archive's root."""
+    """Where a report's file of a format lives, relative to the archive's root. The names are made safe
+    (files.safe_name) here too, since an old ledger may hold a stem made before they were."""
     suffix = "" if report.version == 1 else f"_v{report.version}"
-    return f"{folder_of(report.template, report.period)}/{report.stem}{suffix}.{fmt}"
+    return f"{folder_of(report.template, report.period)}/{safe_name(report.stem, MAX_STEM)}{suffix}.{fmt}"
 
 
 @dataclass
@@ -41,13 +46,14 @@ class Findings:
     missing: list[str] = field(default_factory=list)
     corrupt: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)       # files of the ledger whose path leads out of the root
     unfinished: list[str] = field(default_factory=list)     # claims not done; the next run makes them
     leftovers: list[str] = field(default_factory=list)      # temporary files of interrupted writes
     stale_indexes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.corrupt or self.orphans)
+        return not (self.missing or self.corrupt or self.orphans or self.outside)
 
 
 class Archive:
@@ -55,7 +61,15 @@ class Archive:
         self.root = Path(root)
 
     def path(self, relative: str) -> Path:
+        """Where a file of the archive is; OutsideArchive if that would be outside the root (resolved, so
+        neither .. nor a symbolic link leads out), before anything is written, read or removed there."""
+        if not self.inside(relative):
+            raise OutsideArchive(relative, self.root)
         return self.root / relative
+
+    def inside(self, relative: str) -> bool:
+        root = self.root.resolve()
+        return (root / relative).resolve().is_relative_to(root)
 
     def write(self, report: Report, fmt: str, data: bytes) -> File:
         relative = relative_path(report, fmt)
@@ -102,6 +116,9 @@ class Archive:
         return found
 
     def _check(self, f: File, found: Findings) -> None:
+        if not self.inside(f.path):
+            found.outside.append(f.path)
+            return
         path = self.path(f.path)
         if not path.is_file():
             found.missing.append(f.path)

@@ -153,9 +153,11 @@ def _fields(ctx, r: Report) -> list[tuple[str, object]]:
               "out-of-date index.json files (never touches a briefing).")
 @click.pass_context
 def verify(ctx, fix: bool) -> None:
-    """Re-hash every archived file against the ledger; report missing, corrupt and orphan files.
+    """Re-hash every archived file against the ledger; report missing, corrupt and orphan files, and any
+    file of the ledger whose path leads outside the archive.
 
-    Exits 1 if any file is missing or corrupt, or is in the archive without being in the ledger.
+    Exits 1 if any file is missing or corrupt, is in the archive without being in the ledger, or would lie
+    outside it.
 
     \b
     Example:
@@ -170,6 +172,9 @@ def verify(ctx, fix: bool) -> None:
     for label, items in (("missing", found.missing), ("corrupt", found.corrupt), ("orphan", found.orphans)):
         for item in items:
             click.secho(f"{label}: {archive_.path(item)}", fg="red")
+    for item in found.outside:
+        click.secho(f"outside the archive: {item} (a path of the ledger that leads out of {archive_.root}; "
+                    "nothing is written there)", fg="red")
     notes = (("unfinished", found.unfinished, "the next run makes it"),
              ("leftover", found.leftovers, "a temporary file of an interrupted write; --fix or the next run removes it"),
              ("stale index", found.stale_indexes, "--fix or the next briefing in the folder rewrites it"))
@@ -177,7 +182,7 @@ def verify(ctx, fix: bool) -> None:
         for item in items:
             click.echo(f"{label}: {item} ({why})")
     summary = (f"{found.checked} files checked: {len(found.missing)} missing, {len(found.corrupt)} corrupt, "
-               f"{len(found.orphans)} orphan")
+               f"{len(found.orphans)} orphan" + (f", {len(found.outside)} outside the archive" if found.outside else ""))
     if found.ok:
         click.echo(summary)
         return

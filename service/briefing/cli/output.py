@@ -9,6 +9,8 @@ import unicodedata
 from decimal import Decimal
 from typing import Any, Sequence
 
+from ..files import spreadsheet_cell
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -30,6 +32,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
     """Rows in one of FORMATS; ``right`` lists the columns aligned right in a table (numbers)."""
     if fmt == "json":
         return json.dumps([dict(zip(headers, map(_json_value, row))) for row in rows], ensure_ascii=False, indent=2)
+    if fmt == "csv":  # for a spreadsheet: text that would run as a formula is escaped, numbers are not
+        rows = [[spreadsheet_cell(v) for v in row] for row in rows]
     texts = [[_cell(v) for v in row] for row in rows]
     if fmt == "csv":
         buf = io.StringIO()

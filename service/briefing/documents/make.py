@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from ..errors import Incomplete, NoFigures, UsageError
 from ..figures import script, verify
 from ..figures.periods import Period, last_ended, parse_period
-from ..files import write_atomically
+from ..files import safe_name, write_atomically
 from ..settings import Settings
 from ..store.catalog import office_settings, split_folders, template_folders
 from ..store.db import Store
@@ -141,8 +141,9 @@ def with_correction(blocks: list[markup.Block], correction: str | None) -> list[
 
 
 def stem_of(period: Period, region_name: str, template: templates.Template, edition: str = "simplified") -> str:
-    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters)."""
-    stem = f"{period.key}_{region_name}_{template.name}"
+    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters). Every name in it
+    is in its safe form (files.safe_name), so a name that got into the database unchecked cannot make a path."""
+    stem = f"{period.key}_{safe_name(region_name)}_{safe_name(template.name)}"
     if edition == "simplified":
         return stem
     converted = script.convert(stem, edition)

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError, Problem
-from ..files import sha256_of
+from ..files import from_spreadsheet_cell, sha256_of, spreadsheet_cell
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
 from . import catalog_rows, cells, notes, observations
@@ -72,7 +72,7 @@ def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, n
     report = Report()
     tables: list[SourceTable] = []
     for path in paths:
-        tables.extend(read(Path(path), report.problems, report.notices, limits))
+        tables.extend(map(_as_typed, read(Path(path), report.problems, report.notices, limits)))
     if report.problems:  # a file that cannot be read at all: nothing is imported
         raise InputError(report.problems)
     # Catalogs before the figures that use them; figure files in the order they were recorded, so a
@@ -184,14 +184,28 @@ def _write_table(db, table: SourceTable, rows: list, outcome: Outcome, ctx: Cont
     return outcome
 
 
+REJECTS = ("行号 row", "错误 problem")    # the columns a rejects file adds, before and after the input's
+
+
 def write_rejects(table: SourceTable, outcome: Outcome) -> Path:
-    """The rejected rows with their reasons, beside the input, as UTF-8 CSV that Excel opens (BOM)."""
+    """The rejected rows with their reasons, beside the input, as UTF-8 CSV that Excel opens (BOM). A text
+    cell Excel would run as a formula (=HYPERLINK(…), +1+1) is written with a leading ' (files.spreadsheet_cell);
+    importing the rejects file again takes it off (_as_typed), so the text is stored as it was typed."""
     source = Path(table.file)
     suffix = "" if table.where == table.file else "." + table.where.rsplit("[", 1)[-1].rstrip("]")
     target = source.with_name(f"{source.stem}{suffix}.rejects.csv")
     with target.open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f)
-        out.writerow(["行号 row"] + table.headers + ["错误 problem"])
+        out.writerow([REJECTS[0]] + table.headers + [REJECTS[1]])
         for number, cells, reason in outcome.rejected:
-            out.writerow([number] + ["" if c is None else c for c in cells] + [reason])
+            out.writerow([number] + [spreadsheet_cell("" if c is None else c) for c in cells]
+                         + [spreadsheet_cell(reason)])
     return target
+
+
+def _as_typed(table: SourceTable) -> SourceTable:
+    """A rejects file's cells without the ' that write_rejects put before formula-like text; any other table
+    as it is (a ' a person typed is kept)."""
+    if REJECTS[1] in table.headers:
+        table.rows = [(number, [from_spreadsheet_cell(c) for c in cells]) for number, cells in table.rows]
+    return table

@@ -78,8 +78,8 @@ def validate_regions(table: SourceTable, ctx: Context, db: sqlite_utils.Database
     out: list[Region] = []
     for number, row in table.rows:
         check.start(number, row)
-        code = check.check("code", cells.required, _cell(table, row, "code"))
-        name = check.check("name", cells.required, _cell(table, row, "name"))
+        code = check.check("code", cells.name, _cell(table, row, "code"))
+        name = check.check("name", cells.name, _cell(table, row, "name"))
         parent = cells.text(_cell(table, row, "parent")) or None
         sort = check.check("sort", cells.whole_number, _cell(table, row, "sort") or 0)
         for value, seen, column in ((code, by_code, "code"), (name, by_name, "name")):
@@ -185,7 +185,7 @@ def _indicator_fields(table: SourceTable, row: list, check: RowChecker) -> dict:
     get = lambda name: _cell(table, row, name)  # noqa: E731
     kind = check.check("kind", _kind, get("kind"))
     fields = dict(
-        code=check.check("code", cells.required, get("code")), name=check.check("name", cells.required, get("name")),
+        code=check.check("code", cells.name, get("code")), name=check.check("name", cells.name, get("name")),
         domain=check.check("domain", cells.domain, get("domain")), kind=kind,
         unit=check.check("unit", cells.required, get("unit")), frequency=check.check("frequency", _frequency, get("frequency")),
         per=cells.text(get("per")) or None, record_scope=cells.text(get("record_scope")) or None,

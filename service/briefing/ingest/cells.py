@@ -14,6 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ..errors import CellError
+from ..files import name_problem
 
 MISSING = frozenset({"", "—", "——", "-", "--", "–", "－", "/", "N/A", "NA", "n/a", "无数据"})
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -184,6 +185,17 @@ def required(raw: object) -> str:
     value = safe_text(raw)
     if not value:
         raise CellError("is empty; every row needs it")
+    return value
+
+
+def name(raw: object) -> str:
+    """A region's or indicator's code or name: present, and fit to be part of a file name, since briefings
+    are named after their region (files.name_problem: no / \\ : * ? " < > | or control characters, no
+    leading dot, not a device name of Windows, at most files.MAX_NAME characters)."""
+    value = required(raw)
+    problem = name_problem(value)
+    if problem:
+        raise CellError(problem)
     return value
 
 
