@@ -244,7 +244,7 @@ def test_fixed_numbers_belong_at_the_top_and_are_read_there(tmp_path):
 
 def test_the_built_in_templates_read_without_error():
     built_in = sorted(p.parent for p in templates.BUILT_IN.glob("*/template.toml"))
-    assert [p.name for p in built_in] == ["monthly", "summary", "weekly"]
+    assert [p.name for p in built_in] == ["bulletin", "monthly", "summary", "weekly"]
     for folder in built_in:
         assert templates.load_folder(folder).name
 

@@ -38,6 +38,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("source", "", "来源 on the metadata line (overrides the template's).", str),
     Setting("author", "", "作者 on the metadata line and in the document properties.", str),
     Setting("editor", "", "责任编辑 on the metadata line.", str),
+    Setting("report_to", "", "报: who a 工作简报 is reported to (superiors), names separated by 、 — when its schedule "
+            "names no recipients.", str),
+    Setting("send_to", "", "送: the peers a 工作简报 is sent to, names separated by 、 (likewise).", str),
+    Setting("distribute_to", "", "发: the offices below a 工作简报 is issued to, names separated by 、 (likewise).", str),
     Setting("max_file_mb", 200, "`briefing ingest` refuses a file larger than this, in MB (a workbook: unpacked), "
             "before reading its rows.", int),
     Setting("max_rows", 2_000_000, "`briefing ingest` refuses a file (a workbook's sheet) with more rows than this.",

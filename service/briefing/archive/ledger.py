@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from ..documents.masthead import Recipients
 from ..files import pid_alive
 from ..store.db import Store, utcnow
+from ..store.issues import issue_of
 
 RETRY_FIRST_S = 60          # a failed briefing is tried again after 1 minute, then 2, 4 … up to 6 hours
 RETRY_MAX_S = 6 * 3600
@@ -75,6 +77,8 @@ class Report:
     covered: str | None = None         # JSON: the names of the parts (banners) whose figures it holds
     missing: str | None = None         # JSON: the names of the parts that had not reported when it was made
     corrects: int | None = None        # a corrected edition (更正版) of this report
+    issue: int | None = None           # 第N期: its number among its template's briefings of its region (issues.py)
+    recipients: str | None = None      # JSON: 报、送、发 as its schedule named them ([[line, [names]], …])
     region_name: str = ""
     files: list[File] = field(default_factory=list)
 
@@ -88,6 +92,10 @@ class Report:
 
     def file(self, fmt: str) -> File | None:
         return next((f for f in self.files if f.format == fmt), None)
+
+    def distribution(self) -> Recipients | None:
+        """Who its schedule named (报、送、发), or None when it named no one."""
+        return tuple((line, tuple(names)) for line, names in json.loads(self.recipients)) if self.recipients else None
 
 
 @dataclass(frozen=True)
@@ -124,20 +132,27 @@ class Ledger:
     # --- claiming -------------------------------------------------------------------------------------
 
     def claim(self, key: Key, stem: str, as_of: str, schedule: str | None, due_at: str | None,
-              now: str | None = None) -> Claim:
+              now: str | None = None, recipients: Recipients = ()) -> Claim:
         """Claim version 1 of a key (a scheduled briefing), unless it is done or held by a live process.
-        ``now`` is the reconcile step's moment (the clock by default): waits and leases count from it."""
+        ``now`` is the reconcile step's moment (the clock by default): waits and leases count from it;
+        ``recipients`` are its schedule's (报、送、发), kept with it."""
         now = now or utcnow()
+        named = json.dumps(recipients, ensure_ascii=False) if recipients else None
         with self.store.write() as db:
             row = db.execute("SELECT id FROM reports WHERE template = ? AND period = ? AND region = ? AND script = ? "
                              "AND version = 1", [key.template, key.period, key.region, key.script]).fetchone()
             if row is None:
-                return Claim("claimed", self._insert(key, 1, stem, as_of, schedule, due_at, None, now))
+                return Claim("claimed", self._insert(key, 1, stem, as_of, schedule, due_at, None, now, named))
             report = self.get(row[0])
             outcome = self._refusal(report, now)
             if outcome is not None:
                 return Claim(outcome, report)
             outcome = {"failed": "retry", "waiting": "look again"}.get(report.status, "taken over")
+            if outcome != "taken over":
+                # tried again, it is made as of now: numbered anew (while it failed or waited it held no number;
+                # counted before it is claimed again, so never its own old one) and named as its schedule is now
+                db.execute("UPDATE reports SET issue = ?, recipients = ? WHERE id = ?",
+                           [issue_of(db, key.template, key.region, key.period), named, report.id])
             # tried again, it shows the data as known now; taken over, it is finished as it was begun
             self._take(report, now, as_of if outcome != "taken over" else report.as_of)
             return Claim(outcome, self.get(report.id))
@@ -150,7 +165,8 @@ class Ledger:
             (last,) = db.execute("SELECT COALESCE(MAX(version), 0) FROM reports WHERE template = ? AND period = ? "
                                  "AND region = ? AND script = ?",
                                  [key.template, key.period, key.region, key.script]).fetchone()
-            report = self._insert(key, last + 1, stem, as_of, None, None, remake_of)
+            named = db.execute("SELECT recipients FROM reports WHERE id = ?", [remake_of]).fetchone() if remake_of else None
+            report = self._insert(key, last + 1, stem, as_of, None, None, remake_of, recipients=named and named[0])
             if corrects is not None:
                 db.execute("UPDATE reports SET corrects = ? WHERE id = ?", [corrects, report.id])
                 report.corrects = corrects
@@ -167,14 +183,18 @@ class Ledger:
         return "busy"
 
     def _insert(self, key: Key, version: int, stem: str, as_of: str, schedule: str | None, due_at: str | None,
-                remake_of: int | None, now: str | None = None) -> Report:
+                remake_of: int | None, now: str | None = None, recipients: str | None = None) -> Report:
+        """A new claimed row, numbered (第N期) inside the caller's write transaction: the number its period has,
+        else the next (issues.py)."""
         now = now or utcnow()
-        cursor = self.store.db.execute(
+        db = self.store.db
+        cursor = db.execute(
             "INSERT INTO reports (template, period, region, script, version, status, schedule, due_at, as_of, stem, "
-            "remake_of, claimed_by, host, pid, lease_until, attempts, created_at) "
-            "VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "remake_of, claimed_by, host, pid, lease_until, attempts, created_at, issue, recipients) "
+            "VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
             [key.template, key.period, key.region, key.script, version, schedule, due_at, as_of, stem, remake_of,
-             self.holder, HOST, os.getpid(), later(self.lease_seconds, now), now])
+             self.holder, HOST, os.getpid(), later(self.lease_seconds, now), now,
+             issue_of(db, key.template, key.region, key.period), recipients])
         return self.get(cursor.lastrowid)
 
     def _take(self, report: Report, now: str, as_of: str) -> None:

@@ -71,7 +71,7 @@ class Producer:
         with ``hold``, Incomplete while some of its parts have not reported."""
         period = parse_period(report.period, template.period)
         request = Request(report.template, period, report.region, report.as_of, report.script, hold,
-                          self.correction(report))
+                          self.correction(report), report.issue, report.distribution())
         with self.store.read() as db:
             (batch,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM batches").fetchone()
             made = make(self.store, self.settings, request, template)

@@ -157,7 +157,7 @@ class Runner:
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
         log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
         claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
-                                  schedule.name, iso_utc(due), now=iso_utc(now))
+                                  schedule.name, iso_utc(due), now=iso_utc(now), recipients=schedule.recipients)
         if not claim.ours:
             step.skipped += 1
             log.info("skipped %s: %s", what, _refusal(claim))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from ..documents import FORMATS
+from ..documents.masthead import Recipients, read_recipients
 from ..errors import UsageError
 from ..figures.periods import Period, last_ended
 from ..settings import SETTINGS, TOP, line_of, located, unknown_key, wrong_type
@@ -54,7 +55,7 @@ class Schedule:
     start: datetime | None = None          # None: from when the ledger first saw the schedule
     formats: tuple[str, ...] = ("docx",)
     script: str = "simplified"
-    recipients: tuple[str, ...] = ()
+    recipients: Recipients = ()             # 报、送、发: (line, names) pairs (documents/masthead.py)
     hold_hours: int = 0                    # hold a region's briefing until all its parts have reported, so long
     corrections: str = "ask"               # when a made period's figures change: never, ask (log it), auto (更正版)
 
@@ -175,7 +176,7 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     _regions(table.get("regions", ["top"]), fail), _policy(table.get("catch_up", "all"), fail),
                     _horizon(table.get("horizon_days"), fail), _start(table.get("start"), ZoneInfo(timezone), fail),
                     _formats(table.get("formats", ["docx"]), fail), _script(table.get("script", "simplified"), fail),
-                    _strings(table.get("recipients", []), "recipients", fail), _hold(table.get("hold_hours", 0), fail),
+                    _recipients(table.get("recipients", []), fail), _hold(table.get("hold_hours", 0), fail),
                     _choice(table.get("corrections", "ask"), "corrections", CORRECTIONS, fail))
 
 
@@ -271,6 +272,15 @@ def formats_problem(formats: tuple[str, ...]) -> str | None:
     if bad:
         return f"{bad[0]!r} is not a format"
     return None if "docx" in formats else "docx is the archived document and must be listed"
+
+
+def _recipients(value: Any, fail) -> Recipients:
+    try:
+        return read_recipients(value)
+    except ValueError as exc:
+        fail("recipients", str(exc), 'Write recipients = ["…", "…"] (发), or { "报" = ["…"], "送" = ["…"], "发" = ["…"] }, '
+             'or entries named by their line: ["报：…", "送：…"] (docs/schedules.md).')
+        raise AssertionError from None   # fail raised
 
 
 def _script(value: Any, fail) -> str:

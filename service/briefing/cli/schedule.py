@@ -71,8 +71,9 @@ def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template
     policy = {"all": "all missed", "latest": "the latest only"}.get(schedule.catch_up, f"at most {schedule.catch_up}")
     start = schedule.start.date().isoformat() if schedule.start else "when first run"
     click.echo(f"{schedule.name}: template {schedule.template}, {schedule.in_words()} ({schedule.timezone})")
+    named = sum(len(names) for _, names in schedule.recipients)     # 报、送、发 together
     click.echo(f"  regions: {', '.join(schedule.regions)} · catch-up: {policy}, within {schedule.horizon_days} days "
-               f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {len(schedule.recipients)}")
+               f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {named}")
     for moment in schedule.next_moments(now, NEXT_RUNS):
         local = moment.astimezone(schedule.tz)
         period = schedules_mod.period_due(template.period, moment, schedule.tz).key

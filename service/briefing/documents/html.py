@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from . import masthead
 from .markup import Block, Run
 
 CSS = """
@@ -24,7 +25,7 @@ td.num { text-align: right; }
 figure { margin: 1em 0; text-align: center; font-size: 12pt; }
 figcaption { font: 14pt "楷体_GB2312", KaiTi, serif; }
 .pagebreak { page-break-after: always; border: 0; }
-""".strip()
+""".strip() + "\n" + masthead.CSS
 
 
 def render(blocks: list[Block], title: str) -> str:
@@ -93,4 +94,5 @@ _BLOCKS = {
     "paragraph": lambda b: f"<p>{_runs(b.runs)}</p>",
     "heading": _heading, "list": _list, "table": _table, "chart": _chart,
     "pagebreak": lambda b: '<hr class="pagebreak">',
+    "masthead": masthead.html_masthead, "distribution": masthead.html_distribution,
 }

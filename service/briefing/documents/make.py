@@ -25,8 +25,10 @@ from ..settings import Settings
 from ..store.catalog import office_settings, split_folders, template_folders
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
+from ..store.issues import issue_of
 from ..store.observations import FAR_FUTURE, Observations, latest_period
-from . import FORMATS, html, markup, provenance, templates, word
+from . import FORMATS, html, markup, masthead, provenance, templates, word
+from .masthead import Recipients
 from .provenance import Quoted
 from .template_api import install
 
@@ -42,6 +44,8 @@ class Request:
     script: str = "simplified"
     hold: bool = False               # Incomplete rather than a briefing while some parts have not reported
     correction: str | None = None    # a corrected edition (更正版): the line saying what changed
+    issue: int | None = None         # 第N期 as the ledger numbered it; None: numbered as the next one (issues.py)
+    recipients: Recipients | None = None   # 报、送、发 of its schedule; None: the settings' and office's
 
 
 @dataclass
@@ -113,7 +117,8 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
                                   项目=office.get("programme", ""))
     title += "（更正版）" if request.correction else ""
     context = {"标题": title, **_masthead(template, settings, office, day)}
-    marked = templates.render(env, template, {key: Quoted(value) for key, value in context.items()})
+    marked = templates.render(env, template, {**{key: Quoted(value) for key, value in context.items()},
+                                              **_issue(store, template, facts, request, settings, office)})
     blocks = markup.parse(marked, str(template.path))
     # only the numbers the data wrote are checked; the template's own words (图1, 近12周) are its own
     text, from_data = provenance.split(plain_text(blocks))
@@ -135,7 +140,8 @@ def with_correction(blocks: list[markup.Block], correction: str | None) -> list[
     It is the ledger's account of the data, not the template's text, so it is added after the check."""
     if not correction:
         return blocks
-    at = next((i + 1 for i, b in enumerate(blocks) if b.kind == "meta"), 1 if blocks and blocks[0].kind == "title" else 0)
+    at = next((i + 1 for i, b in enumerate(blocks) if b.kind == "meta"),
+              next((i + 1 for i, b in enumerate(blocks) if b.kind == "title"), 0))
     line = blocks[at - 1].line if at else 0
     return [*blocks[:at], markup.Block("paragraph", line, runs=(markup.Run(correction),)), *blocks[at:]]
 
@@ -178,6 +184,14 @@ def _masthead(template: templates.Template, settings: Settings, office: dict[str
         out[zh] = getattr(settings, key) or template.metadata.get(key, "") or office.get(key, "")
     out["元数据"] = "丨".join(f"{zh}：{out[zh]}" for zh in ("发布时间", *(zh for zh, _ in MASTHEAD)) if out[zh])
     return out
+
+
+def _issue(store: Store, template: templates.Template, facts: Facts, request: Request, settings: Settings,
+           office: dict[str, str]) -> dict:
+    """期号, the briefing's number (the template's own words, not a figure), and 分送, who it goes to:
+    (报 or 送 or 发, names) pairs from its schedule, else the settings, else the office (masthead.py)."""
+    issue = request.issue or issue_of(store.db, template.key, facts.region.code, facts.period.key)
+    return {"期号": issue, "分送": masthead.distribution(request.recipients, settings, office)}
 
 
 def plain_text(blocks: list[markup.Block]) -> str:

@@ -9,6 +9,7 @@ blocks of a briefing. The same blocks become a Word document (docx.py) and HTML 
     - items / 1. items                      lists
     | 地区 | 数值 |  (pipe tables)            a table; the first row is the header, :---: aligns
     ```chart                                a native chart; the body is TOML (see CHART_KEYS)
+    ```masthead / ```distribution           a 工作简报's red masthead and its 报、送、发 block (masthead.py)
     ---                                     a page break (after a blank line)
 
 Anything else (images, raw HTML, code) is an error naming the line, so a typo never vanishes silently.
@@ -24,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import TemplateError
+from . import masthead
 
 HEADING_SPLIT = "｜"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -40,12 +42,13 @@ class Run:
 
 @dataclass(frozen=True)
 class Block:
-    kind: str                     # title, meta, heading, paragraph, list, table, chart, pagebreak
+    kind: str                     # title, meta, heading, paragraph, list, table, chart, pagebreak, masthead,
+                                  # distribution
     line: int                     # where it starts in the rendered markup (1-based)
     runs: tuple[Run, ...] = ()    # title, meta, paragraph
     level: int = 0                # heading: 1 or 2
-    lines: tuple[str, ...] = ()   # heading lines
-    items: tuple[tuple[Run, ...], ...] = ()   # list items
+    lines: tuple[str, ...] = ()   # heading lines; masthead: (title, 第N期, unit, date)
+    items: tuple[tuple[Run, ...], ...] = ()   # list items; distribution: 报：…。 送：…。 发：…。
     ordered: bool = False
     rows: tuple[tuple[str, ...], ...] = ()    # table: header first
     align: tuple[str | None, ...] = ()        # table: 'left' | 'center' | 'right' | None per column
@@ -162,7 +165,13 @@ def _fence(t: Token, source: str) -> Block:
         return Block("meta", _line(t), runs=(Run(" ".join(t.content.split())),))
     if kind == "chart":
         return Block("chart", _line(t), chart=_chart(t.content, source, _line(t)))
-    raise TemplateError(f"```{kind or ''} is not a block a briefing knows; use ```chart or ```meta", source, _line(t))
+    if kind == "masthead":
+        return Block("masthead", _line(t), lines=masthead.masthead_lines(t.content, source, _line(t)))
+    if kind == "distribution":
+        items = masthead.distribution_items(t.content, source, _line(t))
+        return Block("distribution", _line(t), items=tuple((Run(text),) for text in items))
+    raise TemplateError(f"```{kind or ''} is not a block a briefing knows; use ```chart, ```meta, ```masthead or "
+                        "```distribution", source, _line(t))
 
 
 def _chart(body: str, source: str, line: int) -> dict:

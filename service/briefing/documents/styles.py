@@ -45,6 +45,8 @@ class Style:
     bold: bool = False
     keep_next: bool = False
     outline: int | None = None  # heading level for the navigation pane
+    color: str | None = None    # RGB hex of the text (the masthead's red)
+    hanging_chars: int = 0      # a hanging indent in characters (the 报：送：发： lines wrap under the names)
 
 
 STYLES: tuple[Style, ...] = (
@@ -58,6 +60,18 @@ STYLES: tuple[Style, ...] = (
     Style("Caption", "caption", "楷体_GB2312", 14, align="center", line=None, after=7),
     Style("TableText", "Table Text", "仿宋_GB2312", 12, align="center", line=None),
     Style("Footer", "footer", "宋体", 14, line=None),
+)
+# Styles only a briefing with a masthead uses (masthead.py): added to a document that lacks them when such a briefing
+# is written, so the built-in reference stays slim and a reference document made before them still serves.
+RED = "FF0000"
+ON_DEMAND: tuple[Style, ...] = (
+    Style("Masthead", "Masthead", "方正小标宋简体", 42, align="center", line=None, color=RED, keep_next=True),
+    Style("MastheadIssue", "Masthead Issue", "仿宋_GB2312", 16, align="center", line=None, before=7, after=7,
+          keep_next=True),
+    Style("MastheadLine", "Masthead Line", "仿宋_GB2312", 16, align="left", line=None, after=28.95, keep_next=True),
+    # 版记: a line begins one character in (an ideographic space, masthead.py) and wraps under the names after
+    # 报：, while its rules are as wide as the type area (a paragraph's border spans from its first line's start)
+    Style("Distribution", "Distribution", "仿宋_GB2312", 14, align="left", hanging_chars=3),
 )
 STYLE_IDS = {s.id for s in STYLES} | {"TableGrid"}
 FIXED_TIME = datetime(2000, 1, 1)   # every date inside a package we write: the same data, the same bytes
@@ -115,10 +129,20 @@ def _fonts(east_asian: str) -> OxmlElement:
     return fonts
 
 
-def _run_properties(font: str, size: float, bold: bool = False) -> list[OxmlElement]:
+def ensure(doc: Document, style_ids: set[str]) -> None:
+    """Add to a document the styles of ON_DEMAND among ``style_ids`` that it lacks (its own are kept)."""
+    have = {style.style_id for style in doc.styles}
+    for style in ON_DEMAND:
+        if style.id in style_ids and style.id not in have:
+            doc.styles.element.append(_style(style))
+
+
+def _run_properties(font: str, size: float, bold: bool = False, color: str | None = None) -> list[OxmlElement]:
     out = [_fonts(font)]
     if bold:
         out.append(OxmlElement("w:b"))
+    if color:
+        out.append(_el("w:color", val=color))
     for tag in ("w:sz", "w:szCs"):
         sz = OxmlElement(tag)
         sz.set(qn("w:val"), str(int(size * 2)))
@@ -148,7 +172,7 @@ def _style(s: Style) -> OxmlElement:
     style.append(_el("w:qFormat"))
     style.append(_paragraph_properties(s))
     rpr = OxmlElement("w:rPr")
-    for element in _run_properties(s.font, s.size, s.bold):
+    for element in _run_properties(s.font, s.size, s.bold, s.color):
         rpr.append(element)
     style.append(rpr)
     return style
@@ -166,12 +190,21 @@ def _paragraph_properties(s: Style) -> OxmlElement:
         spacing.set(qn("w:line"), "240")
         spacing.set(qn("w:lineRule"), "auto")
     ppr.append(spacing)
-    ind = _el("w:ind", firstLineChars=str(s.indent_chars * 100), firstLine=str(int(s.indent_chars * s.size * 20)))
-    ppr.append(ind)
+    ppr.append(_indent(s))
     ppr.append(_el("w:jc", val=s.align))
     if s.outline is not None:
         ppr.append(_el("w:outlineLvl", val=str(s.outline)))
     return ppr
+
+
+def _indent(s: Style) -> OxmlElement:
+    """w:ind in characters (Word's *Chars) and in twips for readers that take only those."""
+    def twips(chars: int) -> str:
+        return str(int(chars * s.size * 20))
+    if not s.hanging_chars:
+        return _el("w:ind", firstLineChars=str(s.indent_chars * 100), firstLine=twips(s.indent_chars))
+    return _el("w:ind", leftChars=str(s.hanging_chars * 100), left=twips(s.hanging_chars),
+               hangingChars=str(s.hanging_chars * 100), hanging=twips(s.hanging_chars))
 
 
 def _table_style() -> OxmlElement:

@@ -29,7 +29,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from ..errors import TemplateError
-from . import styles
+from . import masthead, styles
 from .markup import Block, Run
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -97,6 +97,7 @@ def new_document(reference: str | None = None) -> Document:
 def render(blocks: list[Block], props: Properties, reference: str | None = None) -> bytes:
     """The .docx bytes of a briefing."""
     doc = new_document(reference)
+    styles.ensure(doc, {s.id for s in styles.ON_DEMAND} if any(b.kind in _ON_DEMAND for b in blocks) else set())
     for block in blocks:
         _BLOCKS[block.kind](doc, block)
     _core(doc, props)
@@ -176,7 +177,10 @@ def _pagebreak(doc: Document, block: Block) -> None:
 
 
 _BLOCKS = {"title": _text, "meta": _text, "paragraph": _text, "heading": _heading, "list": _list,
-           "table": _table, "chart": _chart, "pagebreak": _pagebreak}
+           "table": _table, "chart": _chart, "pagebreak": _pagebreak,
+           "masthead": lambda doc, block: masthead.word_masthead(doc, block, _paragraph),
+           "distribution": lambda doc, block: masthead.word_distribution(doc, block, _paragraph)}
+_ON_DEMAND = ("masthead", "distribution")     # blocks whose styles (styles.ON_DEMAND) are added when missing
 
 
 def _core(doc: Document, props: Properties) -> None:

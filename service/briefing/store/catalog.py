@@ -24,7 +24,8 @@ FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "
 TIME_AGGS = {"sum": "求和", "last": "最新", "max": "最大", "mean": "平均"}
 REGION_AGGS = {"sum": "求和", "max": "最大", "mean": "平均", "ratio": "比值", "none": "不汇总"}
 # The office's own settings (the office table): key -> its Chinese name in a file of 设置 and 值
-OFFICE = {"programme": "项目名称", "source": "来源", "author": "作者", "editor": "责任编辑", "template_dirs": "模板目录"}
+OFFICE = {"programme": "项目名称", "source": "来源", "author": "作者", "editor": "责任编辑", "template_dirs": "模板目录",
+          "report_to": "报", "send_to": "送", "distribute_to": "发"}     # 报、送、发: who a 工作简报 goes to
 WORDINGS = {"volume": "数量", "price": "价格", "crop": "产量", "rate": "比率", "rate_rise": "上升率",
             "rate_lift": "提升率", "gap": "差距"}
 

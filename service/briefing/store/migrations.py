@@ -210,6 +210,23 @@ def m007_corrections(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE reports ADD COLUMN corrects INTEGER REFERENCES reports(id)")
 
 
+def m008_issues(db: sqlite_utils.Database) -> None:
+    """A briefing's number (第N期), counted per template and region (store/issues.py), and the recipients its
+    schedule named (报、送、发, JSON), kept so that a remake says the same. The briefings made before are
+    numbered in the order they were first made."""
+    db.execute("ALTER TABLE reports ADD COLUMN issue INTEGER")
+    db.execute("ALTER TABLE reports ADD COLUMN recipients TEXT")
+    db.execute("""
+        WITH firsts AS (SELECT template, region, period, MIN(id) AS first FROM reports
+                        WHERE status IN ('done', 'pruned') GROUP BY template, region, period),
+             numbered AS (SELECT template, region, period,
+                                 ROW_NUMBER() OVER (PARTITION BY template, region ORDER BY first) AS issue FROM firsts)
+        UPDATE reports SET issue = (SELECT n.issue FROM numbered n WHERE n.template = reports.template
+                                    AND n.region = reports.region AND n.period = reports.period)
+        WHERE status IN ('done', 'pruned')""")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
-                                     m007_corrections)
+                                     m007_corrections,
+                                     m008_issues)

@@ -1,0 +1,224 @@
+"""The masthead of a 工作简报 (its 版头) and its 报、送、发 block (its 版记), as the block markup writes them
+and as Word and HTML show them.
+
+    ```masthead                              the red masthead: the title, 第N期, then 编发单位 on the left and
+    title = "东西部协作工作简报"               the date on the right over a red rule (GB/T 9704 版头)
+    issue = 3
+    unit = "锡林郭勒盟乡村振兴局"               optional
+    date = "2024年1月22日"                     optional
+    ```
+    ```distribution                          报：…。 送：…。 发：…。 between two rules (GB/T 9704 版记)
+    "报" = ["盟委办公室", "盟行署办公室"]
+    "发" = ["各旗乡村振兴局"]
+    ```
+
+A masthead block is ``lines = (title, 第N期, unit, date)``; a distribution block has one item per line
+(报：盟委办公室，盟行署办公室。), in the order 报, 送, 发. The same module reads who a briefing goes to from a
+schedule's ``recipients``, the settings and the office's settings (docs/schedules.md).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from html import escape
+from typing import Any, Callable
+
+from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from ..errors import TemplateError
+from ..settings import Settings
+from .styles import RED
+
+LINES = ("报", "送", "发")                        # to superiors, to peers, to subordinates
+SETTING_OF = {"报": "report_to", "送": "send_to", "发": "distribute_to"}   # the settings and office keys of each
+MASTHEAD_KEYS = {"title": str, "issue": int, "unit": str, "date": str}
+TITLE_SIZES = (42, 36, 26, 24, 22)               # 初号, 小初, 一号, 小一, 二号: the largest that fits one line
+TYPE_WIDTH_MM = 156                              # the type area's width (styles.py)
+RULE = "8"                                       # a rule 1 pt (0.35 mm) high, in eighths of a point
+INDENT = "\u3000"                                # one character in: an ideographic space
+_NAMES = re.compile(r"[、，,；;]")
+_PREFIX = re.compile(r"^\s*([报送发])\s*[：:]\s*(.*)$")
+
+Recipients = tuple[tuple[str, tuple[str, ...]], ...]    # (line, names) in the order of LINES, empty lines left out
+
+
+# --- who a briefing goes to --------------------------------------------------------------------------------
+
+def read_recipients(value: Any) -> Recipients:
+    """A schedule's ``recipients``: a table of 报, 送 and 发 (each a list of names), or a list whose entries
+    name their line (报：盟委办公室); an entry without one goes to 发. ValueError says what is wrong."""
+    lines: dict[str, list[str]] = {line: [] for line in LINES}
+    if isinstance(value, dict):
+        for key, names in value.items():
+            if key not in lines:
+                raise ValueError(f"{key!r} is not a line of the block; use 报, 送 or 发")
+            lines[key] += _names([names] if isinstance(names, str) else names, key)
+    elif isinstance(value, list):
+        for entry in _names(value, "recipients"):
+            found = _PREFIX.match(entry)
+            line, name = (found[1], found[2].strip()) if found else ("发", entry)
+            if not name:
+                raise ValueError(f"{entry!r} names no one")
+            lines[line].append(name)
+    else:
+        raise ValueError(f"{value!r} is neither a list of names nor a table of 报, 送 and 发")
+    return tuple((line, tuple(names)) for line, names in lines.items() if names)
+
+
+def _names(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{where}: {value!r} is not a list of names")
+    return [v.strip() for v in value]
+
+
+def distribution(given: Recipients | None, settings: Settings, office: dict[str, str]) -> Recipients:
+    """Who a briefing goes to: a schedule's recipients when it has any; else each of 报, 送 and 发 from the
+    setting of that name (report_to, send_to, distribute_to), else from the office's settings."""
+    if given:
+        return given
+    out = []
+    for line in LINES:
+        key = SETTING_OF[line]
+        text = getattr(settings, key, "") or office.get(key, "")
+        names = tuple(n.strip() for n in _NAMES.split(text) if n.strip())
+        if names:
+            out.append((line, names))
+    return tuple(out)
+
+
+# --- the markup ----------------------------------------------------------------------------------------------
+
+def _toml(body: str, what: str, source: str, line: int) -> dict:
+    try:
+        return tomllib.loads(body)
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"the {what}'s settings are not valid TOML: {exc}", source, line) from None
+
+
+def masthead_lines(body: str, source: str, line: int) -> tuple[str, str, str, str]:
+    """The checked body of a ```masthead block: (title, 第N期, unit, date)."""
+    spec = _toml(body, "masthead", source, line)
+    unknown = set(spec) - set(MASTHEAD_KEYS)
+    if unknown:
+        raise TemplateError(f"the masthead has unknown settings {sorted(unknown)}; known: {sorted(MASTHEAD_KEYS)}",
+                            source, line)
+    for key, kind in MASTHEAD_KEYS.items():
+        if key in spec and (not isinstance(spec[key], kind) or isinstance(spec[key], bool)):
+            raise TemplateError(f"the masthead's {key} is {spec[key]!r}, not {'a whole number' if kind is int else 'text'}",
+                                source, line)
+    if not str(spec.get("title", "")).strip():
+        raise TemplateError("the masthead has no title", source, line, 'Write title = "…工作简报".')
+    if "issue" not in spec or spec["issue"] < 1:
+        raise TemplateError(f"the masthead's issue is {spec.get('issue', 'missing')}; write issue = {{{{ 期号 }}}}",
+                            source, line)
+    return spec["title"].strip(), f"第{spec['issue']}期", spec.get("unit", "").strip(), spec.get("date", "").strip()
+
+
+def distribution_items(body: str, source: str, line: int) -> tuple[str, ...]:
+    """The checked body of a ```distribution block: one line of text for each of 报, 送 and 发 it names."""
+    spec = _toml(body, "distribution block", source, line)
+    try:
+        lines = read_recipients(spec)
+    except ValueError as exc:
+        raise TemplateError(f"the distribution block: {exc}", source, line) from None
+    if not lines:
+        raise TemplateError("the distribution block names no one", source, line,
+                            "Write it only when there are recipients: {% if 分送 %} … {% endif %}.")
+    return tuple(f"{name}：{'，'.join(names)}。" for name, names in lines)
+
+
+# --- Word ------------------------------------------------------------------------------------------------------
+
+Paragraph = Callable[[Document, str], Any]     # word._paragraph: a new paragraph of a style, by its id
+
+
+def title_size(title: str, largest: float = TITLE_SIZES[0]) -> float:
+    """The masthead title's size in points: the largest of TITLE_SIZES (up to ``largest``) at which it fits on
+    one line of the type area, a CJK character being one em and a Latin one half."""
+    ems = sum(1 if unicodedata.east_asian_width(c) in "WFA" else 0.5 for c in title)
+    for size in TITLE_SIZES:
+        if size <= largest and ems * size * 25.4 / 72 <= TYPE_WIDTH_MM:
+            return size
+    return TITLE_SIZES[-1]
+
+
+def word_masthead(doc: Document, block: Any, paragraph: Paragraph) -> None:
+    """The red title, 第N期 under it, and 编发单位 ⇥ date over a red rule (the line's bottom border)."""
+    title, issue, unit, date = block.lines
+    head = paragraph(doc, "Masthead")
+    largest = doc.styles.get_by_id("Masthead", WD_STYLE_TYPE.PARAGRAPH).font.size
+    head.add_run(title).font.size = Pt(title_size(title, largest.pt if largest else TITLE_SIZES[0]))
+    paragraph(doc, "MastheadIssue").add_run(issue)
+    line = paragraph(doc, "MastheadLine")
+    line.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    line.add_run(f"{unit}\t{date}" if date else unit)
+    _border(line, "bottom", RED)
+
+
+def word_distribution(doc: Document, block: Any, paragraph: Paragraph) -> None:
+    """报：…。送：…。发：… one paragraph each, a rule above the first and below the last, kept on one page. Each
+    begins one character in (GB/T 9704 7.4.2: 左右各空一字) with an ideographic space rather than an indent, so
+    that the rules are as wide as the type area (7.4.1)."""
+    made = []
+    for item in block.items:
+        made.append(paragraph(doc, "Distribution"))
+        made[-1].add_run(INDENT + "".join(run.text for run in item))
+        made[-1].paragraph_format.keep_with_next = True
+    made[-1].paragraph_format.keep_with_next = False
+    made[0].paragraph_format.space_before = Pt(28.95)
+    _border(made[0], "top", "000000")
+    _border(made[-1], "bottom", "000000")
+
+
+def _border(paragraph: Any, side: str, color: str) -> None:
+    """A rule as the paragraph's border on one side (w:pBdr goes before w:spacing and the rest in w:pPr)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+                                  "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                                  "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                                  "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+                                  "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                                  "w:rPr", "w:sectPr", "w:pPrChange")
+    rule = OxmlElement(f"w:{side}")
+    for key, value in (("val", "single"), ("sz", RULE), ("space", "1"), ("color", color)):
+        rule.set(qn(f"w:{key}"), value)
+    if side == "top":
+        borders.insert(0, rule)         # top before bottom, as the schema orders them
+    else:
+        borders.append(rule)
+
+
+# --- HTML ------------------------------------------------------------------------------------------------------
+
+CSS = """
+.masthead { text-align: center; border-bottom: 2px solid #f00; margin-bottom: 1.5em; }
+.masthead-title { color: #f00; font-family: "方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", serif;
+                  line-height: 1.3; margin: 0.3em 0; }
+.masthead-issue { margin: 0.2em 0; }
+.masthead-line { display: flex; justify-content: space-between; margin: 0; text-indent: 0; }
+.distribution { border-top: 1px solid #000; border-bottom: 1px solid #000; margin-top: 2em; font-size: 14pt; }
+.distribution p { text-indent: -2em; margin: 0 1em 0 3em; }   /* one character in, wrapping under the names */
+""".strip()
+
+
+def html_masthead(block: Any) -> str:
+    title, issue, unit, date = (escape(text) for text in block.lines)
+    size = title_size(block.lines[0])
+    return (f'<header class="masthead"><div class="masthead-title" style="font-size: {size}pt">{title}</div>'
+            f'<div class="masthead-issue">{issue}</div>'
+            f'<p class="masthead-line"><span>{unit}</span><span>{date}</span></p></header>')
+
+
+def html_distribution(block: Any) -> str:
+    lines = "".join(f"<p>{escape(''.join(run.text for run in item))}</p>" for item in block.items)
+    return f'<footer class="distribution">{lines}</footer>'
