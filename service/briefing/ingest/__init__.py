@@ -16,6 +16,7 @@ import contextlib
 import csv
 import gc
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -198,9 +199,19 @@ def write_rejects(table: SourceTable, outcome: Outcome) -> Path:
         out = csv.writer(f)
         out.writerow([REJECTS[0]] + table.headers + [REJECTS[1]])
         for number, cells, reason in outcome.rejected:
-            out.writerow([number] + [spreadsheet_cell("" if c is None else c) for c in cells]
-                         + [spreadsheet_cell(reason)])
+            out.writerow([number] + [_rejects_cell(c) for c in cells] + [_rejects_cell(reason)])
     return target
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _rejects_cell(value: object) -> object:
+    """A cell as the rejects file holds it: formula-like text escaped, and a lone surrogate (JSON's "\\ud800",
+    which the cell check refused) as U+FFFD, which UTF-8 can hold, so the file is written and the person sees
+    where the bad character was."""
+    value = spreadsheet_cell("" if value is None else value)
+    return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _as_typed(table: SourceTable) -> SourceTable:
