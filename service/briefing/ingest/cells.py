@@ -109,7 +109,10 @@ def _checked(value: Decimal, shown: str) -> float:
     """The figure as a float, if the float keeps it exactly (any 15 significant digits do, and so do the
     16 or 17 that Excel writes for a formula's result); an error otherwise."""
     as_float = float(value)
-    if len(value.normalize().as_tuple().digits) > MAX_DIGITS and Decimal(repr(as_float)) != value:
+    if not math.isfinite(as_float):
+        raise CellError(f"{shown[:20]}… ({len(shown)} characters) is too large to be a figure; check the cell")
+    digits = "".join(map(str, value.as_tuple().digits)).strip("0")   # not normalize(): it rounds to 28 digits
+    if len(digits) > MAX_DIGITS and Decimal(repr(as_float)) != value:
         raise CellError(f"{shown!r} has more significant digits than can be kept exactly; "
                         "round it (in Excel, =ROUND(…, 2))")
     return as_float
