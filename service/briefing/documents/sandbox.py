@@ -183,7 +183,11 @@ def binop(operator: str, left: Any, right: Any) -> Any:
             raise TemplateError(f"{left} ** {right} makes an integer of more than {MAX_BITS} bits")
     elif operator == "%" and isinstance(left, str):
         _check_widths(left)
-    return sized(SandboxedEnvironment.default_binop_table[operator](left, right), what)
+    try:
+        result = SandboxedEnvironment.default_binop_table[operator](left, right)
+    except (TypeError, ValueError, LookupError, ArithmeticError) as exc:     # the template's own mistake
+        raise TemplateError(f"{exc.__class__.__name__}: {exc}") from None
+    return sized(result, what)
 
 
 def _check_widths(fmt: str) -> None:
