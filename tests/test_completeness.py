@@ -147,3 +147,25 @@ def test_the_built_in_weekly_briefing_says_which_banners_it_lacks(site):
     page = (site / "out" / "2024-W02_锡林郭勒盟_周报.html").read_text(encoding="utf-8")
     assert "培训牧民40人、培训3场（苏尼特左旗、东乌珠穆沁旗未报送）。" in page
     assert "本周，培训牧民40人；培训3场。" in page and "环比" not in page   # one banner against three: no change
+
+
+# --- the office's words are written as typed, never parsed as markup ---------------------------------------
+
+HOSTILE = ["**重点** 工作<img src=x onerror=1>", "# 不是标题", "- 不是列表", "| 不 | 是表格 |", "1. 不是编号",
+           "`代码` [链接](http://x) \\*"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_a_highlight_is_written_as_typed(site, text):
+    tpl = site / "tpl" / "mine" / "briefing.md.j2"
+    tpl.write_text(TEMPLATE + "\n{% for h in 亮点 %}\n{{ h.text }}\n\n{% endfor %}\n| 地区 | 亮点 |\n|---|---|\n"
+                   "{% for h in 亮点 %}| {{ h.region }} | {{ h.text }} |\n{% endfor %}", encoding="utf-8")
+    rows = f"日期,地区,领域,内容\n2024-01-10,阿巴嘎旗,教育,\"{text.replace(chr(34), chr(34) * 2)}\"\n"
+    (site / "h.csv").write_text(rows, encoding="utf-8")
+    assert run(site, "ingest", "h.csv").returncode == 0
+    result = run(site, "generate", "--template", "mine", "--period", "2024-W02", "-o", "out")
+    assert result.returncode == 0, result.stderr
+    document = docx.Document(str(site / "out" / "2024-W02_锡林郭勒盟_周报.docx"))
+    assert any(p.text.endswith(text) for p in document.paragraphs)           # as typed: no bold, no tag, no heading
+    [table] = document.tables
+    assert [c.text for c in table.rows[1].cells] == ["阿巴嘎旗", text]          # a | in the data adds no column

@@ -119,7 +119,8 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     context = {"标题": title, **_masthead(template, settings, office, day)}
     marked = templates.render(env, template, {**{key: Quoted(value) for key, value in context.items()},
                                               **_issue(store, template, facts, request, settings, office)})
-    blocks = markup.parse(marked, str(template.path))
+    shielded, held = provenance.shield(marked)          # the data's text is never parsed as markup
+    blocks = map_text(markup.parse(shielded, str(template.path)), lambda s: provenance.unshield(s, held))
     # only the numbers the data wrote are checked; the template's own words (图1, 近12周) are its own
     text, from_data = provenance.split(plain_text(blocks))
     verify.check(text, claims(), ignore=template.fixed_numbers, only=from_data)

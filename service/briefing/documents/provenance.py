@@ -108,3 +108,31 @@ def split(text: str) -> tuple[str, list[tuple[int, int]]]:
             at += len(piece)
     return "".join(clean), spans
 
+
+# --- data never becomes markup -------------------------------------------------------------------------
+# Before the block markup is parsed, the text of each marked span is set aside and a placeholder of
+# noncharacters stands in its place, so a highlight holding **, <img …>, a | or a line that starts with # or
+# - is written as the office typed it, never parsed as markup; the text comes back after parsing. Only the
+# ｜ that splits a two-line heading stays in the markup, so a heading from the domains table still splits.
+_INNERMOST = re.compile("[\ufdd0\ufdd1][^\ufdd0-\ufdd2]*\ufdd2")
+_HOLD, _DIGITS = "\ufdd3", "\ufde0\ufde1\ufde2\ufde3\ufde4\ufde5\ufde6\ufde7\ufde8\ufde9"
+_PLACEHOLDER = re.compile(f"{_HOLD}([{_DIGITS}]+){_HOLD}")
+
+
+def shield(text: str) -> tuple[str, list[str]]:
+    """The text with every marked span's content replaced by placeholders, and the contents they hold."""
+    held: list[str] = []
+
+    def hold(piece: str) -> str:
+        held.append(piece)
+        return _HOLD + "".join(_DIGITS[int(d)] for d in str(len(held) - 1)) + _HOLD
+
+    def span(m: re.Match) -> str:
+        inner = m.group()[1:-1]
+        return m.group()[0] + "｜".join(hold(p) if p else "" for p in inner.split("｜")) + END
+    return _INNERMOST.sub(span, text), held
+
+
+def unshield(text: str, held: list[str]) -> str:
+    """The placeholders of ``shield`` given back their text."""
+    return _PLACEHOLDER.sub(lambda m: held[int("".join(str(_DIGITS.index(c)) for c in m.group(1)))], text)
