@@ -169,3 +169,18 @@ def test_a_highlight_is_written_as_typed(site, text):
     assert any(p.text.endswith(text) for p in document.paragraphs)           # as typed: no bold, no tag, no heading
     [table] = document.tables
     assert [c.text for c in table.rows[1].cells] == ["阿巴嘎旗", text]          # a | in the data adds no column
+
+
+def test_highlights_are_never_patterns(site):
+    """Once the verifier compiled highlights as regular expressions: (x+x+)+y beside a long run of x hung a
+    run, and **重点** crashed it (nothing to repeat)."""
+    rows = "日期,地区,领域,内容\n2024-01-10,阿巴嘎旗,教育,(x+x+)+y\n2024-01-11,阿巴嘎旗,教育," + "x" * 60 + \
+           "\n2024-01-12,苏尼特左旗,教育,**重点** 工作\n"
+    (site / "h.csv").write_text(rows, encoding="utf-8")
+    assert run(site, "ingest", "h.csv").returncode == 0
+    tpl = site / "tpl" / "mine" / "briefing.md.j2"
+    tpl.write_text(TEMPLATE + "\n\n{% for h in 亮点 %}{{ h.text }}；{% endfor %}\n", encoding="utf-8")
+    result = run(site, "generate", "--template", "mine", "--period", "2024-W02", "-o", "out")
+    assert result.returncode == 0, result.stderr
+    text = "\n".join(p.text for p in docx.Document(str(site / "out" / "2024-W02_锡林郭勒盟_周报.docx")).paragraphs)
+    assert "(x+x+)+y；" + "x" * 60 + "；**重点** 工作；" in text
