@@ -198,3 +198,14 @@ def test_a_league_whose_figures_stay_with_its_banners_has_figures_for_the_period
 
         made = make(store, settings.load(env={}), Request("monthly", parse_period("2024-01"), "呼伦贝尔市"))
     assert "陈巴尔虎旗61.5%" in made.markup and "鄂温克族自治旗58.0%" in made.markup
+
+
+@pytest.mark.parametrize("week", ["2024-W02", "2023-W27"])
+def test_a_banner_read_with_its_league_has_the_facts_it_has_alone(store, week):
+    league = gather(store.db, "兴安盟", parse_period(week), AS_OF)
+    for banner in ("科右前旗", "科右中旗", "扎赉特旗"):
+        with_league, alone = league.other(banner), gather(store.db, banner, parse_period(week), AS_OF)
+        assert with_league.facts.keys() == alone.facts.keys() and with_league.highlights == alone.highlights
+        assert sorted(map(repr, with_league.claims())) == sorted(map(repr, alone.claims()))
+        assert (with_league.reported, with_league.missing) == (alone.reported, alone.missing)
+    assert league.other("兴安盟").facts.keys() == league.facts.keys()

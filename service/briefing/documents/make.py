@@ -109,8 +109,7 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     if request.hold and facts.missing:
         raise Incomplete(short_label(facts.period), facts.region.name, facts.missing)
     env = templates.environment(template)
-    claims = install(env, facts, template.style,
-                     other_region=lambda r: gather(store.db, r, request.period, request.as_of))
+    claims = install(env, facts, template.style, other_region=facts.other)
     day = report_date(request, ZoneInfo(settings.timezone))
     office = office_settings(store.db)
     title = template.title.format(地区=facts.region.name, 名称=template.name, 期间=short_label(facts.period),

@@ -95,6 +95,7 @@ class Facts:
     periodic: bool = True     # the catalog counts some indicator at least as often as the period
     missing: list[str] = field(default_factory=list)    # the parts (banners) with no figure for the period
     reported: list[str] = field(default_factory=list)   # the parts with figures for it
+    other: Callable[[str], "Facts"] | None = field(default=None, compare=False, repr=False)  # see gather_many
 
     @property
     def has_figures(self) -> bool:
@@ -180,17 +181,38 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     out = []
     for period in periods:
         totals = reader.totals_until(period)
-        periodic = [i for i in catalog.indicators.values() if KINDS.index(i.frequency) >= KINDS.index(period.kind)]
-        facts = Facts(reg, period, as_of, periodic=bool(periodic))
-        if periodic:
-            facts.reported, facts.missing = _reporting(reader, periodic, reg, period)
-        for ind in catalog.indicators.values():
-            fact = _fact(reader, ind, reg, period, totals)
-            if fact is not None:
-                facts.facts[ind.code] = fact
-        facts.highlights = reader.highlights(period)
-        out.append(facts)
+        highlights = reader.highlights(period)
+        other = partial(_other, reader, set(tree), period, totals, highlights)
+        out.append(_facts_of(reader, reg, period, totals, highlights, other))
     return out
+
+
+def _facts_of(reader: Reader, reg: Region, period: Period, totals: dict, highlights: list[dict],
+              other: Callable[[str], Facts]) -> Facts:
+    """The facts of one region of the reader's tree for a period. ``other`` gives those of another region
+    for the same period and moment (a banner a league's briefing names): from the same read for a region of
+    the tree, by a read of its own for any other."""
+    catalog = reader.catalog
+    periodic = [i for i in catalog.indicators.values() if KINDS.index(i.frequency) >= KINDS.index(period.kind)]
+    facts = Facts(reg, period, reader.as_of, periodic=bool(periodic), other=other)
+    if periodic:
+        facts.reported, facts.missing = _reporting(reader, periodic, reg, period)
+    for ind in catalog.indicators.values():
+        fact = _fact(reader, ind, reg, period, totals)
+        if fact is not None:
+            facts.facts[ind.code] = fact
+    names = {reg.name, *(r.name for r in catalog.descendants(reg.code))}
+    facts.highlights = [h for h in highlights if h["region"] in names]
+    return facts
+
+
+def _other(reader: Reader, tree: set[str], period: Period, totals: dict, highlights: list[dict],
+           region: str) -> Facts:
+    found = reader.catalog.region(region)
+    if found.code not in tree:
+        return gather(reader.db, found.code, period, reader.as_of, reader.catalog)
+    return _facts_of(reader, found, period, totals, highlights, partial(_other, reader, tree, period, totals,
+                                                                         highlights))
 
 
 def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals: dict) -> Fact | None:
