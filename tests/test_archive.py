@@ -76,6 +76,7 @@ def test_remake_after_new_revisions_gives_the_original_bytes_and_current_data_a_
     assert original.read_bytes() == before                          # never overwritten
     shown = briefing("archive", "show", str(ident)).output
     assert f"#{report_id('2024-W02', version=2)} v2 (done)" in shown
+    assert "issue             第2期" in shown                         # W01 was 第1期; every version keeps it
     assert "0 missing, 0 corrupt, 0 orphan" in briefing("archive", "verify").output
 
 

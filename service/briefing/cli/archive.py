@@ -138,7 +138,8 @@ def show(ctx, report_id: int) -> None:
 def _fields(ctx, r: Report) -> list[tuple[str, object]]:
     return [("briefing", f"#{r.id} {r.stem} (version {r.version})"), ("status", r.status),
             ("template", r.template), ("period", r.period), ("region", f"{r.region_name} ({r.region})"),
-            ("script", r.script), ("data as of", _local(ctx, r.as_of)), ("schedule", r.schedule),
+            ("script", r.script), ("issue", f"第{r.issue}期" if r.issue else None),
+            ("data as of", _local(ctx, r.as_of)), ("schedule", r.schedule),
             ("due", _local(ctx, r.due_at)), ("remake of", f"#{r.remake_of}" if r.remake_of else None),
             ("claimed", _local(ctx, r.created_at)), ("done", _local(ctx, r.done_at)),
             ("pruned", _local(ctx, r.pruned_at)), ("attempts", r.attempts), ("error", r.error),
