@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.figures.period_text import parse_period  # noqa: E402
 from briefing.store.db import Store  # noqa: E402
 from briefing.store.facts import gather  # noqa: E402
 from briefing.store.observations import Observations  # noqa: E402

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from briefing.figures.periods import Period, parse_period  # noqa: E402
+from briefing.figures.period_text import parse_period  # noqa: E402
+from briefing.figures.periods import Period  # noqa: E402
 from briefing.ingest import ingest_files  # noqa: E402
 from briefing.store.db import Store  # noqa: E402
 from briefing.store.observations import AS_OF, Figure, Observations, decimal  # noqa: E402

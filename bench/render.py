@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo  # noqa: E402
 from briefing import demo, settings  # noqa: E402
 from briefing.documents.make import Briefing, Request, make
 from briefing.documents.make import backfill as backfill_briefings
-from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.figures.period_text import parse_period  # noqa: E402
 from briefing.store.db import Store  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -24,7 +24,7 @@ from briefing import demo, settings  # noqa: E402
 from briefing.archive.runner import Runner  # noqa: E402
 from briefing.archive.schedules import load  # noqa: E402
 from briefing.documents.make import Request, make  # noqa: E402
-from briefing.figures.periods import parse_period  # noqa: E402
+from briefing.figures.period_text import parse_period  # noqa: E402
 from briefing.store.db import Store  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -13,7 +13,7 @@ from conftest import INDICATORS, REGIONS, write_csv
 
 from briefing.cli import cli
 from briefing.errors import OutOfCalendar
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 
 HEAD = "指标,地区,期间,数值\n"
 

@@ -28,7 +28,7 @@ from briefing.documents import masthead
 from briefing.documents.make import Request, make, write_outputs
 from briefing.errors import TemplateError, UsageError
 from briefing.figures import verify
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 from briefing.ingest import ingest_files
 from briefing.store.db import Store
 

@@ -18,7 +18,7 @@ import pytest
 from test_bulletin import TOP, bulletin, league_db
 
 from briefing.archive.ledger import Key, Ledger
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 from briefing.store.db import Store
 
 

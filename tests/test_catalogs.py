@@ -24,7 +24,8 @@ from conftest import NOW, TZ, write_csv
 
 from briefing import settings
 from briefing.documents.make import Request, make, make_many
-from briefing.figures.periods import Period, parse_period, period_of
+from briefing.figures.period_text import parse_period
+from briefing.figures.periods import Period, period_of
 from briefing.ingest import ingest_files
 from briefing.store.db import Store
 

@@ -11,7 +11,8 @@ from conftest import TZ
 
 from briefing.errors import NotFound
 from briefing.figures.numbers import round_half_up
-from briefing.figures.periods import Span, parse_period
+from briefing.figures.period_text import parse_period
+from briefing.figures.periods import Span
 from briefing.store.db import Store
 from briefing.store.facts import gather
 from briefing.store.observations import Observations

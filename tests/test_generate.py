@@ -15,7 +15,7 @@ from briefing import settings
 from briefing.documents import templates
 from briefing.documents.make import Request, backfill, make, make_many, write_outputs
 from briefing.errors import TemplateError
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 from briefing.figures.verify import VerificationError
 from briefing.store.db import Store
 

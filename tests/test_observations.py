@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from conftest import NOW, TZ, write_csv
 
-from briefing.figures.periods import Span, parse_period
+from briefing.figures.period_text import parse_period
+from briefing.figures.periods import Span
 from briefing.ingest import ingest_files
 from briefing.store.facts import gather
 from briefing.store.observations import FAR_FUTURE, Observations, key_range

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.figures.periods import KINDS, Period, Span, parse_period, period_of, weeks_in_iso_year
+from briefing.figures.period_text import parse_period
+from briefing.figures.periods import KINDS, Period, Span, period_of, weeks_in_iso_year
 
 P = parse_period
 

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from briefing.archive.schedules import load, period_due
 from briefing.cli import cli
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2023, 1, 2, 10, 0, tzinfo=TZ)    # a Monday after 08:00, when 2023-W01 is due, and 09:00,

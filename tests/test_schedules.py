@@ -14,7 +14,7 @@ from briefing.archive.cron import cron_in_words, parse_cron
 from briefing.archive.schedules import PRESETS, Schedule, dues, load, owed, period_due
 from briefing.cli import cli
 from briefing.errors import UsageError
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 
 TZ = ZoneInfo("Asia/Shanghai")
 

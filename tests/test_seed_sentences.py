@@ -13,7 +13,7 @@ from briefing.documents import provenance, templates
 from briefing.documents.template_api import install
 from briefing.errors import VerificationError
 from briefing.figures import script, verify
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 from briefing.store.db import Store
 from briefing.store.facts import gather
 

@@ -13,7 +13,7 @@ from briefing.documents import provenance, templates
 from briefing.documents.template_api import ENGLISH, FILTERS, install
 from briefing.errors import TemplateDataError
 from briefing.figures import verify
-from briefing.figures.periods import parse_period
+from briefing.figures.period_text import parse_period
 from briefing.figures.phrasing import Style
 from briefing.store.db import Store
 from briefing.store.facts import gather

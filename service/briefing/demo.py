@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from .documents.make import Request, make, write_outputs
 from .errors import UsageError
-from .figures.periods import Period, parse_period, period_of
+from .figures.period_text import parse_period
+from .figures.periods import Period, period_of
 from .ingest import ingest_files
 from .store.db import Store
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import sqlite_utils
 
-from ..figures.periods import Period, parse_period
+from ..figures.period_text import parse_period
+from ..figures.periods import Period
 from ..figures.phrasing import DEFAULT_WORDING, Measure, figure
 from ..store.catalog import Catalog, Indicator
 from ..store.observations import AS_OF, decimal

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ..documents import templates
 from ..documents.make import Briefing, Request, make
 from ..errors import LostClaim
-from ..figures.periods import parse_period
+from ..figures.period_text import parse_period
 from ..files import sha256_of
 from ..settings import Settings
 from ..store.catalog import Catalog

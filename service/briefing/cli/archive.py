@@ -13,7 +13,7 @@ from ..archive.ledger import Ledger, Report
 from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
 from ..errors import UsageError
-from ..figures.periods import parse_period
+from ..figures.period_text import parse_period
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of

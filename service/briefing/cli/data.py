@@ -11,7 +11,7 @@ from ..demo import briefings as demo_briefings
 from ..demo import build as build_demo
 from ..errors import NotFound, UsageError, problem_lines
 from ..figures.numbers import round_half_up
-from ..figures.periods import parse_period
+from ..figures.period_text import parse_period
 from ..ingest import ingest_files
 from ..ingest.read import Limits
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog

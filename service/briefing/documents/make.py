@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from ..errors import Incomplete, NoFigures, UsageError
 from ..figures import script, verify
-from ..figures.periods import Period, last_ended, parse_period
+from ..figures.period_text import parse_period
+from ..figures.periods import Period, last_ended
 from ..files import safe_name, write_atomically
 from ..settings import Settings
 from ..store.catalog import office_settings, split_folders, template_folders

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from ..errors import NotFound
-from ..figures.periods import parse_period
+from ..figures.period_text import parse_period
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 import sqlite_utils
 
-from ..figures.periods import Period, parse_period, period_of
+from ..figures.period_text import parse_period
+from ..figures.periods import Period, period_of
 from ..store.catalog import Indicator
 from ..store.db import iso_utc
 from . import cells

@@ -23,7 +23,8 @@ import sqlite_utils
 from ..errors import NotFound
 from ..figures import compare
 from ..figures.compare import Change, Record
-from ..figures.periods import KINDS, Period, parse_period
+from ..figures.period_text import parse_period
+from ..figures.periods import KINDS, Period
 from ..figures.phrasing import DEFAULT_WORDING, Measure
 from ..figures.verify import Claim, unit_factor
 from .catalog import Catalog, Indicator, Region

@@ -16,7 +16,8 @@ from decimal import Decimal
 import sqlite_utils
 
 from ..figures import compare
-from ..figures.periods import KINDS, Period, Span, parse_period, period_of
+from ..figures.period_text import parse_period
+from ..figures.periods import KINDS, Period, Span, period_of
 from .catalog import Catalog, Indicator
 
 FAR_FUTURE = "9999-12-31T23:59:59+00:00"

@@ -16,7 +16,8 @@ import sqlite_utils
 from ..figures import compare
 from ..figures.compare import RecordEntry
 from ..figures.numbers import round_half_up
-from ..figures.periods import KINDS, Period, Span, parse_period, period_of
+from ..figures.period_text import parse_period
+from ..figures.periods import KINDS, Period, Span, period_of
 from .catalog import Catalog, Indicator
 from .observations import AS_OF, decimal, key_range
 
