@@ -25,6 +25,12 @@ FAR_FUTURE = "9999-12-31T23:59:59+00:00"
 AS_OF = "recorded_at <= :as_of AND (superseded_at IS NULL OR superseded_at > :as_of)"
 
 
+def one_of(column: str, values: list[str], prefix: str) -> tuple[str, dict[str, str]]:
+    """``column IN (:p0, :p1 …)`` and its named parameters (the prefix keeps two lists in one query apart)."""
+    params = {f"{prefix}{n}": value for n, value in enumerate(values)}
+    return f"{column} IN ({','.join(':' + name for name in params)})", params
+
+
 @dataclass(frozen=True)
 class Figure:
     indicator: str
@@ -73,12 +79,11 @@ class Observations:
         low, high = key_range(kind, start, end)
         if low is not None and high is not None and low > high:
             return {}
-        params = {"ind": indicator, "low": low or "", "high": high or "\uffff", "as_of": as_of}
-        params.update({f"r{n}": code for n, code in enumerate(regions)})
-        marks = ",".join(f":r{n}" for n in range(len(regions)))
+        in_regions, params = one_of("region", regions, "r")
+        params.update({"ind": indicator, "low": low or "", "high": high or "\uffff", "as_of": as_of})
         rows = self.db.execute(
             f"SELECT region, period, value, revision, recorded_at, source, note FROM observations "
-            f"WHERE indicator = :ind AND region IN ({marks}) AND period >= :low AND period <= :high AND {AS_OF}",
+            f"WHERE indicator = :ind AND {in_regions} AND period >= :low AND period <= :high AND {AS_OF}",
             params)
         out: dict[tuple[str, str], Figure] = {}
         periods: dict[str, Period] = {}
@@ -171,13 +176,8 @@ def latest_period(obs: Observations, region: str, kind: str, as_of: str = FAR_FU
     tree = [region, *(r.code for r in obs.catalog.descendants(region))]
     if not codes:
         return None
-    params = {"as_of": as_of, **{f"i{n}": c for n, c in enumerate(codes)}, **{f"r{n}": c for n, c in enumerate(tree)}}
-    rows = obs.db.execute(
-        f"SELECT indicator, MAX(period) FROM observations WHERE indicator IN ({_marks('i', codes)}) "
-        f"AND region IN ({_marks('r', tree)}) AND {AS_OF} GROUP BY indicator", params).fetchall()
+    (in_codes, by_code), (in_tree, by_region) = one_of("indicator", codes, "i"), one_of("region", tree, "r")
+    rows = obs.db.execute(f"SELECT indicator, MAX(period) FROM observations WHERE {in_codes} AND {in_tree} "
+                          f"AND {AS_OF} GROUP BY indicator", {"as_of": as_of, **by_code, **by_region}).fetchall()
     ends = [parse_period(key, obs.catalog.indicators[ind].frequency).end for ind, key in rows]
     return period_of(kind, max(ends)) if ends else None
-
-
-def _marks(prefix: str, items: list) -> str:
-    return ",".join(f":{prefix}{n}" for n in range(len(items)))

@@ -19,7 +19,7 @@ from ..figures.numbers import round_half_up
 from ..figures.period_text import parse_period
 from ..figures.periods import KINDS, Period, Span, period_of
 from .catalog import Catalog, Indicator
-from .observations import AS_OF, decimal, key_range
+from .observations import AS_OF, decimal, key_range, one_of
 
 _LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
            "WHERE {where} AND " + AS_OF)
@@ -29,12 +29,12 @@ _TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations 
 
 def _where(codes: list[str], regions: list[str] | None, low: str | None, high: str | None) -> tuple[str, dict]:
     """The WHERE clause of a read (indicators, optionally regions, a key range) and its named parameters."""
-    params: dict[str, str] = {f"i{n}": code for n, code in enumerate(codes)}
-    clauses = [f"indicator IN ({','.join(':' + name for name in params)})"]
+    clause, params = one_of("indicator", codes, "i")
+    clauses = [clause]
     if regions is not None:
-        marks = {f"r{n}": code for n, code in enumerate(regions)}
-        clauses.append(f"region IN ({','.join(':' + name for name in marks)})")
-        params.update(marks)
+        clause, by_region = one_of("region", regions, "r")
+        clauses.append(clause)
+        params.update(by_region)
     clauses.append("period >= :low AND period <= :high")
     params.update(low=low or "", high=high or "\uffff")
     return " AND ".join(clauses), params
