@@ -16,7 +16,7 @@ import sqlite_utils
 
 from ..figures.period_text import parse_period
 from ..figures.periods import Period
-from ..figures.phrasing import DEFAULT_WORDING, Measure, figure
+from ..figures.phrasing import figure
 from ..store.catalog import Catalog, Indicator
 from ..store.observations import AS_OF, decimal
 from .ledger import Report
@@ -33,28 +33,41 @@ class Change:
     after: Decimal | None     # None: the figure was withdrawn (a later revision removed it)
 
     def words(self) -> str:
-        m = Measure(self.indicator.unit, self.indicator.decimals,
-                    self.indicator.wording or DEFAULT_WORDING[self.indicator.kind], self.indicator.per)
+        m = self.indicator.measure
         name = f"{self.region}{self.indicator.name}"
         if self.before is None:
             return f"补报{name}{figure(self.after, m)}"
         return f"{name}由{figure(self.before, m)}更正为{figure(self.after, m)}"
 
 
-def changes(db: sqlite_utils.Database, catalog: Catalog, report: Report, until: str) -> list[Change]:
-    """The figures of a briefing's period that were recorded after it was made and by ``until``."""
+_RECORDED = ("SELECT DISTINCT indicator, region, period, recorded_at FROM observations "
+             "WHERE recorded_at > ? AND recorded_at <= ?")
+
+
+def recorded_between(db: sqlite_utils.Database, catalog: Catalog, since: str, until: str) -> dict[Period, list]:
+    """The figures recorded after ``since`` and by ``until``, as (indicator, region code, recorded_at) by
+    their period, so a briefing looks only at the periods within its own."""
+    out: dict[Period, list] = {}
+    for code, region, key, at in db.execute(_RECORDED, [since, until]):
+        if code in catalog.indicators:
+            out.setdefault(parse_period(key, catalog.indicators[code].frequency), []).append((code, region, at))
+    return out
+
+
+def changes(db: sqlite_utils.Database, catalog: Catalog, report: Report, until: str,
+            recorded: dict[Period, list] | None = None) -> list[Change]:
+    """The figures of a briefing's period that were recorded after it was made and by ``until`` (from
+    ``recorded``, read from at most its moment on, when the caller has it already)."""
     period = parse_period(report.period)
     tree = {report.region, *(r.code for r in catalog.descendants(report.region))}
-    rows = db.execute("SELECT DISTINCT indicator, region, period FROM observations "
-                      "WHERE recorded_at > ? AND recorded_at <= ?", [report.as_of, until]).fetchall()
+    recorded = recorded if recorded is not None else recorded_between(db, catalog, report.as_of, until)
+    keys = {(code, region, p.key) for p, rows in recorded.items() if _within(p, period)
+            for code, region, at in rows if at > report.as_of and region in tree}
     out = []
-    for code, region, key in rows:
-        ind = catalog.indicators.get(code)
-        if ind is None or region not in tree or not _within(parse_period(key, ind.frequency), period):
-            continue
+    for code, region, key in keys:
         before, after = (_value(db, code, region, key, moment) for moment in (report.as_of, until))
         if before != after and after is not None:
-            out.append(Change(ind, catalog.regions[region].name, key, before, after))
+            out.append(Change(catalog.indicators[code], catalog.regions[region].name, key, before, after))
     return sorted(out, key=lambda c: (c.period, c.indicator.sort, c.region))
 
 
@@ -64,19 +77,9 @@ def out_of_date(db: sqlite_utils.Database, catalog: Catalog, reports: list[Repor
     done = [r for r in reports if r.status == "done"]
     if not done:
         return {}
-    since = min(r.as_of for r in done)
-    rows = db.execute("SELECT DISTINCT indicator, region, period, recorded_at FROM observations "
-                      "WHERE recorded_at > ? AND recorded_at <= ?", [since, until]).fetchall()
-    out = {}
-    for report in done:
-        tree = {report.region, *(r.code for r in catalog.descendants(report.region))}
-        period = parse_period(report.period)
-        hits = {(i, r, k) for i, r, k, at in rows if at > report.as_of and r in tree and i in catalog.indicators
-                and _within(parse_period(k, catalog.indicators[i].frequency), period)}
-        changed = changes(db, catalog, report, until) if hits else []
-        if changed:
-            out[report.id] = len(changed)
-    return out
+    recorded = recorded_between(db, catalog, min(r.as_of for r in done), until)
+    counts = {report.id: len(changes(db, catalog, report, until, recorded)) for report in done}
+    return {report_id: n for report_id, n in counts.items() if n}
 
 
 def latest_versions(reports: list[Report]) -> list[Report]:

@@ -13,11 +13,13 @@ import contextlib
 import difflib
 import sqlite3
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 
 import sqlite_utils
 
 from ..errors import NotFound
+from ..figures.phrasing import DEFAULT_WORDING, Measure
 
 KINDS = {"flow": "流量", "stock": "存量", "rate": "比率", "per_unit": "单位水平"}
 FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "day": "日"}
@@ -82,6 +84,11 @@ class Indicator:
     @property
     def is_rate(self) -> bool:
         return self.kind == "rate"
+
+    @cached_property
+    def measure(self) -> Measure:
+        """How its figures are written: unit, decimals, the verbs of a change (措辞), per what (亩)."""
+        return Measure(self.unit, self.decimals, self.wording or DEFAULT_WORDING[self.kind], self.per)
 
 
 def stored_fields(entry: Region | Indicator | Domain) -> dict:

@@ -25,7 +25,7 @@ from ..figures import compare
 from ..figures.compare import Change, Record
 from ..figures.period_text import parse_period
 from ..figures.periods import KINDS, Period
-from ..figures.phrasing import DEFAULT_WORDING, Measure
+from ..figures.phrasing import Measure
 from ..figures.verify import Claim, unit_factor
 from .catalog import Catalog, Indicator, Region
 from .observations import FAR_FUTURE
@@ -58,8 +58,7 @@ class Fact:
 
     @cached_property
     def measure(self) -> Measure:
-        ind = self.indicator
-        return Measure(ind.unit, ind.decimals, ind.wording or DEFAULT_WORDING[ind.kind], ind.per)
+        return self.indicator.measure
 
     def _change(self, base: Decimal | None) -> Change | None:
         if self.value is None or base is None:
