@@ -112,6 +112,11 @@ class Claim:
         return self.outcome in ("claimed", "taken over", "retry", "look again")
 
 
+def _backoff(first_s: float, most_s: float, report: Report) -> float:
+    """A wait that doubles with each attempt of the report, from the first up to the most."""
+    return min(first_s * 2 ** max(report.attempts - 1, 0), most_s)
+
+
 def later(seconds: float, now: str | None = None) -> str:
     start = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
     return (start + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
@@ -228,21 +233,18 @@ class Ledger:
 
     def fail(self, report: Report, error: str, now: str | None = None) -> str:
         """Record a failure; the claim is released and tried again later (counted from ``now``). Returns when."""
-        wait = min(RETRY_FIRST_S * 2 ** max(report.attempts - 1, 0), RETRY_MAX_S)
-        retry_at = later(wait, now)
-        with self.store.write() as db:
-            db.execute("UPDATE reports SET status = 'failed', error = ?, retry_at = ?, lease_until = NULL "
-                       "WHERE id = ? AND claimed_by = ?", [error, retry_at, report.id, self.holder])
-        return retry_at
+        return self._release(report, "failed", error, later(_backoff(RETRY_FIRST_S, RETRY_MAX_S, report), now))
 
     def wait(self, report: Report, reason: str, until: str | None = None, now: str | None = None) -> str:
         """Release a claim to wait for figures (not a failure): looked at again after a growing wait counted
         from ``now``, or at ``until`` when that comes first (a deadline). Returns when."""
-        retry_at = later(min(WAIT_FIRST_S * 2 ** max(report.attempts - 1, 0), WAIT_MAX_S), now)
-        retry_at = min(retry_at, until) if until else retry_at
+        retry_at = later(_backoff(WAIT_FIRST_S, WAIT_MAX_S, report), now)
+        return self._release(report, "waiting", reason, min(retry_at, until) if until else retry_at)
+
+    def _release(self, report: Report, status: str, reason: str, retry_at: str) -> str:
         with self.store.write() as db:
-            db.execute("UPDATE reports SET status = 'waiting', error = ?, retry_at = ?, lease_until = NULL "
-                       "WHERE id = ? AND claimed_by = ?", [reason, retry_at, report.id, self.holder])
+            db.execute("UPDATE reports SET status = ?, error = ?, retry_at = ?, lease_until = NULL "
+                       "WHERE id = ? AND claimed_by = ?", [status, reason, retry_at, report.id, self.holder])
         return retry_at
 
     def mark_pruned(self, reports: list[Report], then: Callable[[], None] | None = None) -> None:
