@@ -143,7 +143,8 @@ class Runner:
             try:
                 made = self.producer.make_version(report.key, report.stem, iso_utc(now), template, schedule.formats,
                                                   remake_of=report.id, corrects=report.id)
-            except BriefingError as exc:        # recorded in the ledger as a failed version; tried at the next step
+            except BriefingError as exc:   # kept in the ledger as a failed version, which is then the newest:
+                # it is not tried again by itself (`archive list` shows it; `archive remake --current` retries)
                 step.failed.append(f"{what}: the corrected edition: {exc.message}")
                 log.error("failed %s: the corrected edition: %s", what, exc.message.replace("\n", " "))
                 continue
