@@ -89,7 +89,7 @@ def test_every_wing_imports_only_the_wings_below_it():
 ])
 def test_an_upward_import_is_caught(tmp_path, module, statement, expected):
     copy = tmp_path / "briefing"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, copy, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     target = copy / module
     source = target.read_text(encoding="utf-8")
     if statement.startswith(" "):   # inside a function: the check reads lazy imports too
@@ -103,7 +103,7 @@ def test_an_upward_import_is_caught(tmp_path, module, statement, expected):
 
 def test_a_new_folder_must_take_its_place_in_the_table(tmp_path):
     copy = tmp_path / "briefing"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, copy, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "reports").mkdir()
     (copy / "reports" / "__init__.py").write_text('"""new"""\n', encoding="utf-8")
     assert upward_imports(copy) == ["reports/__init__.py: wing 'reports' is not in the table of layers"]

@@ -1,5 +1,5 @@
-"""The demo: a fresh database from the sample data in data/sample, built beside its target and moved
-into place only when complete, so running it twice (or twice at once) is safe."""
+"""The demo: a fresh database from the sample data (data/sample, shipped in the package), built beside its
+target and moved into place only when complete, so running it twice (or twice at once) is safe."""
 
 from __future__ import annotations
 
@@ -20,15 +20,16 @@ from .store.db import Store
 SAMPLE_FILES = ("regions.csv", "indicators.csv", "observations.csv", "highlights.csv", "records.csv", "office.csv",
                 "domains.csv")
 CORRECTIONS = "corrections.csv"
+SAMPLE = (Path(__file__).parent / "sample").resolve()
 
 
 def sample_dir() -> Path:
-    """data/sample of the checkout this package runs from, or BRIEFING_SAMPLE_DIR."""
-    configured = os.environ.get("BRIEFING_SAMPLE_DIR")
-    folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "data" / "sample"
+    """The sample data: ``sample`` beside this module, a link to data/sample in a checkout and a copy of it in
+    an installed wheel (pyproject.toml's package-data)."""
+    folder = SAMPLE
     if not (folder / SAMPLE_FILES[0]).is_file():
         raise UsageError(f"the sample data is not at {folder}",
-                         "Run the demo from a checkout of briefing, or set BRIEFING_SAMPLE_DIR to its data/sample.")
+                         "Install briefing again (pip install --force-reinstall): the package is incomplete.")
     return folder
 
 

@@ -29,7 +29,8 @@ from . import provenance
 from .sandbox import FolderLoader, Sandbox, Stopped, deadline
 
 log = logging.getLogger(__name__)
-BUILT_IN = Path(__file__).resolve().parents[3] / "templates"
+# the package's templates/: a link to the top-level templates/ in a checkout, a copy of it in an installed wheel
+BUILT_IN = (Path(__file__).parents[1] / "templates").resolve()
 _JINJA = Path(jinja2.__file__).resolve().parent
 MAIN = "briefing.md.j2"
 TIME_LIMIT_S = 10.0
