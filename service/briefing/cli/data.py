@@ -18,7 +18,7 @@ from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
 from ..store.db import Store
 from ..store.observations import Observations, snapshot
 from .base import CONTEXT, cli, open_store, parse_as_of, region_of, tz_of
-from .output import FORMATS, figure, render
+from .output import emit, figure, listing_options, render, written
 
 
 @cli.command(context_settings=CONTEXT)
@@ -81,7 +81,7 @@ def limits_of(ctx: click.Context) -> Limits:
 @click.option("--from", "first", metavar="PERIOD", help="First period, e.g. 2023-W01, 2023-01, 2023.")
 @click.option("--to", "last", metavar="PERIOD", help="Last period.")
 @click.option("--as-of", metavar="TIME", help="Show the figures as known then, e.g. 2024-01-17 (end of that day).")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@listing_options
 @click.pass_context
 def observations(ctx: click.Context, indicators, regions, first, last, as_of, fmt) -> None:
     """List figures by indicator, region and period, as of a moment.
@@ -98,7 +98,9 @@ def observations(ctx: click.Context, indicators, regions, first, last, as_of, fm
     for row in rows:  # 录入时间 in the service's time zone, as people entered it
         row[6] = datetime.fromisoformat(row[6]).astimezone(tz).strftime("%Y-%m-%d %H:%M") if row[6] else ""
     headers = ["指标", "地区", "期间", "数值", "单位", "修订", "录入时间", "来源", "备注"]
-    click.echo(render(headers, rows, fmt, right=(3,)))
+    if fmt == "table":  # figures as people write them (110万, 1.05亿); csv, json and xlsx keep them exact
+        rows = written(rows, {i.name: i.decimals for i in obs.catalog.indicators.values()})
+    emit(headers, rows, fmt, right=(3,))
 
 
 def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> list[list]:
@@ -140,7 +142,7 @@ def bound(text: str | None, side: str) -> date | None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@listing_options
 @click.pass_context
 def indicators(ctx: click.Context, fmt: str) -> None:
     """List the indicators: code, name, domain, kind, unit, frequency and how they add up.
@@ -155,11 +157,11 @@ def indicators(ctx: click.Context, fmt: str) -> None:
     rows = [[i.code, i.name, i.domain, KINDS[i.kind], i.unit + (f"/{i.per}" if i.per else ""),
              FREQUENCIES[i.frequency], TIME_AGGS[i.time_agg], REGION_AGGS[i.region_agg], i.decimals,
              i.record_scope] for i in cat.indicators.values()]
-    click.echo(render(headers, rows, fmt))
+    emit(headers, rows, fmt)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@listing_options
 @click.pass_context
 def regions(ctx: click.Context, fmt: str) -> None:
     """List the regions and their hierarchy (totals roll up to the parent).
@@ -172,7 +174,7 @@ def regions(ctx: click.Context, fmt: str) -> None:
         cat = Catalog.load(store.db)
     rows = [[r.code, r.name, cat.regions[r.parent].name if r.parent in cat.regions else "", r.level]
             for r in cat.regions.values()]
-    click.echo(render(["代码", "名称", "上级", "级别"], rows, fmt))
+    emit(["代码", "名称", "上级", "级别"], rows, fmt)
 
 
 @cli.command(context_settings=CONTEXT)
