@@ -22,6 +22,7 @@ HEAD = "指标,地区,期间,数值\n"
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "t.db"
     files = [str(write_csv(tmp_path / "regions.csv", REGIONS)), str(write_csv(tmp_path / "indicators.csv", INDICATORS))]
+    assert CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code == 0
     assert CliRunner().invoke(cli, ["--db", str(path), "ingest", *files]).exit_code == 0
     return path
 

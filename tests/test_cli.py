@@ -59,6 +59,7 @@ def test_init_creates_and_then_reports_up_to_date(run, tmp_path):
 
 def test_ingest_reports_what_it_did(run, tmp_path):
     write_csv(tmp_path / "r.csv", REGIONS), write_csv(tmp_path / "i.csv", INDICATORS)
+    run("init")
     result = run("ingest", "r.csv", "i.csv")
     assert result.exit_code == 0
     assert "r.csv: regions, 4 rows — 4 added" in result.output and "i.csv: indicators, 6 rows — 6 added" in result.output
@@ -67,6 +68,7 @@ def test_ingest_reports_what_it_did(run, tmp_path):
 
 def test_bad_input_exits_1_with_places_and_no_traceback(run, tmp_path):
     write_csv(tmp_path / "r.csv", REGIONS), write_csv(tmp_path / "i.csv", INDICATORS)
+    run("init")
     run("ingest", "r.csv", "i.csv")
     write_csv(tmp_path / "bad.csv", [["指标", "地区", "期间", "数值"], ["诊疗患者人次", "扎赉特旗", "2024-W02", "五"]])
     result = run("ingest", "bad.csv")
@@ -77,6 +79,7 @@ def test_bad_input_exits_1_with_places_and_no_traceback(run, tmp_path):
 
 def test_skip_invalid_from_the_command_line(run, tmp_path):
     write_csv(tmp_path / "r.csv", REGIONS), write_csv(tmp_path / "i.csv", INDICATORS)
+    run("init")
     run("ingest", "r.csv", "i.csv")
     write_csv(tmp_path / "w.csv", [["指标", "地区", "期间", "数值"], ["诊疗患者人次", "扎赉特旗", "2024-W02", "5"],
                                    ["诊疗患者人次", "扎赉特旗", "2024-W03", "x"]])

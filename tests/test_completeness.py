@@ -47,6 +47,7 @@ def site(tmp_path: Path) -> Path:
         encoding="utf-8")
     (tmp_path / "regions.csv").write_text(REGIONS, encoding="utf-8")
     (tmp_path / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
+    assert run(tmp_path, "init").returncode == 0
     assert run(tmp_path, "ingest", "regions.csv", "indicators.csv").returncode == 0
     report(tmp_path, "2024-W01", ["阿巴嘎旗", "苏尼特左旗", "东乌珠穆沁旗"], "2024-01-08 09:00")
     report(tmp_path, "2024-W02", ["阿巴嘎旗"], "2024-01-15 09:00")
@@ -76,7 +77,7 @@ def test_held_until_the_deadline_then_made_naming_the_banners_it_lacks(site):
     report(site, "2024-W02", ["苏尼特左旗"], "2024-01-15 11:00")
     second = run_due(site, "2024-01-16T12:00")
     assert second.stdout == "" and "东乌珠穆沁旗 has not reported yet" in second.stderr
-    assert "(looked at again after 2024-01-16T06:00:00+00:00)" in second.stderr       # 2 hours on, before the deadline
+    assert "(looked at again after 2024-01-16T14:00+08:00)" in second.stderr       # 2 hours on, before the deadline
     made = run_due(site, "2024-01-17T08:30")                                          # the deadline has passed
     assert "锡林郭勒盟培训牧民80人，培训6场。（东乌珠穆沁旗未报送）" in text_of(site, made)
     assert ledger(site) == [("2024-W02", "done", '["东乌珠穆沁旗"]')]

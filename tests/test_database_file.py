@@ -22,6 +22,7 @@ def run(db: Path, *args: str):
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "t.db"
+    assert run(path, "init").exit_code == 0
     assert run(path, "ingest", str(write_csv(tmp_path / "regions.csv", REGIONS))).exit_code == 0
     return path
 

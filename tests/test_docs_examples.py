@@ -253,8 +253,9 @@ def test_the_default_decimals_per_kind_are_the_documented_ones():
 # --- (d) every ```console block prints what the doc quotes ------------------------------------------------
 
 # A ```console block runs in a folder holding docs/examples and data/sample, against the default database
-# (data/briefing.db there): empty for ```console fresh, else holding the example catalog. `$ cat FILE` makes
-# FILE from the lines below it, or, when briefing wrote FILE, checks them; `$ echo $?` checks the status.
+# (data/briefing.db there): none yet for ```console fresh (its block starts with `briefing init`), else one
+# holding the example catalog. `$ cat FILE` makes FILE from the lines below it, or, when briefing wrote FILE,
+# checks them; `$ echo $?` checks the status.
 CONSOLE = re.compile(r"^```console( fresh)?\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
@@ -310,6 +311,7 @@ def run_block(folder: Path, fresh: bool, block: str, monkeypatch) -> None:
     build_inputs(folder)
     runner = CliRunner()
     if not fresh:
+        assert runner.invoke(cli, ["init"]).exit_code == 0
         setup = runner.invoke(cli, ["ingest", "docs/examples/regions.csv", "docs/examples/domains.csv",
                                     "docs/examples/indicators.csv"])
         assert setup.exit_code == 0, setup.output

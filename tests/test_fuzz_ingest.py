@@ -120,6 +120,7 @@ def test_ingest_of_generated_hostile_files_always_ends_in_a_clear_outcome(tmp_pa
     db = tmp_path / "fuzz.db"
     runner = CliRunner()
     catalog = [str(write_csv(tmp_path / "r.csv", REGIONS)), str(write_csv(tmp_path / "i.csv", INDICATORS))]
+    assert runner.invoke(cli, ["--db", str(db), "init"]).exit_code == 0
     assert runner.invoke(cli, ["--db", str(db), "ingest", *catalog]).exit_code == 0
     counts = {"files": 0, "rows": 0, "accepted": 0, "clear errors": 0, "crashes": 0}
     crashes = []
@@ -154,6 +155,7 @@ def test_a_lone_surrogate_in_a_rejected_row_is_written_to_the_rejects_file(tmp_p
     db = tmp_path / "t.db"
     runner = CliRunner()
     catalog = [str(write_csv(tmp_path / "r.csv", REGIONS)), str(write_csv(tmp_path / "i.csv", INDICATORS))]
+    assert runner.invoke(cli, ["--db", str(db), "init"]).exit_code == 0
     assert runner.invoke(cli, ["--db", str(db), "ingest", *catalog]).exit_code == 0
     path = tmp_path / "s.json"
     path.write_text('[{"指标": "诊疗患者人次", "地区": "扎赉特旗", "期间": "2024-W03", "数值": 1, "备注": "\\ud800"}]',

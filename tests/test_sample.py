@@ -185,6 +185,7 @@ def test_the_demo_database_finds_the_samples_own_template(sample_db, tmp_path, r
 
 
 def test_another_database_has_no_article(tmp_path, run):
+    assert run("init").exit_code == 0
     assert run("ingest", str(SAMPLE / "regions.csv")).exit_code == 0
     result = run("generate", "--template", "article", "--as-of", "2024-01-17")
     assert result.exit_code == 1 and "there is no template 'article'" in result.output

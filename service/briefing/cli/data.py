@@ -54,7 +54,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> N
       briefing ingest data/sample/regions.csv data/sample/indicators.csv
       briefing ingest 周报数据.xlsx --skip-invalid
     """
-    with open_store(ctx, create=True) as store:
+    with open_store(ctx) as store:   # only init and demo make a database: a missing one is a wrong path, said so
         report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx))
     for notice in report.notices:
         click.echo(notice, err=True)
