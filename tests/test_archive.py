@@ -7,6 +7,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -136,12 +137,17 @@ def test_verify_notes_leftovers_and_stale_indexes_and_fix_tidies_them(site):
 
 def test_index_json_lists_the_folder_for_a_person_or_a_script(site):
     briefing("run-due", "--now", "2024-01-15T10:00+08:00")
-    entries = json.loads(Path("archive/2024/weekly/index.json").read_text(encoding="utf-8"))["briefings"]
+    index = json.loads(Path("archive/2024/weekly/index.json").read_text(encoding="utf-8"))
+    entries = index["briefings"]
     assert [(e["period"], e["region"], e["version"]) for e in entries] == [
         ("2024-W01", "兴安盟", 1), ("2024-W01", "扎赉特旗", 1), ("2024-W02", "兴安盟", 1), ("2024-W02", "扎赉特旗", 1)]
     first = entries[1]
     assert first["files"]["docx"]["name"] == "2024-W01_扎赉特旗_周报.docx"
     assert first["as_of"] == "2024-01-15T02:00:00+00:00" and first["schedule"] == "周报"
+    # the same moments for a person, in the configured time zone (which the index names), beside the UTC ones
+    assert index["timezone"] == "Asia/Shanghai" and first["as_of_local"] == "2024-01-15T10:00:00+08:00"
+    made = datetime.fromisoformat(first["made_at"])
+    assert datetime.fromisoformat(first["made_at_local"]) == made and first["made_at_local"].endswith("+08:00")
     assert len(first["files"]["docx"]["sha256"]) == 64
 
 

@@ -4,6 +4,10 @@
     data/archive/2024/weekly/2024-W02_扎赉特旗_周报_v2.docx     (a remake)
     data/archive/2024/weekly/index.json                        (what is in the folder, from the ledger)
 
+index.json gives each moment twice: as the ledger holds it, in UTC (as_of, made_at: for programs, which
+compare and sort them), and in the configured time zone with its offset (as_of_local, made_at_local: what a
+person reads), the zone named at the top. A change of time zone makes the indexes stale until rewritten.
+
 The year is the period's own (an ISO week's year: 2020-W53 is filed under 2020). Files are written
 atomically (write_atomically: a temporary file tagged with the writer's process id, then renamed), so
 the archive holds whole files only; a writer killed midway leaves a hidden temporary file, which the
@@ -18,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..errors import OutsideArchive
 from ..files import TEMP, leftover, safe_name, sha256_of, write_atomically
@@ -89,15 +94,17 @@ class Archive:
                     removed.append(temp)
         return removed
 
-    def index_text(self, reports: list[Report]) -> str:
+    def index_text(self, reports: list[Report], timezone_name: str) -> str:
         """The index.json of one folder: its done briefings, as a person or a script would look them up."""
-        entries = [_entry(r) for r in reports if r.status == "done"]
-        return json.dumps({"briefings": entries}, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+        tz = ZoneInfo(timezone_name)
+        entries = [_entry(r, tz) for r in reports if r.status == "done"]
+        return json.dumps({"timezone": timezone_name, "briefings": entries}, ensure_ascii=False, indent=1,
+                          sort_keys=False) + "\n"
 
-    def write_index(self, folder: str, reports: list[Report]) -> None:
-        write_atomically(self.path(folder) / INDEX, self.index_text(reports).encode("utf-8"))
+    def write_index(self, folder: str, reports: list[Report], timezone_name: str) -> None:
+        write_atomically(self.path(folder) / INDEX, self.index_text(reports, timezone_name).encode("utf-8"))
 
-    def verify(self, reports: list[Report]) -> Findings:
+    def verify(self, reports: list[Report], timezone_name: str) -> Findings:
         """Every done report's files present with their checksums; every file in the archive accounted for."""
         found = Findings()
         expected: set[str] = set()
@@ -112,7 +119,7 @@ class Archive:
                 expected.update(paths)
                 if report.status == "claimed" and report.holder_stopped():
                     found.unfinished.append(f"#{report.id} {report.stem}: its process ({report.pid}) stopped")
-        self._walk(expected, reports, found)
+        self._walk(expected, reports, found, timezone_name)
         return found
 
     def _check(self, f: File, found: Findings) -> None:
@@ -125,7 +132,7 @@ class Archive:
         elif path.stat().st_size != f.size or sha256_of(path) != f.sha256:
             found.corrupt.append(f.path)
 
-    def _walk(self, expected: set[str], reports: list[Report], found: Findings) -> None:
+    def _walk(self, expected: set[str], reports: list[Report], found: Findings, timezone_name: str) -> None:
         folders: dict[str, list[Report]] = {}
         for report in reports:
             folders.setdefault(folder_of(report.template, report.period), []).append(report)
@@ -135,7 +142,8 @@ class Archive:
             relative = path.relative_to(self.root).as_posix()
             if path.name == INDEX:
                 folder = path.parent.relative_to(self.root).as_posix()
-                if path.read_text(encoding="utf-8", errors="replace") != self.index_text(folders.get(folder, [])):
+                wanted = self.index_text(folders.get(folder, []), timezone_name)
+                if path.read_text(encoding="utf-8", errors="replace") != wanted:
                     found.stale_indexes.append(relative)
             elif TEMP.match(path.name):
                 if leftover(path):
@@ -164,14 +172,20 @@ def prunable(reports: list[Report], now: datetime, days: int, versions: int) -> 
     return sorted(out, key=lambda r: r.id)
 
 
-def _entry(report: Report) -> dict:
+def _entry(report: Report, tz: ZoneInfo) -> dict:
     return {"id": report.id, "template": report.template, "period": report.period, "region": report.region_name,
             "region_code": report.region, "script": report.script, "version": report.version,
-            "as_of": report.as_of, "made_at": report.done_at, "remake_of": report.remake_of,
+            "as_of": report.as_of, "made_at": report.done_at, "as_of_local": _local(report.as_of, tz),
+            "made_at_local": _local(report.done_at, tz), "remake_of": report.remake_of,
             "schedule": report.schedule, "data_batch": report.data_batch,
             "template_version": report.template_version, "software": report.software,
             "files": {f.format: {"name": Path(f.path).name, "sha256": f.sha256, "size": f.size}
                       for f in report.files}}
+
+
+def _local(moment: str | None, tz: ZoneInfo) -> str | None:
+    """A moment of the ledger (ISO UTC) in a time zone, ISO with its offset."""
+    return datetime.fromisoformat(moment).astimezone(tz).isoformat() if moment else None
 
 
 def glob_escape(name: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -79,6 +80,9 @@ class Report:
     corrects: int | None = None        # a corrected edition (更正版) of this report
     issue: int | None = None           # 第N期: its number among its template's briefings of its region (issues.py)
     recipients: str | None = None      # JSON: 报、送、发 as its schedule named them ([[line, [names]], …])
+    started_at: str | None = None      # when its latest attempt began (the clock)
+    duration_ms: int | None = None     # how long that attempt took, once it ended (made, failed or waiting)
+    failed_since: str | None = None    # when it began failing; None while it is not failing
     region_name: str = ""
     files: list[File] = field(default_factory=list)
 
@@ -124,6 +128,7 @@ def later(seconds: float, now: str | None = None) -> str:
 
 _SELECT = ("SELECT reports.*, regions.name AS region_name FROM reports "
            "LEFT JOIN regions ON regions.code = reports.region ")
+_BY_KEY = "reports.template, reports.period, regions.sort, reports.region, reports.script, reports.version"
 
 
 class Ledger:
@@ -133,6 +138,7 @@ class Ledger:
         self.store = store
         self.lease_seconds = lease_seconds
         self.holder = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._began: dict[int, float] = {}    # report id -> monotonic time its attempt began in this process
 
     # --- claiming -------------------------------------------------------------------------------------
 
@@ -195,18 +201,25 @@ class Ledger:
         db = self.store.db
         cursor = db.execute(
             "INSERT INTO reports (template, period, region, script, version, status, schedule, due_at, as_of, stem, "
-            "remake_of, claimed_by, host, pid, lease_until, attempts, created_at, issue, recipients) "
-            "VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            "remake_of, claimed_by, host, pid, lease_until, attempts, created_at, issue, recipients, started_at) "
+            "VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             [key.template, key.period, key.region, key.script, version, schedule, due_at, as_of, stem, remake_of,
              self.holder, HOST, os.getpid(), later(self.lease_seconds, now), now,
-             issue_of(db, key.template, key.region, key.period), recipients])
+             issue_of(db, key.template, key.region, key.period), recipients, utcnow()])
+        self._began[cursor.lastrowid] = time.monotonic()
         return self.get(cursor.lastrowid)
 
     def _take(self, report: Report, now: str, as_of: str) -> None:
         self.store.db.execute(
             "UPDATE reports SET status = 'claimed', claimed_by = ?, host = ?, pid = ?, lease_until = ?, "
-            "attempts = attempts + 1, retry_at = NULL, as_of = ? WHERE id = ?",
-            [self.holder, HOST, os.getpid(), later(self.lease_seconds, now), as_of, report.id])
+            "attempts = attempts + 1, retry_at = NULL, as_of = ?, started_at = ?, duration_ms = NULL WHERE id = ?",
+            [self.holder, HOST, os.getpid(), later(self.lease_seconds, now), as_of, utcnow(), report.id])
+        self._began[report.id] = time.monotonic()
+
+    def _took_ms(self, report: Report) -> int | None:
+        """How long the attempt this process began on a report has taken, in ms (None if it began elsewhere)."""
+        began = self._began.pop(report.id, None)
+        return None if began is None else round((time.monotonic() - began) * 1000)
 
     # --- finishing ------------------------------------------------------------------------------------
 
@@ -217,10 +230,10 @@ class Ledger:
         with self.store.write() as db:
             cursor = db.execute(
                 "UPDATE reports SET status = 'done', done_at = ?, error = NULL, lease_until = NULL, retry_at = NULL, "
-                "data_batch = ?, template_version = ?, software = ?, covered = ?, missing = ? WHERE id = ? "
-                "AND claimed_by = ? AND status = 'claimed'",
+                "data_batch = ?, template_version = ?, software = ?, covered = ?, missing = ?, duration_ms = ?, "
+                "failed_since = NULL WHERE id = ? AND claimed_by = ? AND status = 'claimed'",
                 [utcnow(), made_from["data_batch"], made_from["template_version"], made_from["software"],
-                 made_from.get("covered"), made_from.get("missing"), report.id, self.holder])
+                 made_from.get("covered"), made_from.get("missing"), self._took_ms(report), report.id, self.holder])
             if cursor.rowcount != 1:
                 return False
             db.execute("DELETE FROM report_files WHERE report = ?", [report.id])
@@ -232,8 +245,10 @@ class Ledger:
         return True
 
     def fail(self, report: Report, error: str, now: str | None = None) -> str:
-        """Record a failure; the claim is released and tried again later (counted from ``now``). Returns when."""
-        return self._release(report, "failed", error, later(_backoff(RETRY_FIRST_S, RETRY_MAX_S, report), now))
+        """Record a failure; the claim is released and tried again later (counted from ``now``). Returns when.
+        Its first failure (since it was last made or waiting) marks when it began failing."""
+        retry_at = later(_backoff(RETRY_FIRST_S, RETRY_MAX_S, report), now)
+        return self._release(report, "failed", error, retry_at, failing=now or utcnow())
 
     def wait(self, report: Report, reason: str, until: str | None = None, now: str | None = None) -> str:
         """Release a claim to wait for figures (not a failure): looked at again after a growing wait counted
@@ -241,11 +256,23 @@ class Ledger:
         retry_at = later(_backoff(WAIT_FIRST_S, WAIT_MAX_S, report), now)
         return self._release(report, "waiting", reason, min(retry_at, until) if until else retry_at)
 
-    def _release(self, report: Report, status: str, reason: str, retry_at: str) -> str:
+    def _release(self, report: Report, status: str, reason: str, retry_at: str, failing: str | None = None) -> str:
+        """Release a claim with a reason and a time to try again; ``failing`` (the moment) keeps or starts its
+        failing, None ends it."""
         with self.store.write() as db:
-            db.execute("UPDATE reports SET status = ?, error = ?, retry_at = ?, lease_until = NULL "
-                       "WHERE id = ? AND claimed_by = ?", [status, reason, retry_at, report.id, self.holder])
+            db.execute("UPDATE reports SET status = ?, error = ?, retry_at = ?, lease_until = NULL, duration_ms = ?, "
+                       "failed_since = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(failed_since, ?) END "
+                       "WHERE id = ? AND claimed_by = ?",
+                       [status, reason, retry_at, self._took_ms(report), failing, failing, report.id, self.holder])
         return retry_at
+
+    def try_now(self, report: Report) -> bool:
+        """Clear the wait of a failed or waiting report, so the next claim of it is granted at once (a retry
+        asked for by a person); False if it is neither failed nor waiting."""
+        with self.store.write() as db:
+            cursor = db.execute("UPDATE reports SET retry_at = NULL WHERE id = ? AND status IN ('failed', 'waiting')",
+                                [report.id])
+        return cursor.rowcount == 1
 
     def mark_pruned(self, reports: list[Report], then: Callable[[], None] | None = None) -> None:
         with self.store.write() as db:
@@ -279,23 +306,34 @@ class Ledger:
         found = self.find("reports.id = ?", [report_id])
         return found[0] if found else None
 
+    def failing(self, schedule: str, since: str) -> list[Report]:
+        """A schedule's briefings due since a moment (ISO UTC) that failed and have not been made since, by a
+        later version either: those its runs are still trying."""
+        return self.find("reports.schedule = ? AND reports.status = 'failed' AND reports.due_at >= ? AND NOT EXISTS "
+                         "(SELECT 1 FROM reports AS made WHERE made.template = reports.template AND made.period = "
+                         "reports.period AND made.region = reports.region AND made.script = reports.script "
+                         "AND made.status IN ('done', 'pruned'))", [schedule, since])
+
     def done_periods(self, template: str, region: str, script: str) -> set[str]:
         """The periods of a template and region that have a briefing (done, or made and since pruned)."""
         return {row[0] for row in self.store.db.execute(
             "SELECT DISTINCT period FROM reports WHERE template = ? AND region = ? AND script = ? "
             "AND status IN ('done', 'pruned')", [template, region, script])}
 
-    def find(self, where: str = "1", params: list | None = None) -> list[Report]:
+    def find(self, where: str = "1", params: list | None = None, latest: int | None = None) -> list[Report]:
         """Reports matching a condition on the reports table, in the order of template, period, region and
-        version, each with its files."""
+        version, each with its files; with ``latest``, the most recently begun that many, the latest first."""
         params = params or []
-        cursor = self.store.db.execute(_SELECT + f"WHERE {where} ORDER BY reports.template, reports.period, "
-                                       "regions.sort, reports.region, reports.script, reports.version", params)
+        order = (_BY_KEY if latest is None else
+                 f"COALESCE(reports.started_at, reports.created_at) DESC, reports.id DESC LIMIT {int(latest)}")
+        cursor = self.store.db.execute(_SELECT + f"WHERE {where} ORDER BY {order}", params)
         names = [d[0] for d in cursor.description]
         reports = [Report(**dict(zip(names, row))) for row in cursor.fetchall()]
         by_id = {r.id: r for r in reports}
+        chosen = "SELECT reports.id FROM reports LEFT JOIN regions ON regions.code = reports.region " \
+                 f"WHERE {where} ORDER BY {order}"
         for report_id, *rest in self.store.db.execute(
-                "SELECT report, format, path, sha256, size FROM report_files WHERE report IN "
-                f"(SELECT reports.id FROM reports WHERE {where}) ORDER BY report, format", params):
+                f"SELECT report, format, path, sha256, size FROM report_files WHERE report IN ({chosen}) "
+                "ORDER BY report, format", params):
             by_id[report_id].files.append(File(*rest))
         return reports

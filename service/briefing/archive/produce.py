@@ -112,7 +112,8 @@ class Producer:
                      "software": software_version(), "covered": json.dumps(facts.reported, ensure_ascii=False),
                      "missing": json.dumps(facts.missing, ensure_ascii=False)}
         return self.ledger.finish(report, files, made_from,
-                                  then=lambda: reindex(self.ledger, self.archive, report.template, report.period))
+                                  then=lambda: reindex(self.ledger, self.archive, report.template, report.period,
+                                                       self.settings.timezone))
 
     def make(self, report: Report, template: templates.Template, formats: tuple[str, ...],
              rendered: Rendered | None = None, hold: bool = False) -> tuple[list[File], float]:
@@ -139,9 +140,10 @@ class Producer:
         return self.ledger.get(report.id)
 
 
-def reindex(ledger: Ledger, archive: Archive, template: str, period: str) -> None:
-    """Rewrite the index.json of the folder holding a template's briefings for a period's year."""
+def reindex(ledger: Ledger, archive: Archive, template: str, period: str, timezone_name: str) -> None:
+    """Rewrite the index.json of the folder holding a template's briefings for a period's year (its local
+    times in the named time zone)."""
     members = ledger.find("template = ? AND substr(period, 1, 4) = ?", [template, period[:4]])
-    archive.write_index(folder_of(template, period), members)
+    archive.write_index(folder_of(template, period), members, timezone_name)
 
 

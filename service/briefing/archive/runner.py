@@ -17,18 +17,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..documents import templates
 from ..documents.make import stem_of, template_dirs
 from ..errors import BriefingError, Incomplete, LostClaim, NotFound, UsageError, Waiting
+from ..figures.period_text import parse_period
 from ..figures.periods import Period
 from ..settings import Settings
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
-from . import corrections
+from . import corrections, hooks
 from . import schedules as schedules_mod
 from .folders import Archive
-from .ledger import Claim, Key, Ledger
+from .ledger import Claim, Key, Ledger, Report
 from .produce import Producer
 from .schedules import REGION_WORDS, Schedule
 
@@ -55,20 +57,23 @@ class Step:
                 f"{len(self.failed)} failed" + (f", {len(self.corrected)} corrected" if self.corrected else ""))
 
 
-def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
-    """A schedule's regions as codes: names or codes, or the words of schedules.REGION_WORDS."""
+def region_codes(names: tuple[str, ...], catalog: Catalog) -> list[str]:
+    """Regions as codes, each once: names or codes, or the words of schedules.REGION_WORDS (top, all);
+    NotFound for an unknown one."""
     codes: list[str] = []
-    for name in schedule.regions:
-        if name in REGION_WORDS:
-            found = REGION_WORDS[name](catalog)
-        else:
-            try:
-                found = [catalog.region(name).code]
-            except NotFound as exc:
-                raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {exc.message}",
-                                 "List them with `briefing regions`.") from None
+    for name in names:
+        found = REGION_WORDS[name](catalog) if name in REGION_WORDS else [catalog.region(name).code]
         codes += [c for c in found if c not in codes]
     return codes
+
+
+def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[str]:
+    """A schedule's regions as codes; an unknown one is an error naming the config file and the schedule."""
+    try:
+        return region_codes(schedule.regions, catalog)
+    except NotFound as exc:
+        raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {exc.message}",
+                         "List them with `briefing regions`.") from None
 
 
 def schedule_template(schedule: Schedule, settings: Settings) -> templates.Template:
@@ -87,6 +92,14 @@ class Runner:
         self.archive = Archive(settings.archive_dir)
         self.producer = Producer(store, settings, self.ledger, self.archive)
         self.source = str(settings.path or "config")
+        self.tz = ZoneInfo(settings.timezone)
+
+    def at(self, moment: datetime | str | None) -> str:
+        """A moment for a log line: in the configured time zone, to the minute, with its offset."""
+        if moment is None:
+            return "-"
+        moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+        return moment.astimezone(self.tz).isoformat(timespec="minutes")
 
     def plan(self, catalog: Catalog, chosen: list[Schedule] | None = None
              ) -> list[tuple[Schedule, templates.Template, list[str]]]:
@@ -111,7 +124,7 @@ class Runner:
         catalog = Catalog.load(self.store.db)
         for schedule, template, regions in self.plan(catalog, chosen):
             self._schedule(schedule, template, regions, catalog, now, step)
-        log.info("run as of %s: %s", now.isoformat(timespec="minutes"), step.summary())
+        log.info("run as of %s: %s", self.at(now), step.summary())
         return step
 
     def _schedule(self, schedule: Schedule, template: templates.Template, regions: list[str], catalog: Catalog,
@@ -147,6 +160,9 @@ class Runner:
                 # it is not tried again by itself (`archive list` shows it; `archive remake --current` retries)
                 step.failed.append(f"{what}: the corrected edition: {exc.message}")
                 log.error("failed %s: the corrected edition: %s", what, exc.message.replace("\n", " "))
+                failed = self.ledger.find("remake_of = ? AND corrects = ? AND status = 'failed'", [report.id, report.id])
+                if failed:
+                    self._notify(schedule, failed[-1])
                 continue
             step.corrected.append(made.files[0].path)
             log.info("corrected %s: %d figure(s) changed; version %d (report #%d)", what, count, made.version, made.id)
@@ -156,12 +172,12 @@ class Runner:
         """Claim and make one briefing; `moments` is (when it was due, the step's moment: its data's)."""
         due, now = moments
         what = f"{schedule.name}: {key.template} {key.period} {region_name}"
-        log.info("due %s (due %s)", what, due.isoformat(timespec="minutes"))
+        log.info("due %s (due %s)", what, self.at(due))
         claim = self.ledger.claim(key, stem_of(period, region_name, template, key.script), iso_utc(now),
                                   schedule.name, iso_utc(due), now=iso_utc(now), recipients=schedule.recipients)
         if not claim.ours:
             step.skipped += 1
-            log.info("skipped %s: %s", what, _refusal(claim))
+            log.info("skipped %s: %s", what, self._refusal(claim))
             return
         report = claim.report
         log.info("%s %s (report #%d, attempt %d)", claim.outcome, what, report.id, report.attempts)
@@ -176,30 +192,68 @@ class Runner:
             step.waiting += 1
             until = iso_utc(deadline) if isinstance(exc, Incomplete) else None    # then made with what there is
             again = self.ledger.wait(report, exc.message, until=until, now=iso_utc(now))
-            log.info("waiting %s: %s (looked at again after %s)", what, exc.message, again)
+            log.info("waiting %s: %s (looked at again after %s)", what, exc.message, self.at(again))
             return
         except (BriefingError, OSError) as exc:
-            self._failed(what, report, str(exc), step, now)
+            self._failed(schedule, what, report, str(exc), step, now)
             return
         except Exception as exc:  # a bug in one briefing must not stop the others; keep the traceback
             log.debug("traceback of %s", what, exc_info=True)
-            self._failed(what, report, f"internal error: {exc.__class__.__name__}: {exc}", step, now)
+            self._failed(schedule, what, report, f"internal error: {exc.__class__.__name__}: {exc}", step, now)
             return
         step.made.append(files[0].path)
         log.info("generated %s: %s (%.0f ms)", what, self.archive.path(files[0].path), ms)
 
-    def _failed(self, what: str, report, reason: str, step: Step, now: datetime) -> None:
+    def _failed(self, schedule: Schedule, what: str, report: Report, reason: str, step: Step, now: datetime) -> None:
+        """Record a failure; when the briefing was not failing before, run the schedule's hook."""
         retry_at = self.ledger.fail(report, reason, now=iso_utc(now))
         step.failed.append(f"{what}: {reason}")
-        log.error("failed %s: %s (tried again after %s)", what, reason.replace("\n", " "), retry_at)
+        log.error("failed %s: %s (tried again after %s)", what, reason.replace("\n", " "), self.at(retry_at))
+        if report.failed_since is None:        # as claimed: it begins failing now
+            self._notify(schedule, self.ledger.get(report.id))
 
+    def _notify(self, schedule: Schedule, report: Report) -> None:
+        if not schedule.on_failure:
+            return
+        failure = hooks.Failure(schedule.name, report.template, report.period, report.region_name, report.region,
+                                report.id, report.attempts, report.error or "", report.retry_at, report.failed_since,
+                                report.due_at)
+        hooks.run(schedule.on_failure, failure, self.tz)
 
-def _refusal(claim: Claim) -> str:
-    report = claim.report
-    if claim.outcome == "done":
-        return f"already done (report #{report.id})"
-    if claim.outcome == "waiting" and report.status == "waiting":
-        return f"waiting for its figures ({report.error}); looked at again after {report.retry_at}"
-    if claim.outcome == "waiting":
-        return f"failed before ({report.error}); tried again after {report.retry_at}"
-    return f"being made by {report.claimed_by} (claim held until {report.lease_until})"
+    def failing(self, now: datetime, only: str | None = None) -> list[Report]:
+        """The briefings the schedules owe (due within their window) that failed and are not made: those a run
+        leaves failing, to be tried again."""
+        out = []
+        for schedule in self.schedules:
+            if only is None or schedule.name == only:
+                since = schedule.window_start(now, self.ledger.first_seen(schedule.name))
+                out += self.ledger.failing(schedule.name, iso_utc(since))
+        return out
+
+    def retry(self, report: Report, now: datetime) -> Step:
+        """Make a failed (or waiting) briefing of a schedule now, its wait cleared: claimed and made as a
+        run would, as of `now`."""
+        schedule = next((s for s in self.schedules if s.name == report.schedule), None)
+        if schedule is None:
+            raise UsageError(f"briefing #{report.id} was not made by a schedule of {self.source}"
+                             + (f" (its schedule {report.schedule!r} is not there)" if report.schedule else ""),
+                             f"Make it again with `briefing archive remake {report.id} --current`.")
+        if not self.ledger.try_now(report):
+            raise UsageError(f"briefing #{report.id} is {report.status}, not failed or waiting",
+                             "`briefing archive remake ID` makes a made briefing again.")
+        template = self.template(schedule)
+        period = parse_period(report.period, template.period)
+        due = datetime.fromisoformat(report.due_at) if report.due_at else now
+        step = Step()
+        self._one(schedule, template, report.key, report.region_name, (due, now), period, step)
+        return step
+
+    def _refusal(self, claim: Claim) -> str:
+        report = claim.report
+        if claim.outcome == "done":
+            return f"already done (report #{report.id})"
+        if claim.outcome == "waiting" and report.status == "waiting":
+            return f"waiting for its figures ({report.error}); looked at again after {self.at(report.retry_at)}"
+        if claim.outcome == "waiting":
+            return f"failed before ({report.error}); tried again after {self.at(report.retry_at)}"
+        return f"being made by {report.claimed_by} (claim held until {self.at(report.lease_until)})"

@@ -10,6 +10,7 @@ ended before that day (the ISO week just ended), whenever the process actually g
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -39,7 +40,7 @@ REGION_WORDS = {                 # words a schedule's regions may use besides na
     "all": lambda catalog: list(catalog.regions),                # every region
 }
 FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "corrections", "start",
-          "formats", "script", "recipients"}
+          "formats", "script", "recipients", "on_failure"}
 DEFAULT_HORIZON_DAYS = 90
 
 
@@ -58,6 +59,7 @@ class Schedule:
     recipients: Recipients = ()             # 报、送、发: (line, names) pairs (documents/masthead.py)
     hold_hours: int = 0                    # hold a region's briefing until all its parts have reported, so long
     corrections: str = "ask"               # when a made period's figures change: never, ask (log it), auto (更正版)
+    on_failure: tuple[str, ...] = ()       # a command (argv) run when one of its briefings begins failing (hooks.py)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -177,7 +179,8 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     _horizon(table.get("horizon_days"), fail), _start(table.get("start"), ZoneInfo(timezone), fail),
                     _formats(table.get("formats", ["docx"]), fail), _script(table.get("script", "simplified"), fail),
                     _recipients(table.get("recipients", []), fail), _hold(table.get("hold_hours", 0), fail),
-                    _choice(table.get("corrections", "ask"), "corrections", CORRECTIONS, fail))
+                    _choice(table.get("corrections", "ask"), "corrections", CORRECTIONS, fail),
+                    on_failure=_command(table.get("on_failure"), source, fail))
 
 
 def _cron(table: dict[str, Any], fail) -> str:
@@ -281,6 +284,23 @@ def _recipients(value: Any, fail) -> Recipients:
         fail("recipients", str(exc), 'Write recipients = ["…", "…"] (发), or { "报" = ["…"], "送" = ["…"], "发" = ["…"] }, '
              'or entries named by their line: ["报：…", "送：…"] (docs/schedules.md).')
         raise AssertionError from None   # fail raised
+
+
+def _command(value: Any, source: Path | str | None, fail) -> tuple[str, ...]:
+    """A command to run (argv): a string split as a shell splits words, or a list of words; never given to a
+    shell. A program named by a relative path (bin/notify.sh) is found from the config file's folder."""
+    if value is None:
+        return ()
+    try:
+        argv = tuple(shlex.split(value)) if isinstance(value, str) else _strings(value, "on_failure", fail)
+    except ValueError as exc:
+        fail("on_failure", f"{value!r}: {exc}", "Quote a word holding spaces, e.g. on_failure = \"notify.sh '周报 组'\".")
+    if not argv:
+        fail("on_failure", "empty", 'Name a program and its arguments, e.g. on_failure = "/usr/local/bin/notify.sh".')
+    program = Path(argv[0])
+    if source and "/" in argv[0] and not program.is_absolute():
+        argv = (str(Path(source).parent / program), *argv[1:])
+    return argv
 
 
 def _script(value: Any, fail) -> str:

@@ -17,7 +17,7 @@ from ..figures.period_text import parse_period
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
-from .output import emit, listing_options
+from .output import FORMATS, render
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
@@ -51,7 +51,7 @@ def _local(ctx: click.Context, moment: str | None) -> str:
 @click.option("--from", "first", metavar="PERIOD", help="First period, e.g. 2024-W01.")
 @click.option("--to", "last", metavar="PERIOD", help="Last period.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only briefings in this state [default: all].")
-@listing_options
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
 def list_(ctx, template, region, first, last, status, fmt) -> None:
     """List archived briefings (every version), oldest period first.
@@ -76,7 +76,7 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
     rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), _local(ctx, r.as_of),
              _local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
             for r in reports]
-    emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
+    click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt))
 
 
 def _state(report: Report, stale: dict[int, int]) -> str:
@@ -167,9 +167,9 @@ def verify(ctx, fix: bool) -> None:
     with open_store(ctx) as store:
         ledger, archive_ = _parts(ctx, store)
         reports = ledger.find()
-        found = archive_.verify(reports)
+        found = archive_.verify(reports, ctx.obj["settings"].timezone)
         if fix:
-            _fix(ledger, archive_, found, reports)
+            _fix(ledger, archive_, found, ctx.obj["settings"].timezone)
     for label, items in (("missing", found.missing), ("corrupt", found.corrupt), ("orphan", found.orphans)):
         for item in items:
             click.secho(f"{label}: {archive_.path(item)}", fg="red")
@@ -193,14 +193,14 @@ def verify(ctx, fix: bool) -> None:
     ctx.exit(1)
 
 
-def _fix(ledger: Ledger, archive_: Archive, found, reports: list[Report]) -> None:
+def _fix(ledger: Ledger, archive_: Archive, found, timezone_name: str) -> None:
     for item in found.leftovers:
         archive_.path(item).unlink(missing_ok=True)
     for item in found.stale_indexes:
         folder = item.rsplit("/", 1)[0]
         year, template = folder.split("/", 1)
         with ledger.store.write():
-            reindex(ledger, archive_, template, year)
+            reindex(ledger, archive_, template, year, timezone_name)
     found.leftovers, found.stale_indexes = [], []
 
 
@@ -267,18 +267,18 @@ def prune(ctx, dry_run: bool, now: str | None) -> None:
         for report in chosen:
             click.echo(f"{'would remove' if dry_run else 'removing'} #{report.id} {report.stem} v{report.version}")
         if chosen and not dry_run:
-            _prune(ledger, archive_, chosen)
+            _prune(ledger, archive_, chosen, s.timezone)
     click.echo(f"{len(chosen)} briefing(s) {'to prune' if dry_run else 'pruned'}")
 
 
-def _prune(ledger: Ledger, archive_: Archive, chosen: list[Report]) -> None:
+def _prune(ledger: Ledger, archive_: Archive, chosen: list[Report], timezone_name: str) -> None:
     """Mark them pruned, then remove their files: a crash between the two leaves files the ledger calls
     pruned, which verify reports as orphans, never a done briefing without its file."""
     folders = {(r.template, r.period) for r in chosen}
 
     def reindex_all() -> None:
         for template, period in folders:
-            reindex(ledger, archive_, template, period)
+            reindex(ledger, archive_, template, period, timezone_name)
 
     ledger.mark_pruned(chosen, then=reindex_all)
     for report in chosen:

@@ -226,7 +226,19 @@ def m008_issues(db: sqlite_utils.Database) -> None:
         WHERE status IN ('done', 'pruned')""")
 
 
+def m009_runs(db: sqlite_utils.Database) -> None:
+    """What `briefing runs` shows of a briefing's latest attempt: when it began (started_at, the clock) and how
+    long it took (duration_ms, until it was made, failed or set to wait); and since when it has been failing
+    (failed_since: set by its first failure, cleared when it is made or waits), so a failure is reported once.
+    Rows made before have none of these: a briefing failing when the database is upgraded is reported at its
+    next failure."""
+    db.execute("ALTER TABLE reports ADD COLUMN started_at TEXT")
+    db.execute("ALTER TABLE reports ADD COLUMN duration_ms INTEGER")
+    db.execute("ALTER TABLE reports ADD COLUMN failed_since TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
                                      m007_corrections,
-                                     m008_issues)
+                                     m008_issues,
+                                     m009_runs)
