@@ -169,7 +169,7 @@ def test_the_error_is_at_the_line_of_the_schedule_it_is_in(tmp_path):
 def test_the_example_config_and_a_right_one_are_read_whole(tmp_path):
     path = config(tmp_path, 'db = "a.db"\nbusy_timeout_ms = 100\n\n' + SCHEDULE + 'cron = "0 8 * * 1"\n')
     read = settings.load(path, env={"BRIEFING_TICK_SECONDS": "5"})
-    assert (read.db, read.busy_timeout_ms, read.tick_seconds) == ("a.db", 100, 5)
+    assert (read.db, read.busy_timeout_ms, read.tick_seconds) == (str(tmp_path / "a.db"), 100, 5)   # from its folder
     assert [s.cron for s in schedules_of(path)] == ["0 8 * * 1"]
     example = Path(__file__).resolve().parents[1] / "deploy" / "briefing.example.toml"
     assert len(schedules_of(example)) == 3

@@ -3,6 +3,8 @@
 Each setting has a name, a type, a default and help. Values come, last one winning, from the
 defaults, a TOML file (``--config``, ``BRIEFING_CONFIG``, or ``briefing.toml`` in the current
 folder when present), ``BRIEFING_<NAME>`` environment variables, and command-line options.
+A relative path written in the file is from the file's folder (wherever the command runs); one given
+in a variable or on the command line is from the current folder.
 The result is a plain ``Settings`` object passed explicitly; there is no global configuration.
 """
 
@@ -29,7 +31,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", "data/briefing.db", "Path of the SQLite database (relative to the current folder).", str),
+    Setting("db", "data/briefing.db", "Path of the SQLite database.", str),
     Setting("timezone", "Asia/Shanghai", "Time zone for times written without an offset (录入时间, --as-of).", str),
     Setting("template_dirs", "", "Folders of your own briefing templates, searched before the built-in ones "
             "(separated by ':' or ';').", str),
@@ -60,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+# The settings that are paths: written relative in a config file, they are from the file's folder (template_dirs
+# holds several, separated by ':' or ';').
+PATHS = ("db", "template_dirs", "reference_docx", "output_dir", "archive_dir")
 SECTIONS = ("schedule",)   # the file's tables, each read by its own module ([[schedule]]: schedules.py)
 
 
@@ -121,7 +126,7 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             problem = wrong_type(name, value, setting.parse)
             if problem:
                 raise UsageError(f"{where}: {problem}", f"Write it like {name} = {toml_value(setting.default)}.")
-            values[name] = value
+            values[name] = from_folder(value, path.parent, name == "template_dirs") if name in PATHS else value
         else:
             noun = "table" if isinstance(value, dict) else "setting"
             raise UsageError(f"{where}: {unknown_key(name, [*_BY_NAME, *SECTIONS], noun=noun)}",
@@ -153,6 +158,13 @@ def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,
             values[name] = value
             source[name] = "command line"
     return Settings(values, source, sections, path)
+
+
+def from_folder(value: str, folder: Path, several: bool = False) -> str:
+    """A path written in a config file, from the file's folder: data/briefing.db in /etc/briefing/briefing.toml
+    is /etc/briefing/data/briefing.db; an absolute path (or an empty value) stays as it is."""
+    parts = re.split(r"[:;]", value) if several else [value]
+    return ":".join(str(folder / Path(part).expanduser()) if part else part for part in parts)
 
 
 # --- TOML files: where a key is, and what to say of one that is wrong --------------------------------------

@@ -22,29 +22,38 @@ from .base import CONTEXT, archive_formats, cli, open_store, parse_moment, regio
 from .output import render
 
 
+def formats_option(help_text: str):
+    """-f/--format of a command writing briefings: the formats comma-separated (-f docx,html), repeated
+    (-f docx -f html) or both; the command gets them as one comma-separated text, docx by default."""
+    return click.option("-f", "--format", "formats", multiple=True, default=("docx",), metavar="docx,html,pdf",
+                        callback=lambda ctx, param, value: ",".join(value), help=f"{help_text} [default: docx]")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("-t", "--template", "template_key", default="weekly", show_default=True, help="Template (see `briefing templates`).")
 @click.option("-p", "--period", help="Period of the briefing, e.g. 2024-W02 (a summary takes --as-of instead).")
 @click.option("-r", "--region", default=None, help="Region [default: the top of the hierarchy].")
 @click.option("--as-of", metavar="TIME", help="Use the figures as known then, e.g. 2024-01-17T00:00.")
-@click.option("-f", "--format", "formats", default="docx", show_default=True, metavar="docx,html,pdf",
-              help="Formats to write, comma-separated.")
+@formats_option("Formats to write: -f docx,html or -f docx -f html.")
 @click.option("--script", type=click.Choice(list(SCRIPTS)), default="simplified", show_default=True,
               help="Characters of the edition: simplified, or traditional (OpenCC, Taiwan forms) and variants.")
 @click.option("-o", "--out", type=click.Path(path_type=Path), help="Folder (or .docx file) to write to [default: output_dir].")
+@click.option("--force", is_flag=True, help="Replace files that are already there (else that is an error).")
 @click.option("--archive", "to_archive", is_flag=True,
               help="Put it in the archive as the next version of this briefing, recorded in the ledger "
               "(the data as of --as-of, else as of now).")
 @click.pass_context
-def generate(ctx, template_key, period, region, as_of, formats, script, out, to_archive) -> None:
+def generate(ctx, template_key, period, region, as_of, formats, script, out, force, to_archive) -> None:
     """Write a briefing: a Word document (and HTML, PDF) from a template and the figures.
 
-    Every figure in the text is checked against the data before anything is written.
+    Every figure in the text is checked against the data before anything is written, and a file that is
+    already there is replaced only with --force. Each edition has its own name (2024-W02_扎賚特旗_週報).
 
     \b
     Example:
       briefing generate --template weekly --period 2024-W02 --region 扎赉特旗 --as-of 2024-01-17T00:00
-      briefing generate --template summary --as-of 2024-01-17 --format docx,html,pdf
+      briefing generate --template summary --as-of 2024-01-17 -f docx,html,pdf
+      briefing generate --period 2024-W02 --region 扎赉特旗 --script traditional -f docx -f html
       briefing generate --period 2024-W02 --region 扎赉特旗 --archive
     """
     s = ctx.obj["settings"]
@@ -61,8 +70,9 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, to_
         if to_archive:
             _archive(store, s, template, the_period, found, moment, script, archive_formats(formats))
             return
+        folder, stem = _destination(out, s, stem_of(the_period, found.name, template, script))
+        _refuse_to_overwrite([folder / f"{stem}.{fmt}" for fmt in wanted], force)
         made = make(store, s, Request(template_key, the_period, found.code, moment, script))
-    folder, stem = _destination(out, s, made)
     for path in write_outputs(made, wanted, folder, s.reference_docx or None, stem):
         click.echo(str(path))
 
@@ -79,10 +89,20 @@ def _archive(store: Store, s, template, period, found: Region, moment: str, scri
         click.echo(str(archive.path(f.path)))
 
 
-def _destination(out: Path | None, s, made) -> tuple[Path, str]:
+def _destination(out: Path | None, s, stem: str) -> tuple[Path, str]:
+    """The folder and the file name (without extension) to write: -o FOLDER, -o FILE.docx, else output_dir."""
     if out is not None and out.suffix.lower() in (".docx", ".html", ".pdf"):
         return out.parent, out.stem
-    return (out or Path(s.output_dir)), made.stem
+    return (out or Path(s.output_dir)), stem
+
+
+def _refuse_to_overwrite(paths: list[Path], force: bool) -> None:
+    """A file already there is replaced only when asked (--force), and is named before anything is made."""
+    there = [str(p) for p in paths if p.exists()]
+    if there and not force:
+        raise UsageError(f"files already there: {', '.join(there)}; nothing was written",
+                         "Add --force to replace them, or write elsewhere with -o FOLDER.")
+
 
 
 @cli.command(context_settings=CONTEXT)

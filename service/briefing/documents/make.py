@@ -129,7 +129,7 @@ def _write_text(store: Store, settings: Settings, template: templates.Template, 
     if request.script != "simplified":
         blocks = convert_blocks(blocks, request.script)
         title = script.convert(title, request.script)
-    stem = stem_of(facts.period, facts.region.name, template)   # an edition made here keeps the plain name
+    stem = stem_of(facts.period, facts.region.name, template, request.script)
     briefing = Briefing(template, facts, title, day, text, blocks, stem)
     briefing.timings["make"] = time.perf_counter() - started
     log.info("made %s in %.0f ms", stem, briefing.timings["make"] * 1000)
@@ -148,13 +148,17 @@ def with_correction(blocks: list[markup.Block], correction: str | None) -> list[
 
 
 def stem_of(period: Period, region_name: str, template: templates.Template, edition: str = "simplified") -> str:
-    """A file name a person can read: 2024-W02_扎赉特旗_周报 (in the edition's characters). Every name in it
-    is in its safe form (files.safe_name), so a name that got into the database unchecked cannot make a path."""
+    """A file name a person can read: 2024-W02_扎赉特旗_周报, and each edition's its own: 2024-W02_扎賚特旗_週報
+    (in its characters; _繁體 added where they are the same), 2024-W02_扎賚特旗_週報_hk. Every name in it is in its
+    safe form (files.safe_name), so a name that got into the database unchecked cannot make a path. The one
+    naming of generate, backfills and the archive."""
     stem = f"{period.key}_{safe_name(region_name)}_{safe_name(template.name)}"
     if edition == "simplified":
         return stem
     converted = script.convert(stem, edition)
-    return converted if edition == "traditional" else f"{converted}_{edition.removeprefix('traditional-')}"
+    if edition == "traditional":
+        return converted if converted != stem else f"{stem}_繁體"
+    return f"{converted}_{edition.removeprefix('traditional-')}"
 
 
 def short_label(period: Period) -> str:
