@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from ..errors import NotFound, UsageError, problem_lines
 from ..figures.numbers import round_half_up
 from ..figures.period_text import parse_period
 from ..ingest import ingest_files
+from ..ingest.context import Given
 from ..ingest.read import Limits
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
 from ..store.db import Store
@@ -44,22 +46,42 @@ def init(ctx: click.Context) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True,
               help="Keep the valid rows; write the others with their problems to FILE.rejects.csv beside the input.")
+@click.option("--period", metavar="PERIOD",
+              help="The period of a sheet that has no 期间 column and names none in its title or sheet name, "
+                   "e.g. 2024-W05, 2024年1月.")
+@click.option("--region", metavar="CODE|名称",
+              help="The region of a sheet that has no 地区 column and names none in its title or sheet name.")
 @click.pass_context
-def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> None:
-    """Import CSV, XLSX or JSON files: catalogs (regions, indicators) and figures (observations,
-    highlights, records), each told by its columns. Nothing is written unless every row is valid.
+def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, period: str | None,
+           region: str | None) -> None:
+    """Import CSV, Excel (.xlsx, .xls), WPS (.et) or JSON files: catalogs (regions, indicators) and figures
+    (observations, highlights, records), each told by its columns. A sheet may have title rows and notes
+    below it, and a column per indicator. Nothing is written unless every row is valid.
 
     \b
     Example:
       briefing ingest data/sample/regions.csv data/sample/indicators.csv
       briefing ingest 周报数据.xlsx --skip-invalid
+      briefing ingest 扎赉特旗周报.xls --period 2024-W05
     """
+    if period is not None:
+        try:
+            parse_period(period)
+        except ValueError as exc:
+            raise UsageError(f"--period: {exc}") from None
+    progress = _progress() if sys.stderr.isatty() else None
     with open_store(ctx) as store:   # only init and demo make a database: a missing one is a wrong path, said so
-        report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx))
+        try:
+            report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx),
+                                  given=Given(period, region), progress=progress)
+        finally:
+            if progress is not None:
+                progress.done()
     for notice in report.notices:
         click.echo(notice, err=True)
     for o in report.outcomes:
-        line = f"{o.where}: {o.kind}, {o.rows} rows — {o.added} added, {o.revised} revised, {o.unchanged} unchanged"
+        rows = f"{o.shape[0]} rows × {o.shape[1]} indicators, {o.rows} figures" if o.shape else f"{o.rows} rows"
+        line = f"{o.where}: {o.kind}, {rows} — {o.added} added, {o.revised} revised, {o.unchanged} unchanged"
         if o.missing:
             line += f", {o.missing} without a figure (blank or —) skipped"
         click.echo(line)
@@ -67,6 +89,26 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool) -> N
             click.secho(f"  {len(o.rejected)} rows rejected; see {o.reject_file}", fg="yellow", err=True)
     for line in problem_lines(report.problems):
         click.echo(f"  {line}", err=True)
+
+
+class _progress:
+    """Progress of an import on a terminal, on one line of standard error that is cleared at the end: the
+    files read, then the share of rows checked."""
+
+    STEPS = {"read": "reading files", "check": "checking rows"}
+
+    def __init__(self):
+        self.shown = False
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if total:
+            share = f"{done}/{total}" if step == "read" else f"{100 * done // total}%"
+            click.echo(f"\r{self.STEPS.get(step, step)}: {share}\033[K", nl=False, err=True)
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", nl=False, err=True)
 
 
 def limits_of(ctx: click.Context) -> Limits:

@@ -20,15 +20,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..errors import InputError, Problem
 from ..files import from_spreadsheet_cell, sha256_of, spreadsheet_cell
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
-from . import catalog_rows, cells, notes, observations
+from . import catalog_rows, cells, notes, observations, wide
 from .columns import ORDER
-from .context import Context, Outcome
+from .context import Context, Given, Outcome
 from .read import Limits, SourceTable, read
 
 log = logging.getLogger(__name__)
@@ -59,38 +60,89 @@ def _no_gc():
             gc.enable()
 
 
+Progress = Callable[[str, int, int], None]   # (step, done, total): "read" files, then "check" rows
+
+
 def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool = False,
-                 now: datetime | None = None, limits: Limits = Limits()) -> Report:
+                 now: datetime | None = None, limits: Limits = Limits(), given: Given = Given(),
+                 progress: Progress | None = None) -> Report:
     """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid. A file
-    past the limits (size, rows) is refused before its rows are read."""
+    past the limits (size, rows) is refused before its rows are read. ``given`` is the period and region of
+    tables that have no such column and say none around them; ``progress`` is told how far the import is."""
     with _no_gc():
-        return _ingest(store, paths, tz, skip_invalid, now, limits)
+        run = _Run(tz, now or datetime.now(tz), skip_invalid, given, _Meter(progress or _quiet))
+        return _ingest(store, [Path(p) for p in paths], run, limits)
 
 
-def _ingest(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool, now: datetime | None,
-            limits: Limits) -> Report:
-    now = now or datetime.now(tz)
+def _quiet(step: str, done: int, total: int) -> None:
+    """No progress shown."""
+
+
+@dataclass
+class _Run:
+    """How one import goes: the clock, --skip-invalid, --period/--region, and where progress is told."""
+
+    tz: ZoneInfo
+    now: datetime
+    skip_invalid: bool
+    given: Given
+    meter: "_Meter"
+
+    def context(self, db, report: Report) -> Context:
+        return Context(Catalog.load(db), self.tz, self.now, report.problems, report.notices, self.given,
+                       tick=self.meter.tick)
+
+
+def _ingest(store: Store, paths: list[Path], run: _Run, limits: Limits) -> Report:
     report = Report()
     tables: list[SourceTable] = []
-    for path in paths:
-        tables.extend(map(_as_typed, read(Path(path), report.problems, report.notices, limits)))
+    for done, path in enumerate(paths, start=1):
+        tables.extend(map(_as_typed, read(path, report.problems, report.notices, limits)))
+        run.meter.progress("read", done, len(paths))
     if report.problems:  # a file that cannot be read at all: nothing is imported
         raise InputError(report.problems)
     # Catalogs before the figures that use them; figure files in the order they were recorded, so a
     # corrections file given before the file it corrects (as data/sample/*.csv sorts) still applies last.
-    tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, tz)))
+    tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, run.tz)))
     if _independent(tables):
-        _validate_then_write(store, tables, report, tz, now, skip_invalid)
+        _validate_then_write(store, tables, report, run)
     else:
         with store.write() as db:
-            ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
+            ctx = run.context(db, report)
+            run.meter.start(tables)
             for table in tables:
                 report.outcomes.append(_import_table(db, table, ctx))
-            _refuse(report, skip_invalid)
+                run.meter.next()
+            _refuse(report, ctx, run.skip_invalid)
     for outcome, table in zip(report.outcomes, tables):
         if outcome.rejected:
             outcome.reject_file = str(write_rejects(table, outcome))
     return report
+
+
+class _Meter:
+    """Tells the progress callback how many files are read, then how many rows are checked: a wide sheet's
+    rows count as the rows of the sheet, however many figures each holds."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.sizes: list[int] = []
+        self.table = 0
+
+    def start(self, tables: list[SourceTable]) -> None:
+        self.sizes = [len(t.raw if t.raw is not None else t.rows) for t in tables]
+        self.table = 0
+        self.progress("check", 0, sum(self.sizes))
+
+    def tick(self, done: int, of: int | None = None) -> None:
+        """``done`` rows of the current table's ``of`` (its rows as checked, when a wide sheet made more)."""
+        size = self.sizes[self.table] if self.table < len(self.sizes) else 0
+        part = size if not of else min(size, size * done // of)
+        self.progress("check", sum(self.sizes[:self.table]) + part, sum(self.sizes))
+
+    def next(self) -> None:
+        self.table += 1
+        self.progress("check", sum(self.sizes[:self.table]), sum(self.sizes))
 
 
 def _independent(tables: list[SourceTable]) -> bool:
@@ -100,37 +152,41 @@ def _independent(tables: list[SourceTable]) -> bool:
     return len(set(kinds)) == len(kinds) and not set(kinds) & {"office", "regions", "domains", "indicators"}
 
 
-def _validate_then_write(store: Store, tables: list[SourceTable], report: Report, tz: ZoneInfo, now: datetime,
-                         skip_invalid: bool) -> None:
+def _validate_then_write(store: Store, tables: list[SourceTable], report: Report, run: _Run) -> None:
     """Check every row in a read transaction, without the write lock, so a large import does not keep a
     scheduled briefing waiting; then write in a short BEGIN IMMEDIATE transaction. If another process wrote
     in between (PRAGMA data_version), the rows are checked again inside the write transaction."""
+    read_notices = list(report.notices)
     with store.read() as db:
         version = db.execute("PRAGMA data_version").fetchone()[0]
-        checked = _validate(db, tables, report, tz, now, skip_invalid)
+        checked = _validate(db, tables, report, run)
     with store.write() as db:
         if db.execute("PRAGMA data_version").fetchone()[0] != version:
             report.problems.clear()
-            report.notices.clear()
-            checked = _validate(db, tables, report, tz, now, skip_invalid)
+            report.notices[:] = read_notices
+            checked = _validate(db, tables, report, run)
         ctx, validated = checked
         report.outcomes = [_write_table(db, table, rows, outcome, ctx) for table, rows, outcome in validated]
 
 
-def _validate(db, tables: list[SourceTable], report: Report, tz: ZoneInfo, now: datetime, skip_invalid: bool):
-    ctx = Context(Catalog.load(db), tz, now, report.problems, report.notices)
+def _validate(db, tables: list[SourceTable], report: Report, run: _Run):
+    ctx = run.context(db, report)
+    run.meter.start(tables)
     validated = []
     for table in tables:
         outcome = Outcome(table.where, table.kind)
         validated.append((table, _VALIDATE[table.kind](table, ctx, db, outcome), outcome))
-    _refuse(report, skip_invalid)
+        run.meter.next()
+    _refuse(report, ctx, run.skip_invalid)
     return ctx, validated
 
 
-def _refuse(report: Report, skip_invalid: bool) -> None:
-    if report.problems and not skip_invalid:
-        raise InputError(report.problems, "Fix the rows above and import again, "
-                                          "or use --skip-invalid to keep the valid rows.")
+def _refuse(report: Report, ctx: Context, skip_invalid: bool) -> None:
+    """Nothing is written when a row has a problem, unless --skip-invalid; nor, even then, when a table is
+    wrong as a whole (a wide sheet's unknown column)."""
+    if report.problems and (ctx.whole or not skip_invalid):
+        raise InputError(report.problems, "Fix the problems above and import again." if ctx.whole else
+                         "Fix the rows above and import again, or use --skip-invalid to keep the valid rows.")
 
 
 def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
@@ -147,10 +203,19 @@ def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
     return min(times, default="~")
 
 
+def _observations(table: SourceTable, ctx: Context, db, outcome: Outcome) -> list[tuple]:
+    """A table of figures, made whole first (a wide sheet's columns named by the catalog, a missing 地区 or
+    期间 taken from around it)."""
+    if not wide.resolve(table, ctx):
+        return []
+    outcome.shape = table.shape
+    return observations.validate(table, ctx, db, outcome)
+
+
 _VALIDATE = {
     "office": catalog_rows.validate_office, "regions": catalog_rows.validate_regions,
     "domains": catalog_rows.validate_domains, "indicators": catalog_rows.validate_indicators,
-    "observations": observations.validate, "highlights": notes.validate_highlights,
+    "observations": _observations, "highlights": notes.validate_highlights,
     "records": notes.validate_records,
 }
 _CATALOG = {"office": catalog_rows.write_office, "domains": catalog_rows.write_domains,

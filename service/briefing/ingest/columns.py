@@ -54,7 +54,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "indicators": (("code", "name", "domain", "kind", "unit", "frequency"),
                    ("per", "time_agg", "region_agg", "decimals", "record_scope", "numerator", "denominator",
                     "signed", "description", "sort", "wording")),
-    "observations": (("indicator", "region", "period", "value"), ("unit", "source", "note", "recorded_at")),
+    "observations": (("indicator", "region", "period", "value"), ("unit", "source", "note", "recorded_at", "domain")),
     "highlights": (("date", "region", "domain", "text"), ("source",)),
     "records": (("indicator", "scope", "value", "period", "holder"), ("source", "note")),
 }
@@ -64,7 +64,7 @@ ORDER = ("office", "regions", "domains", "indicators", "observations", "highligh
 # Columns a rejects file adds (行号 row, 错误 problem): accepted in any table and ignored, so a fixed
 # rejects file can be imported as it is.
 IGNORED = ("行号", "错误")
-_IGNORED = {"行号", "row", "行号row", "错误", "problem", "错误problem"}
+_IGNORED = {"行号", "row", "行号row", "错误", "problem", "错误problem", "序号"}
 
 _BY_HEADER = {alias.lower(): name for name, aliases in ALIASES.items() for alias in aliases}
 _BY_HEADER.update({alias.lower(): "_ignored" for alias in _IGNORED})
@@ -90,6 +90,8 @@ def kind_of(fields: set[str]) -> str | None:
         return "observations"
     if {"scope", "holder"} <= fields:
         return "records"
+    if {"indicator", "value"} <= fields:   # 地区 and 期间 may be given around it (a title, --period)
+        return "observations"
     if {"text", "date"} <= fields:
         return "highlights"
     if "kind" in fields or "frequency" in fields:
@@ -103,8 +105,9 @@ def kind_of(fields: set[str]) -> str | None:
     return None
 
 
-def header_problems(kind: str, headers: list[str]) -> list[tuple[str | None, str]]:
-    """(column, message) for each unknown, repeated or missing column of a table of this kind."""
+def header_problems(kind: str, headers: list[str], given: tuple[str, ...] = ()) -> list[tuple[str | None, str]]:
+    """(column, message) for each unknown, repeated or missing column of a table of this kind; a column in
+    ``given`` may be missing (it is looked for around the table later)."""
     required, optional = TABLES[kind]
     allowed = set(required) | set(optional)
     out: list[tuple[str | None, str]] = []
@@ -122,7 +125,7 @@ def header_problems(kind: str, headers: list[str]) -> list[tuple[str | None, str
         else:
             seen[name] = str(header)
     for name in required:
-        if name not in seen:
+        if name not in seen and name not in given:
             out.append((None, f"missing the column {ALIASES[name][0]} ({name}), which {kind} need"))
     return out
 

@@ -12,7 +12,7 @@ from ..errors import CellError, NotFound, Problem
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .columns import ALIASES
-from .read import SourceTable
+from .table import SourceTable
 
 
 @dataclass
@@ -28,6 +28,16 @@ class Outcome:
     missing: int = 0
     rejected: list[tuple[int, list, str]] = field(default_factory=list)
     reject_file: str | None = None
+    shape: tuple[int, int] | None = None     # a wide sheet's rows and indicator columns
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the command line says of the tables it imports (--period, --region): the period or region of a
+    table that has no such column and says none around it."""
+
+    period: str | None = None
+    region: str | None = None
 
 
 @dataclass
@@ -37,6 +47,9 @@ class Context:
     now: datetime                      # aware
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)    # what was done that the person should know of
+    given: Given = Given()
+    whole: bool = False                # a table is wrong as a whole (its header): --skip-invalid keeps nothing
+    tick: Callable[[int], None] = lambda rows: None     # progress: so many more rows checked
 
     @property
     def now_utc(self) -> str:
@@ -64,9 +77,8 @@ class RowChecker:
 
     def fail(self, column: str | None, message: str) -> None:
         """Record a problem in a column (its header as written, or the documented one if the file has none)."""
-        if column in self.table.fields:
-            header = self.table.headers[self.table.fields.index(column)]
-        else:
+        header = self.table.header_of(column, self.cells)
+        if header is None:
             header = ALIASES[column][0] if column in ALIASES else column
         self.ctx.problems.append(Problem(self.table.where, self.row, header, message))
         self.errors.append(f"{header}: {message}" if header else message)

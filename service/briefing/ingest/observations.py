@@ -22,8 +22,9 @@ from ..store.catalog import Indicator
 from ..store.db import iso_utc
 from . import cells
 from .context import Context, Outcome, RowChecker
-from .read import PercentCell, SourceTable
+from .table import BareNumber, PercentCell, SourceTable
 
+CHUNK = 50_000   # rows checked between two reports of progress
 INSERT = """INSERT INTO observations (indicator, region, period, value, revision, recorded_at, source, note, batch)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
@@ -38,24 +39,28 @@ def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcom
                                                "note", "recorded_at")}
     ix["extras"] = any(ix[k] is not None for k in ("unit", "source", "note", "recorded_at"))
     check = RowChecker(table, ctx, outcome)
-    look = _Lookups(ctx, check, db, table.units.get("value"), outcome)
+    look = _Lookups(ctx, check, db, table, outcome)
     seen: dict[tuple, int] = {}
     out: list[tuple] = []
-    for number, row in table.rows:
-        if _fast(number, row, ix, look, seen, out):
-            continue
-        check.start(number, row)
-        parsed = _row(row, ix, check, look)
-        if parsed is None:
-            continue
-        ind, reg, key, value, source, note, recorded = parsed
-        if (ind, reg, key) in seen:
-            check.fail(None, f"repeats the indicator, region and period of row {seen[ind, reg, key]}; keep one of them")
-        seen[ind, reg, key] = number
-        if check.errors:
-            check.finish()
-        elif value is not None:
-            _against_store(out, look, check, (ind, reg, key, value, source, note, recorded), outcome)
+    rows = table.rows
+    for start in range(0, len(rows), CHUNK):   # in chunks, to tell progress between them
+        for number, row in rows[start:start + CHUNK]:
+            if _fast(number, row, ix, look, seen, out):
+                continue
+            check.start(number, row)
+            parsed = _row(row, ix, check, look)
+            if parsed is None:
+                continue
+            ind, reg, key, value, source, note, recorded = parsed
+            if (ind, reg, key) in seen:
+                check.fail(None, f"repeats the indicator, region and period of row {seen[ind, reg, key]}; "
+                                 "keep one of them")
+            seen[ind, reg, key] = number
+            if check.errors:
+                check.finish()
+            elif value is not None:
+                _against_store(out, look, check, (ind, reg, key, value, source, note, recorded), outcome)
+        ctx.tick(min(start + CHUNK, len(rows)), len(rows))
     outcome.rows = len(table.rows)
     outcome.added += look.fast_added
     out.sort()  # (indicator, region, period) is unique here; in key order SQLite appends to its B-tree
@@ -144,7 +149,7 @@ def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, look:
             recorded = check.check("recorded_at", look.moment, raw)
     if ix["unit"] is not None and ind is not None:
         unit = cells.text(row[ix["unit"]])
-        if unit and unit != ind.unit:
+        if unit and not is_unit_of(unit, ind):
             check.fail("unit", f"{unit!r} disagrees with {ind.name}, which is counted in {ind.unit!r}; "
                                f"convert the figure to {ind.unit} or fix the indicator")
     return source, note, recorded
@@ -163,9 +168,9 @@ class _Lookups:
     """Caches of what a large file repeats: a few indicators, regions, periods and times. The dicts are
     read directly in the row loop; the methods are the slow path on a miss, reporting to the checker."""
 
-    def __init__(self, ctx: Context, check: RowChecker, db: sqlite_utils.Database, header_unit: str | None,
+    def __init__(self, ctx: Context, check: RowChecker, db: sqlite_utils.Database, table: SourceTable,
                  outcome: Outcome):
-        self.ctx, self.check, self.db, self.header_unit, self.outcome = ctx, check, db, header_unit, outcome
+        self.ctx, self.check, self.db, self.table, self.outcome = ctx, check, db, table, outcome
         self.now = ctx.now_utc
         self.latest = (ctx.now + timedelta(minutes=1)).astimezone(ctx.tz)
         self.stored_by: dict[str, dict] = {}   # indicator -> (region, period) -> latest revision
@@ -182,18 +187,19 @@ class _Lookups:
     def indicator(self, raw: object) -> Indicator | None:
         found = self.check.check("indicator", self.ctx.catalog.indicator, cells.text(raw))
         if found is not None:
-            scale = self.check.check("value", self.scale, found)
+            scale = self.check.check("value", self.scale, found, raw)
             if scale is None:
                 return None
             self.indicators[raw] = found
             self.plain[found.code] = scale == 1 and not found.is_rate
         return found
 
-    def scale(self, ind: Indicator) -> Decimal:
-        """What a figure in this file is multiplied by: 10000 when the 数值 header says （万元） of an
-        indicator counted in 元; an error when the header's unit is not the indicator's."""
+    def scale(self, ind: Indicator, raw: object) -> Decimal:
+        """What a figure in this file is multiplied by: 10000 when its column's header says （万元） (or the
+        unit line above the table says 单位：万元) of an indicator counted in 元; an error when the unit is not
+        the indicator's."""
         if ind.code not in self._scales:
-            self._scales[ind.code] = _header_scale(self.header_unit, ind)
+            self._scales[ind.code] = _header_scale(*self.table.unit_of(raw), ind)
         return self._scales[ind.code]
 
     def value(self, raw: object, ind: Indicator) -> float:
@@ -261,18 +267,32 @@ def _period(raw: object, ind: Indicator, today) -> Period:
     return period
 
 
-def _header_scale(unit: str | None, ind: Indicator) -> Decimal:
-    if not unit or unit == ind.unit:
+def _header_scale(unit: str | None, line: int | None, ind: Indicator) -> Decimal:
+    """The factor of a unit a file gives (in a header, or a unit line above the table at ``line``): 1 for the
+    indicator's own unit (with its 每: 公斤/亩), 10,000 or 100,000,000 for it with 万 or 亿 before it."""
+    if not unit or is_unit_of(unit, ind):
         return Decimal(1)
     for prefix, factor in (("万", 10_000), ("亿", 100_000_000)):
-        if unit == prefix + ind.unit:
+        if is_unit_of(unit.removeprefix(prefix), ind) and unit.startswith(prefix):
             return Decimal(factor)
+    if line is not None:
+        raise cells.CellError(f"the unit line (row {line}) gives figures in {unit!r}, but {ind.name} is counted "
+                              f"in {ind.unit!r}; give this column its unit in its header ({ind.name}（{ind.unit}）)")
     raise cells.CellError(f"the column header gives figures in {unit!r}, but {ind.name} is counted in "
                           f"{ind.unit!r}; put these figures in a file of their own, or in {ind.unit}")
 
 
+def is_unit_of(unit: str, ind: Indicator) -> bool:
+    """Whether a unit a person wrote is the indicator's: 人次; 公斤 or 公斤/亩 for a yield per 亩."""
+    return unit in (ind.unit, f"{ind.unit}/{ind.per}" if ind.per else ind.unit)
+
+
 def _value(raw: object, ind: Indicator) -> float:
     value = cells.number(raw, ind.unit, percent_ok=ind.is_rate, percent_cell=isinstance(raw, PercentCell))
+    if ind.is_rate and isinstance(raw, BareNumber) and 0 < value <= 1:
+        raise cells.CellError(f"{value:g} may be {value * 100:g}% (a cell shown as a percentage) or {value:g}%, "
+                              "which an .xls, .et or .ods file does not tell; save the file as .xlsx, or write "
+                              "the rate in percent (99.25 for 99.25%)")
     if ind.is_rate and not 0 <= value <= 100:
         raise cells.CellError(f"{cells.text(raw)} is outside 0–100 for the rate {ind.name}; "
                               "write a percentage such as 99.25 or 99.25%")
