@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from briefing import demo
+from briefing import demo, i18n
 from briefing.cli import cli
 from briefing.store.db import Store
 
@@ -35,6 +35,17 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
     with path.open("w", encoding=encoding, newline="") as f:
         csv.writer(f).writerows(rows)
     return path
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """English for every test: the tests written before the interface spoke Chinese assert its English messages,
+    which are the msgids themselves, so they stay valid whatever the catalog says. BRIEFING_LANG is inherited by
+    the `briefing` processes some tests start. tests/test_i18n.py takes it away to test the default, Chinese.
+    Each test starts with no language chosen yet and without the LANGUAGE that i18n.use sets for click."""
+    monkeypatch.setenv("BRIEFING_LANG", "en")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.setattr(i18n, "_active", None)
 
 
 @pytest.fixture

@@ -306,6 +306,7 @@ def run_block(folder: Path, fresh: bool, block: str, monkeypatch) -> None:
     monkeypatch.chdir(folder)
     for name in [k for k in os.environ if k.startswith("BRIEFING_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("BRIEFING_LANG", "en")      # docs/ingest.md quotes the English interface (--lang en)
     shutil.copytree(EXAMPLES, folder / "docs" / "examples")
     shutil.copytree(ROOT / "data" / "sample", folder / "data" / "sample", ignore=shutil.ignore_patterns("*.py", "*.md"))
     build_inputs(folder)

@@ -11,12 +11,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "service" / "briefing"
 
-BASE = {"errors", "files", "settings"}       # top-level modules every wing but figures may import
+BASE = {"errors", "files", "settings", "i18n"}       # top-level modules every wing but figures may import
 BELOW = {
-    "errors": set(),
-    "files": set(),
-    "settings": {"errors"},
-    "figures": {"errors"},
+    "i18n": set(),
+    "errors": {"i18n"},
+    "files": {"i18n"},
+    "settings": {"errors", "i18n"},
+    "figures": {"errors", "i18n"},
     "store": {"figures"} | BASE,
     "ingest": {"store", "figures"} | BASE,
     "documents": {"store", "figures"} | BASE,

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_, _, ngettext
+
 
 class BriefingError(Exception):
     """An error whose message is meant for the person who ran the command."""
@@ -63,9 +65,10 @@ class DamagedStore(StoreError):
     """SQLite found a damaged page (a disk fault, a copy taken while it was written, garbage written into it)."""
 
     def __init__(self, path: object, reason: object):
-        super().__init__(f"the database {path} is damaged ({reason}); the command stopped",
-                         "Run `briefing check` to see what is damaged, then restore the latest backup "
-                         "(docs/store.md, 'Backup and restore'); keep the damaged file until the restore is checked.")
+        super().__init__(
+            _("the database {path} is damaged ({reason}); the command stopped").format(path=path, reason=reason),
+            _("Run `briefing check` to see what is damaged, then restore the latest backup (docs/store.md, "
+              "'Backup and restore'); keep the damaged file until the restore is checked."))
 
 
 class OutsideArchive(BriefingError):
@@ -73,18 +76,24 @@ class OutsideArchive(BriefingError):
     checked, or a ledger edited by hand): nothing is written, read or removed there."""
 
     def __init__(self, relative: str, root: object):
-        super().__init__(f"{relative!r} would lie outside the archive {root}; nothing was written there",
-                         "`briefing archive verify` lists the ledger's files outside the archive.")
+        super().__init__(_("'{relative}' would lie outside the archive {root}; nothing was written there").format(
+                         relative=relative, root=root),
+                         _("`briefing archive verify` lists the ledger's files outside the archive."))
 
 
 class NotFound(BriefingError, LookupError):
     """A name that is not in the catalog (or a figure not in a briefing's facts): the message names what
     was asked for and, when one is close, suggests it."""
 
+    NOUNS = (N_("region"), N_("indicator"), N_("figures"))     # what a caller may name, for the catalog
+
     def __init__(self, what: str, key: str, near: str | None = None, where: str | None = None):
         self.what, self.key, self.near = what, key, near
-        message = f"no {what} for {key!r} {where}" if where else f"unknown {what} {key!r}"
-        super().__init__(message + (f"; did you mean {near!r}?" if near else ""))
+        if where:
+            message = _("no {what} for '{key}' {where}").format(what=_(what), key=key, where=where)
+        else:
+            message = _("unknown {what} '{key}'").format(what=_(what), key=key)
+        super().__init__(message + (_("; did you mean '{near}'?").format(near=near) if near else ""))
 
 
 @dataclass(frozen=True)
@@ -97,12 +106,16 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f" row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+        if self.row is not None and self.column:
+            where = _("{file} row {row}, column {column}")
+        elif self.row is not None:
+            where = _("{file} row {row}")
+        elif self.column:
+            where = _("{file}, column {column}")
+        else:
+            where = "{file}"
+        return _("{where}: {message}").format(where=where.format(file=self.file, row=self.row, column=self.column),
+                                              message=self.message)
 
 
 class InputError(BriefingError):
@@ -111,7 +124,8 @@ class InputError(BriefingError):
     def __init__(self, problems: list[Problem], hint: str | None = None):
         self.problems = list(problems)
         count = len(self.problems)
-        head = f"{count:,} problem{'s' if count != 1 else ''} in the input; nothing was written:"
+        head = ngettext("{count} problem in the input; nothing was written:",
+                        "{count} problems in the input; nothing was written:", count).format(count=f"{count:,}")
         lines = [head] + [f"  {line}" for line in problem_lines(self.problems)]
         super().__init__("\n".join(lines), hint)
 
@@ -123,8 +137,9 @@ def problem_lines(problems: list[Problem]) -> list[str]:
     """The problems as lines, the first SHOWN_PROBLEMS of them and a count of the rest."""
     lines = [str(p) for p in problems[:SHOWN_PROBLEMS]]
     if len(problems) > SHOWN_PROBLEMS:
-        lines.append(f"… and {len(problems) - SHOWN_PROBLEMS:,} more problems not shown; fix the ones above "
-                     "(the same mistake is often repeated) and import again to see the rest")
+        more = f"{len(problems) - SHOWN_PROBLEMS:,}"
+        lines.append(_("… and {count} more problems not shown; fix the ones above (the same mistake is often "
+                       "repeated) and import again to see the rest").format(count=more))
     return lines
 
 
@@ -140,8 +155,9 @@ class TemplateError(BriefingError):
     def locate(self, template: str | None, line: int | None) -> "TemplateError":
         """Say where in a template the error is (template functions raise it before they know)."""
         self.template, self.line = template, line
-        where = (template or "template") + (f", line {line}" if line is not None else "")
-        self.message = f"{where}: {self.reason}"
+        name = template or _("template")
+        where = _("{template}, line {line}").format(template=name, line=line) if line is not None else name
+        self.message = _("{where}: {message}").format(where=where, message=self.reason)
         self.args = (self.message,)
         return self
 
@@ -162,9 +178,11 @@ class NoFigures(Waiting):
 
     def __init__(self, period: str, region: str, latest: str | None):
         self.latest = latest
-        there = f"the latest figures are for {latest}" if latest else "there are no figures of that kind at all"
-        super().__init__(f"no figures for {period} in {region}; {there}",
-                         "Import the period's figures first, or ask for an earlier period with --period.")
+        there = (_("the latest figures are for {latest}").format(latest=latest) if latest
+                 else _("there are no figures of that kind at all"))
+        super().__init__(_("no figures for {period} in {region}; {there}").format(period=period, region=region,
+                                                                                   there=there),
+                         _("Import the period's figures first, or ask for an earlier period with --period."))
 
 
 class Incomplete(Waiting):
@@ -172,8 +190,9 @@ class Incomplete(Waiting):
 
     def __init__(self, period: str, region: str, missing: list[str]):
         self.missing = list(missing)
-        super().__init__(f"{region} {period}: {'、'.join(missing)} ha{'ve' if len(missing) > 1 else 's'} not "
-                         "reported yet")
+        super().__init__(ngettext("{region} {period}: {missing} has not reported yet",
+                                  "{region} {period}: {missing} have not reported yet", len(missing)).format(
+                                      region=region, period=period, missing="、".join(missing)))
 
 
 class VerificationError(BriefingError):
@@ -188,7 +207,8 @@ class LostClaim(BriefingError):
     """The claim ran past its lease and another process took it over; that process finishes the report."""
 
     def __init__(self, report):
-        super().__init__(f"report #{report.id} was taken over by another process before it was marked done")
+        super().__init__(_("report #{id} was taken over by another process before it was marked done").format(
+            id=report.id))
         self.report = report
 
 

@@ -59,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
             "(0: keep them all).", int),
     Setting("tick_seconds", 60, "How often `briefing serve` looks for work beyond the schedules' own times "
             "(retries, claims left by a stopped process).", int),
+    Setting("lang", "", "Language of messages and help: zh or en (empty: from the locale, else zh).", str),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -2,6 +2,10 @@
 
 Errors meant for a person (BriefingError) are printed without a traceback and exit with their
 status; anything else is a bug, shown as one line unless --debug asks for the traceback.
+
+The language of everything printed is chosen before click reads the arguments (i18n.choose: --lang
+wherever it stands, BRIEFING_LANG, the lang setting, the locale). The options of the whole program
+(--db, --config, --lang, -v, --debug) are taken before the command or after it, with the same meaning.
 """
 
 from __future__ import annotations
@@ -15,23 +19,125 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from .. import i18n
 from .. import settings as settings_mod
 from ..archive.schedules import FORMATS_HINT, formats_problem
 from ..errors import BriefingError, CellError, DamagedStore, NotFound, OutOfCalendar, UsageError
+from ..i18n import N_, _
 from ..ingest import cells
 from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
+from .help import Translated
 
 log = logging.getLogger(__name__)
 FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)   # so a period's neighbours (a year ago, next) exist
-CALENDAR_HINT = (f"Give periods and moments from {FIRST_DAY} to {LAST_DAY}, so that the periods before and "
-                 "after them exist too.")
+CALENDAR_HINT = N_("Give periods and moments from {first} to {last}, so that the periods before and after them "
+                   "exist too.")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class BriefingGroup(click.Group):
-    """Turns BriefingError into a message and an exit status; hides tracebacks unless --debug."""
+def calendar_hint() -> str:
+    return _(CALENDAR_HINT).format(first=FIRST_DAY, last=LAST_DAY)
+
+
+def general_options() -> list[click.Option]:
+    """The options of the whole program; each command takes them too, after its name (the last one given wins)."""
+    keep = {"expose_value": False, "callback": _keep}
+    return [
+        click.Option(["--db"], metavar="PATH", help="SQLite database [default: data/briefing.db, or BRIEFING_DB].",
+                     **keep),
+        click.Option(["--config"], metavar="FILE", type=click.Path(dir_okay=False),
+                     help="TOML settings file [default: BRIEFING_CONFIG, or briefing.toml here if present].", **keep),
+        click.Option(["--lang"], type=click.Choice(i18n.LANGUAGES),
+                     help="Language of messages and help: zh (Chinese) or en (English) [default: BRIEFING_LANG, the "
+                     "lang setting, the locale, else zh].", **keep),
+        click.Option(["-v", "--verbose"], is_flag=True, help="Log each step to stderr.", **keep),
+        click.Option(["--debug"], is_flag=True, help="Show Python tracebacks for errors.", **keep),
+    ]
+
+
+def _keep(ctx: click.Context, param: click.Parameter, value) -> None:
+    """A general option's value, kept for the whole run (the contexts of a command and its group share obj)."""
+    if value not in (None, False):
+        ctx.ensure_object(dict)[param.name] = value
+
+
+def prepare(ctx: click.Context) -> None:
+    """Before a command runs, with every general option read: logging, and the settings (read once, again
+    only when the command itself names another --db or --config)."""
+    obj = ctx.ensure_object(dict)
+    logging.basicConfig(level=logging.DEBUG if obj.get("debug") else logging.INFO if obj.get("verbose")
+                        else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    given = (obj.get("db"), obj.get("config"))
+    if obj.get("loaded") != given:
+        obj["settings"] = settings_mod.load(obj.get("config"), overrides={"db": obj.get("db")})
+        obj["db_given"], obj["loaded"] = obj.get("db") is not None, given
+        lang = obj["settings"].lang
+        if lang and not i18n.code(lang):
+            raise UsageError(_("lang = '{value}' ({origin}) is not a language of briefing").format(
+                value=lang, origin=obj["settings"].origin["lang"]), _("Use zh (Chinese) or en (English)."))
+
+
+def given(args: list[str], option: str) -> str | None:
+    """The value of the last OPTION X or OPTION=X in a command line (before a lone --), read before click does."""
+    value = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == option and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(option + "="):
+            value = arg.partition("=")[2]
+    return value
+
+
+def choose_language(args: list[str]) -> str:
+    """--lang, BRIEFING_LANG, the lang setting of the config file (when it can be read), the locale."""
+    option = given(args, "--lang")
+    if i18n.code(option) or i18n.code(os.environ.get("BRIEFING_LANG")):
+        return i18n.choose(option)
+    try:
+        setting = settings_mod.load(given(args, "--config")).lang
+    except BriefingError:       # the command says what is wrong with the file, in the language chosen without it
+        setting = None
+    return i18n.choose(option, setting)
+
+
+class BriefingCommand(Translated, click.Command):
+    """A command: its help in the chosen language; the general options after its name too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params += general_options()
+
+    def invoke(self, ctx: click.Context):
+        prepare(ctx)
+        return super().invoke(ctx)
+
+
+class CommandGroup(Translated, click.Group):
+    """A group of commands below the top (briefing archive …)."""
+
+    command_class = BriefingCommand
+    group_class = type
+
+
+class BriefingGroup(Translated, click.Group):
+    """The top: chooses the language, turns BriefingError into a message and an exit status; hides
+    tracebacks unless --debug."""
+
+    command_class = BriefingCommand
+    group_class = CommandGroup
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params[:0] = general_options()
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        i18n.use(choose_language(args))
+        return super().main(args, prog_name, **extra)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -39,7 +145,7 @@ class BriefingGroup(click.Group):
         except BriefingError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            click.secho(_("Error: {message}").format(message=exc.message), fg="red", err=True)
             if exc.hint:
                 click.echo(exc.hint, err=True)
             ctx.exit(exc.exit_code)
@@ -51,8 +157,9 @@ class BriefingGroup(click.Group):
         except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.secho(f"Internal error: {exc.__class__.__name__}: {exc}", fg="red", err=True)
-            click.echo("This is a bug in briefing. Run the command again with --debug for the details.", err=True)
+            click.secho(_("Internal error: {kind}: {error}").format(kind=exc.__class__.__name__, error=exc),
+                        fg="red", err=True)
+            click.echo(_("This is a bug in briefing. Run the command again with --debug for the details."), err=True)
             ctx.exit(70)
 
     def _invoke(self, ctx: click.Context):
@@ -61,34 +168,26 @@ class BriefingGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OutOfCalendar as exc:
-            raise UsageError(str(exc), CALENDAR_HINT) from None
+            raise UsageError(str(exc), calendar_hint()) from None
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) or not ctx.obj:
+            if isinstance(exc, sqlite3.OperationalError) or not (ctx.obj and "settings" in ctx.obj):
                 raise
             raise DamagedStore(ctx.obj["settings"].db, exc) from None
 
 
 @click.group(cls=BriefingGroup, context_settings=CONTEXT)
-@click.option("--db", metavar="PATH", help="SQLite database [default: data/briefing.db, or BRIEFING_DB].")
-@click.option("--config", metavar="FILE", type=click.Path(dir_okay=False),
-              help="TOML settings file [default: BRIEFING_CONFIG, or briefing.toml here if present].")
-@click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
-@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
 @click.version_option(package_name="briefing", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, config: str | None, verbose: bool, debug: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Write Word briefings (简报) from program figures kept in SQLite.
 
     \b
     Example:
       briefing demo
       briefing --db data/briefing.db ingest figures.xlsx
+      briefing generate --db data/briefing.db --lang en -r 扎赉特旗
     """
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    ctx.obj = {"debug": debug}
-    ctx.obj["settings"] = settings_mod.load(config, overrides={"db": db})
-    ctx.obj["db_given"] = db is not None
+    ctx.ensure_object(dict)
 
 
 def open_store(ctx: click.Context, create: bool = False) -> Store:
@@ -101,7 +200,8 @@ def tz_of(ctx: click.Context) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {name!r}", "Use an IANA name such as Asia/Shanghai.") from None
+        raise UsageError(_("unknown time zone '{name}'").format(name=name),
+                         _("Use an IANA name such as Asia/Shanghai.")) from None
 
 
 def parse_as_of(text: str | None, tz: ZoneInfo) -> str:
@@ -119,10 +219,13 @@ def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
         try:
             moment = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise UsageError(f"{option} {text!r} is not a date or time", "Write it like 2024-01-17, 2024年1月17日, "
-                             "2024-01-17T09:00 or 2024-01-17T09:00+08:00.") from None
+            raise UsageError(_("{option} '{text}' is not a date or time").format(option=option, text=text),
+                             _("Write it like 2024-01-17, 2024年1月17日, 2024-01-17T09:00 or "
+                               "2024-01-17T09:00+08:00.")) from None
     if not FIRST_DAY <= moment.date() <= LAST_DAY:
-        raise UsageError(f"{option} {text!r} is too near the ends of the calendar", CALENDAR_HINT)
+        raise UsageError(_("{option} '{text}' is too near the ends of the calendar").format(option=option,
+                                                                                             text=text),
+                         calendar_hint())
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -141,9 +244,9 @@ def region_of(store: Store, text: str | None) -> Region:
     if text is None:
         roots = catalog.roots()
         if not roots:
-            raise UsageError("the database has no regions", "Import a regions file first (see docs/ingest.md).")
+            raise UsageError(_("the database has no regions"), _("Import a regions file first (see docs/ingest.md)."))
         return roots[0]
     try:
         return catalog.region(text)
     except NotFound as exc:
-        raise UsageError(exc.message, "List them with `briefing regions`.") from None
+        raise UsageError(exc.message, _("List them with `briefing regions`.")) from None

@@ -26,7 +26,7 @@ def formats_option(help_text: str):
     """-f/--format of a command writing briefings: the formats comma-separated (-f docx,html), repeated
     (-f docx -f html) or both; the command gets them as one comma-separated text, docx by default."""
     return click.option("-f", "--format", "formats", multiple=True, default=("docx",), metavar="docx,html,pdf",
-                        callback=lambda ctx, param, value: ",".join(value), help=f"{help_text} [default: docx]")
+                        callback=lambda ctx, param, value: ",".join(value), help=help_text, show_default=True)
 
 
 @cli.command(context_settings=CONTEXT)

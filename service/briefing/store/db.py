@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import DamagedStore, StoreError
+from ..i18n import _
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ class Store:
     def __init__(self, path: str | Path, busy_timeout_ms: int = 5000, create: bool = True):
         self.path = Path(path)
         if not create and not self.path.exists():
-            raise StoreError(f"no database at {self.path}",
-                             "Run `briefing init` (empty) or `briefing demo` (sample data) first, or pass --db.")
+            raise StoreError(_("no database at {path}").format(path=self.path),
+                             _("Run `briefing init` (empty) or `briefing demo` (sample data) first, or pass --db."))
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -44,8 +45,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF == SQLITE_CORRUPT:
                 raise DamagedStore(self.path, exc) from None
-            raise StoreError(f"{self.path} cannot be opened as a SQLite database: {exc}",
-                             "Check the path given with --db or BRIEFING_DB.") from None
+            raise StoreError(_("{path} cannot be opened as a SQLite database: {error}").format(
+                             path=self.path, error=exc), _("Check the path given with --db or BRIEFING_DB.")) from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.migrate()
@@ -63,8 +64,8 @@ class Store:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: could not start writing: {exc}",
-                             "Another process holds the database; try again, or raise busy_timeout_ms.") from None
+            raise StoreError(_("{path}: could not start writing: {error}").format(path=self.path, error=exc),
+                             _("Another process holds the database; try again, or raise busy_timeout_ms.")) from None
         try:
             yield self.db
         except BaseException:
@@ -81,10 +82,11 @@ class Store:
             self._rollback()
             if not isinstance(exc, sqlite3.Error):
                 raise
-            raise StoreError(f"{self.path}: the change could not be saved (COMMIT failed: {exc}); "
-                             "nothing of it was written",
-                             "The database is as it was before. Free disk space or make the file writable and run the "
-                             "command again; if the message names a constraint, report it as a bug in briefing.") from exc
+            raise StoreError(_("{path}: the change could not be saved (COMMIT failed: {error}); nothing of it was "
+                               "written").format(path=self.path, error=exc),
+                             _("The database is as it was before. Free disk space or make the file writable and run "
+                               "the command again; if the message names a constraint, report it as a bug in "
+                               "briefing.")) from exc
 
     def _rollback(self) -> None:
         """ROLLBACK if a transaction is open (an error such as a RAISE(ROLLBACK) trigger may have ended it)."""
@@ -114,8 +116,8 @@ class Store:
             done = self._applied()
             unknown = [name for name in done if name not in {m.__name__ for m in MIGRATIONS}]
             if unknown:
-                raise StoreError(f"{self.path} was written by a newer version of briefing (migration {unknown[0]})",
-                                 "Upgrade briefing before using this database.")
+                raise StoreError(_("{path} was written by a newer version of briefing (migration {name})").format(
+                                 path=self.path, name=unknown[0]), _("Upgrade briefing before using this database."))
             applied = []
             for migration in MIGRATIONS:
                 if migration.__name__ not in done:
@@ -169,11 +171,12 @@ def _ours(conn: sqlite3.Connection, path: Path) -> bool:
     tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
     if mark == 0 and (not tables or "_migrations" in tables):
         return True
-    held = f"application id {mark:#x}" if mark else "tables " + ", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")
-    raise StoreError(f"{path} is not a briefing database (it holds another application's {held}); "
-                     "nothing was changed in it",
-                     "Give --db (or BRIEFING_DB) a new file, or briefing's own database; briefing never adds its "
-                     "tables to another application's database.")
+    held = (_("application id {id}").format(id=f"{mark:#x}") if mark else
+            _("tables {names}").format(names=", ".join(tables[:5]) + (" …" if len(tables) > 5 else "")))
+    raise StoreError(_("{path} is not a briefing database (it holds another application's {held}); nothing was "
+                       "changed in it").format(path=path, held=held),
+                     _("Give --db (or BRIEFING_DB) a new file, or briefing's own database; briefing never adds its "
+                       "tables to another application's database."))
 
 
 def integrity(path: Path) -> list[str]:

@@ -27,6 +27,7 @@ from ..figures.period_text import parse_period
 from ..figures.periods import KINDS, Period
 from ..figures.phrasing import Measure
 from ..figures.verify import Claim, unit_factor
+from ..i18n import _
 from .catalog import Catalog, Indicator, Region
 from .observations import FAR_FUTURE
 from .reader import Reader
@@ -114,7 +115,8 @@ class Facts:
         for fact in self.facts.values():
             if fact.indicator.name == key:
                 return fact
-        raise NotFound("figures", key, where=f"in {self.region.name} for {self.period.key}")
+        raise NotFound("figures", key, where=_("in {region} for {period}").format(region=self.region.name,
+                                                                                   period=self.period.key))
 
     def __contains__(self, key: str) -> bool:
         return key in self.facts or any(f.indicator.name == key for f in self.facts.values())
