@@ -363,3 +363,12 @@ def test_progress_shows_on_a_terminal_and_never_in_a_log(office, tmp_path, run):
     assert "checking rows" not in done.stdout.decode()
     with sqlite3.connect(tmp_path / "t.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM observations").fetchone()[0] == 3
+
+
+def test_a_last_row_of_figures_whose_first_cell_reads_like_a_note_is_kept(office, tmp_path):
+    spec, store = office
+    (a, _), (x, y) = spec.weekly, spec.banners
+    path = write_csv(tmp_path / "f.csv", [["备注", "指标", "地区", "期间", "数值"], ["", a, x, "2024-W05", "211"],
+                                          ["注：补报", a, y, "2024-W05", "188"], ["填报人：", "王芳"]])
+    ingest_files(store, [path], TZ, now=NOW)
+    assert stored(store) == {(a, x, "2024-W05"): 211, (a, y, "2024-W05"): 188}

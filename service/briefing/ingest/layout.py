@@ -28,7 +28,8 @@ def table(file: str, where: str, sheet: str | None, rows: list[tuple[int, list]]
     if not rows:
         problems.append(Problem(where, None, None, "is empty"))
         return None
-    rows = rows[:footer_start(rows)]
+    if scan > 1:
+        rows = rows[:footer_start(rows)]
     frame = Around(sheet=sheet, stem=Path(file).stem)
     h = header_index(rows, scan)
     if h is None:
@@ -45,8 +46,10 @@ def table(file: str, where: str, sheet: str | None, rows: list[tuple[int, list]]
 
 
 def has_known_column(rows: list[tuple[int, list]], scan: int = HEAD_ROWS) -> bool:
-    """Whether any of a sheet's first rows names a column of some table (a 说明 sheet does not)."""
-    return any(columns.canonical(c) not in (None, "_ignored") for _, cells in rows[:scan] for c in cells)
+    """Whether one of a sheet's first rows names columns of some table, or a 地区 or 期间 beside others (a 说明
+    sheet does not; one cell 说明 or 备注 in it does not make it a table)."""
+    return looks_wide(rows[:scan]) or any(sum(columns.canonical(c) not in (None, "_ignored") for c in cells) >= 2
+                                          for _, cells in rows[:scan])
 
 
 def header_index(rows: list[tuple[int, list]], scan: int = HEAD_ROWS) -> int | None:
@@ -72,9 +75,18 @@ def _text(cell: object) -> str:
 
 
 def is_note(cells: list) -> bool:
-    """A row of notes below a table: 填报人：王芳, 审核人：, 注：1. …"""
-    first = filled(cells)
-    return bool(first) and isinstance(first[0], str) and bool(_NOTE.match(first[0]) or _NOTE_MARK.match(first[0]))
+    """A row of notes below a table: 填报人：王芳, 审核人：, 注：1. …, or labels each followed by at most one
+    value (填报人： | 王芳 | 审核人： | 李强). A row of figures whose first cell happens to begin so (a 备注 of
+    注：补报 in the first column) is none: its other cells follow no label."""
+    label = False
+    for i, cell in enumerate(filled(cells)):
+        if isinstance(cell, str) and (_NOTE.match(cell) or _NOTE_MARK.match(cell)):
+            label = bool(re.search(r"[:：]\s*$", cell))
+        elif label and i:
+            label = False
+        else:
+            return False
+    return bool(filled(cells))
 
 
 def footer_start(rows: list[tuple[int, list]]) -> int:

@@ -67,7 +67,7 @@ class SourceTable:
             return self.columns[indicator][1], None
         if "value" in self.units:
             return self.units["value"], None
-        if self.around.unit:
+        if self.around.unit and "unit" not in self.fields:   # a 单位 column says each row's unit: it is checked
             return self.around.unit[1], self.around.unit[0]
         return None, None
 
