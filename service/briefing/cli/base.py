@@ -234,7 +234,7 @@ def archive_formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in text.split(",") if f.strip())
     problem = formats_problem(formats)
     if problem:
-        raise UsageError(f"--format: {problem}", FORMATS_HINT)
+        raise UsageError(_("--format: {problem}").format(problem=problem), FORMATS_HINT)
     return formats
 
 

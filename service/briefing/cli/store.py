@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..i18n import _
 from ..store.db import integrity
 from .archive import verify
 from .base import CONTEXT, cli, open_store
@@ -27,12 +28,13 @@ def check(ctx: click.Context) -> None:
     found = integrity(path)
     if found:
         for line in found:
-            click.secho(f"damaged: {line}", fg="red")
-        click.secho(f"{path}: the database is damaged; the archive was not checked", fg="red", err=True)
-        click.echo("Restore the latest backup (docs/store.md, 'Backup and restore'); keep the damaged file "
-                   "until the restore is checked.", err=True)
+            click.secho(_("damaged: {problem}").format(problem=line), fg="red")
+        click.secho(_("{path}: the database is damaged; the archive was not checked").format(path=path), fg="red",
+                    err=True)
+        click.echo(_("Restore the latest backup (docs/store.md, 'Backup and restore'); keep the damaged file until "
+                     "the restore is checked."), err=True)
         ctx.exit(1)
-    click.echo(f"{path}: database ok")
+    click.echo(_("{path}: database ok").format(path=path))
     ctx.invoke(verify, fix=False)
 
 
@@ -49,10 +51,11 @@ def backup(ctx: click.Context, dest: Path) -> None:
     """
     target = dest / Path(ctx.obj["settings"].db).name if dest.is_dir() else dest
     if target.exists():
-        raise click.UsageError(f"{target} exists; give a new file name (a backup never overwrites one)")
+        raise click.UsageError(_("{path} exists; give a new file name (a backup never overwrites one)").format(
+            path=target))
     with open_store(ctx) as store:
         pages = store.backup(target)
     archive = Path(ctx.obj["settings"].archive_dir)
-    click.echo(f"backed up {store.path} to {target} ({pages} pages)")
-    click.echo(f"the archive of briefings is files in {archive}: copy that folder too (for example "
-               f"`cp -a {archive} {target.parent}/`)")
+    click.echo(_("backed up {path} to {target} ({pages} pages)").format(path=store.path, target=target, pages=pages))
+    click.echo(_("the archive of briefings is files in {archive}: copy that folder too (for example "
+                 "`cp -a {archive} {folder}/`)").format(archive=archive, folder=target.parent))

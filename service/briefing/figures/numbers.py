@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from ..errors import ApproximationError
+from ..i18n import _
 
 TEN_THOUSAND = Decimal(10_000)
 HUNDRED_MILLION = Decimal(100_000_000)
@@ -113,7 +114,8 @@ def approximate(value: Decimal, form: str, digits: int = 1, mark: Decimal | None
     """
     value = Decimal(value)
     if value < 1:
-        raise ApproximationError(f"{_trim(value)} cannot be approximated; approximations are for figures of 1 or more")
+        raise ApproximationError(_("{value} cannot be approximated; approximations are for figures of 1 or more").format(
+            value=_trim(value)))
     if form in ("多", "余"):
         return _more(value, form, digits, mark)
     if form == "余万":
@@ -123,11 +125,13 @@ def approximate(value: Decimal, form: str, digits: int = 1, mark: Decimal | None
     if form in ("以上", "超过"):
         mark = mark if mark is not None else _floor_to(value, leading_place(value, digits))
         if value < mark or (form == "超过" and value == mark):
-            word = "at least" if form == "以上" else "more than"
             written = f"{_mark_text(mark)}以上" if form == "以上" else f"超过{_mark_text(mark)}"
-            raise ApproximationError(f"{_trim(value)} is not {word} {_trim(mark)}, so it cannot be written {written}")
+            message = (_("{value} is not at least {mark}, so it cannot be written {written}") if form == "以上"
+                       else _("{value} is not more than {mark}, so it cannot be written {written}"))
+            raise ApproximationError(message.format(value=_trim(value), mark=_trim(mark), written=written))
         return Approximation(_mark_text(mark), mark, Decimal("Infinity"), form == "超过", True)
-    raise ValueError(f"unknown approximation {form!r}; use one of {', '.join(APPROXIMATIONS)}")
+    raise ValueError(_("unknown approximation '{form}'; use one of {forms}").format(form=form,
+                                                                                  forms=", ".join(APPROXIMATIONS)))
 
 
 def _more(value: Decimal, form: str, digits: int, mark: Decimal | None) -> Approximation:
@@ -145,22 +149,25 @@ def _more(value: Decimal, form: str, digits: int, mark: Decimal | None) -> Appro
         place = last_place(floor)
         text = f"{_trim(floor)}{form}"
     if not floor < value < floor + place:
-        raise ApproximationError(f"{_trim(value)} is not more than {_trim(floor)} by less than {_trim(place)}, "
-                                 f"so it cannot be written {text}")
+        raise ApproximationError(_("{value} is not more than {floor} by less than {place}, so it cannot be written "
+                                   "{written}").format(value=_trim(value), floor=_trim(floor), place=_trim(place),
+                                                       written=text))
     return Approximation(text, floor, floor + place, True, True)
 
 
 def _tens_of_wan(value: Decimal, mark: Decimal | None) -> Approximation:
     """N余万: between N万 and the next ten 万, at least one 万 over N万 (10余万 = 11万 to 19万…)."""
     if value >= HUNDRED_MILLION:
-        raise ApproximationError(f"{_trim(value)} is 1亿 or more; write it with 余 (such as 1亿余), not 余万")
+        raise ApproximationError(_("{value} is 1亿 or more; write it with 余 (such as 1亿余), not 余万").format(
+            value=_trim(value)))
     wan = value / TEN_THOUSAND
     tens = mark / TEN_THOUSAND if mark is not None else _floor_to(wan, leading_place(wan))
     if mark is not None and (tens < 10 or leading_place(tens) != last_place(tens) or tens != int(tens)):
-        raise ApproximationError(f"N余万 needs a round N of tens of 万 (10, 20, 100 …), not {_trim(tens)}")
+        raise ApproximationError(_("N余万 needs a round N of tens of 万 (10, 20, 100 …), not {tens}").format(
+            tens=_trim(tens)))
     if not (tens + 1 <= wan < tens + leading_place(tens)) or tens < 10:
-        raise ApproximationError(f"{_trim(value)} is not between {_trim(tens + 1)}万 and "
-                                 f"{_trim(tens + leading_place(tens))}万, so it cannot be written {_trim(tens)}余万")
+        raise ApproximationError(_("{value} is not between {low}万 and {high}万, so it cannot be written {tens}余万").format(
+            value=_trim(value), low=_trim(tens + 1), high=_trim(tens + leading_place(tens)), tens=_trim(tens)))
     return Approximation(f"{_trim(tens)}余万", (tens + 1) * TEN_THOUSAND,
                          (tens + leading_place(tens)) * TEN_THOUSAND, False, True)
 
@@ -172,8 +179,9 @@ def _nearly(value: Decimal, digits: int, mark: Decimal | None) -> Approximation:
     place = leading_place(value, digits)
     target = mark if mark is not None else _floor_to(value, place) + place
     if not (target * (1 - NEAR_TOLERANCE) <= value < target):
-        raise ApproximationError(f"{_trim(value)} is not just below {_trim(target)} (within 10%), "
-                                 f"so it cannot be written 近{_mark_text(target, lone_unit=True)}")
+        raise ApproximationError(_("{value} is not just below {target} (within 10%), so it cannot be written "
+                                   "近{written}").format(value=_trim(value), target=_trim(target),
+                                                        written=_mark_text(target, lone_unit=True)))
     return Approximation(_mark_text(target, lone_unit=True), target * (1 - NEAR_TOLERANCE), target, False, True)
 
 

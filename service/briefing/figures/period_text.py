@@ -10,6 +10,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
+from ..i18n import _
 from .periods import _CN_QUARTERS, _DASH, KINDS, Period, _check_kind, _iso_week, period_of, weeks_in_iso_year
 
 _FORMS = {  # accepted forms per kind, for error messages; the first is the canonical key
@@ -69,11 +70,12 @@ def parse_period(text: str, kind: str | None = None) -> Period:
             break
     else:
         kinds = KINDS if kind is None else (kind,)
-        forms = "; ".join(f"{k} like {_FORMS[k]}" for k in kinds)
-        raise ValueError(f"unrecognized period {text!r}; accepted forms: {forms}")
+        forms = _("; ").join(_("{kind} like {forms}").format(kind=_(k), forms=_FORMS[k]) for k in kinds)
+        raise ValueError(_("unrecognized period '{text}'; accepted forms: {forms}").format(text=text, forms=forms))
     if kind is not None and period.kind != kind:
         example = _FORMS[kind].split(",")[0]
-        raise ValueError(f"{text!r} is a {period.kind}, expected a {kind} (like {example})")
+        raise ValueError(_("'{text}' is a {kind}, expected a {expected} (like {example})").format(
+            text=text, kind=_(period.kind), expected=_(kind), example=example))
     return period
 
 
@@ -81,26 +83,25 @@ def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
     """Turn the groups of a matched rule into a Period, checking the ranges."""
     year = int(groups["y"])
     if year < 1:
-        raise ValueError(f"{text!r}: there is no year 0000; years run from 0001 to 9999")
+        raise ValueError(_("'{text}': there is no year 0000; years run from 0001 to 9999").format(text=text))
     if kind == "year":
         return period_of(kind, date(year, 1, 1))
     if kind == "day":
         try:
             return period_of(kind, date(year, int(groups["m"]), int(groups["d"])))
         except ValueError as error:
-            raise ValueError(
-                f"{text!r} is not a real date ({error}); days look like {_FORMS['day']}"
-            ) from None
+            raise ValueError(_("'{text}' is not a real date ({error}); days look like {forms}").format(
+                text=text, error=error, forms=_FORMS["day"])) from None
     raw = groups["n"]
     n = _CN_QUARTERS.index(raw) + 1 if raw in _CN_QUARTERS else int(raw)
     if kind == "quarter":
-        _check_range(text, "quarter", n, 4, "quarters are 1-4, like 2024-Q1 or 2024年一季度")
+        _check_range(text, "quarter", n, 4, _("quarters are 1-4, like 2024-Q1 or 2024年一季度"))
         return period_of(kind, date(year, 3 * n - 2, 1))
     if kind == "month":
-        _check_range(text, "month", n, 12, "months are 1-12, like 2024-01 or 2024年1月")
+        _check_range(text, "month", n, 12, _("months are 1-12, like 2024-01 or 2024年1月"))
         return period_of(kind, date(year, n, 1))
     weeks = weeks_in_iso_year(year)
-    hint = f"ISO year {year} has weeks 1-{weeks}, like 2024-W03 or 2024年第3周"
+    hint = _("ISO year {year} has weeks 1-{weeks}, like 2024-W03 or 2024年第3周").format(year=year, weeks=weeks)
     _check_range(text, "week", n, weeks, hint)
     period = _iso_week(year, n)
     if groups.get("dates") is not None:
@@ -110,7 +111,7 @@ def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
 
 def _check_range(text: str, what: str, n: int, limit: int, hint: str) -> None:
     if not 1 <= n <= limit:
-        raise ValueError(f"{text!r}: there is no {what} {n}; {hint}")
+        raise ValueError(_("'{text}': there is no {what} {n}; {hint}").format(text=text, what=_(what), n=n, hint=hint))
 
 
 def _check_week_dates(period: Period, dates: str, text: str) -> None:
@@ -122,7 +123,5 @@ def _check_week_dates(period: Period, dates: str, text: str) -> None:
     given = re.sub("[-\u2013\u2014~至]+", _DASH, given)
     expected = period._week_dates()
     if given != expected:
-        raise ValueError(
-            f"{text!r}: the dates in brackets do not match ISO week {period.key},"
-            f" which runs {expected}"
-        )
+        raise ValueError(_("'{text}': the dates in brackets do not match ISO week {week}, which runs {dates}").format(
+            text=text, week=period.key, dates=expected))

@@ -35,8 +35,10 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from ..errors import OutOfCalendar
+from ..i18n import N_, _
 
 KINDS = ("year", "quarter", "month", "week", "day")
+KIND_NAMES = (N_("year"), N_("quarter"), N_("month"), N_("week"), N_("day"))   # each kind's word, for _(kind)
 
 _DAY = timedelta(days=1)
 _DASH = "\u2014"  # EM DASH, the 一字线 of Chinese typesetting, used in every range
@@ -87,17 +89,20 @@ def _end_of(kind: str, start: date) -> date:
             return date(start.year, 12, 31)
         return date(start.year, last_month + 1, 1) - _DAY
     if kind == "week":
-        return _shift(start, 6, f"the week that starts on {start}")
+        return _shift(start, 6, N_("the week that starts on {day}"), day=start)
     return start
 
 
-def _shift(day: date, days: int, what: str) -> date:
-    """day + days, or OutOfCalendar naming *what* when that leaves the calendar (0001-01-01 .. 9999-12-31)."""
+def _shift(start: date, days: int, what: str, **values) -> date:
+    """day + days, or OutOfCalendar naming *what* (a message, formatted with values) when that leaves the
+    calendar (0001-01-01 .. 9999-12-31)."""
     try:
-        return day + timedelta(days=days)
+        return start + timedelta(days=days)
     except OverflowError:
-        end = "runs past 9999-12-31, the last day" if days > 0 else "runs before 0001-01-01, the first day"
-        raise OutOfCalendar(f"{what} {end} the calendar holds") from None
+        what = _(what).format(**{k: _(v) if k == "kind" else v for k, v in values.items()})
+        end = (_("{what} runs past 9999-12-31, the last day the calendar holds") if days > 0
+               else _("{what} runs before 0001-01-01, the first day the calendar holds"))
+        raise OutOfCalendar(end.format(what=what)) from None
 
 
 def _cn_date(day: date, with_year: bool = True) -> str:
@@ -161,11 +166,11 @@ class Period:
 
     def previous(self) -> Period:
         """The adjacent earlier period of the same kind (the 环比 base)."""
-        return period_of(self.kind, _shift(self.start, -1, f"the {self.kind} before {self.key}"))
+        return period_of(self.kind, _shift(self.start, -1, N_("the {kind} before {key}"), kind=self.kind, key=self.key))
 
     def next(self) -> Period:
         """The adjacent later period of the same kind."""
-        return period_of(self.kind, _shift(self.end, 1, f"the {self.kind} after {self.key}"))
+        return period_of(self.kind, _shift(self.end, 1, N_("the {kind} after {key}"), kind=self.kind, key=self.key))
 
     def year_ago(self) -> Period | None:
         """The same period one year earlier (the 同比 base).
@@ -305,6 +310,6 @@ def last_ended(kind: str, moment: datetime) -> Period:
     the 17th has ended; at Monday 08:00 the week before has, and the Monday has not."""
     day = moment.date()
     if moment.time() < time(23, 59, 59):
-        day = _shift(day, -1, f"the day before {day}")
+        day = _shift(day, -1, N_("the day before {day}"), day=day)
     period = period_of(kind, day)
     return period if period.end == day else period.previous()

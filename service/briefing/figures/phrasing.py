@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ..i18n import _
 from . import numbers, units
 from .compare import Change, Record
 
@@ -162,7 +163,7 @@ def change_phrase(ch: Change, m: Measure, base: str = "同比", style: Style = S
     change stands alone, or both levels are stated when the base is negative.
     """
     if ch.base is None:
-        raise ValueError("no base figure to compare with")
+        raise ValueError(_("no base figure to compare with"))
     if not m.is_rate and (ch.base < 0 or (ch.current < 0 < ch.base)):  # a loss on either side: both levels
         if numbers.round_half_up(ch.current, m.decimals) == numbers.round_half_up(ch.base, m.decimals):
             return _flat(base, 0, style)
@@ -191,7 +192,7 @@ def _base_words(base: str) -> str:
 def range_phrase(low: Decimal, high: Decimal, m: Measure, style: Style = Style()) -> str:
     """A range keeps the unit on both ends (GB/T 15835): 9亿元～16亿元, 12%～16%, never 9～16亿元."""
     if low > high:
-        raise ValueError(f"a range runs from the smaller figure: {low} is more than {high}")
+        raise ValueError(_("a range runs from the smaller figure: {low} is more than {high}").format(low=low, high=high))
     return f"{figure(low, m, style)}～{figure(high, m, style)}"
 
 
@@ -213,7 +214,7 @@ def reached_phrase(value: Decimal, m: Measure, verb: str = "提升至", style: S
     way = next((way for way, verbs in REACHED_VERBS.items() if verb in verbs), None)
     if way is None:
         known = "; ".join(f"{way}: {'、'.join(verbs)}" for way, verbs in REACHED_VERBS.items())
-        raise ValueError(f"{verb!r} is not a verb for a level reached ({known})")
+        raise ValueError(_("'{verb}' is not a verb for a level reached ({known})").format(verb=verb, known=known))
     if way != "neutral":
         _check_direction(way, f"{verb}{text}", value, base, m, style)
     return verb + text
@@ -223,15 +224,20 @@ def _check_direction(way: str, words: str, value: Decimal, base: Decimal | None,
     """ValueError unless the level moved from ``base`` the ``way`` (rise, fall) its ``words`` say."""
     neutral = "、".join(REACHED_VERBS["neutral"][:2])
     if base is None:
-        raise ValueError(f"{words} says the figure {'rose' if way == 'rise' else 'fell'}, but there is no "
-                         f"earlier figure to compare with; write {neutral}")
+        message = (_("{words} says the figure rose, but there is no earlier figure to compare with; write {neutral}")
+                   if way == "rise" else
+                   _("{words} says the figure fell, but there is no earlier figure to compare with; write {neutral}"))
+        raise ValueError(message.format(words=words, neutral=neutral))
     moved = numbers.round_half_up(value, m.decimals) - numbers.round_half_up(base, m.decimals)
     if (moved > 0 and way == "rise") or (moved < 0 and way == "fall"):
         return
-    actual = "rose" if moved > 0 else "fell" if moved < 0 else "did not change as written"
-    fitting = f"{REACHED_VERBS['rise' if moved > 0 else 'fall'][0]}, or " if moved else ""
-    raise ValueError(f"{figure(base, m, style)} → {figure(value, m, style)}: the figure {actual}, so it cannot "
-                     f"be written {words}; write {fitting}a verb that states the level alone: {neutral}")
+    actual = _("the figure rose") if moved > 0 else _("the figure fell") if moved < 0 else _(
+        "the figure did not change as written")
+    fitting = _("{verb}, or ").format(verb=REACHED_VERBS["rise" if moved > 0 else "fall"][0]) if moved else ""
+    raise ValueError(_("{base} → {value}: {actual}, so it cannot be written {words}; write {fitting}a verb that states "
+                       "the level alone: {neutral}").format(base=figure(base, m, style), value=figure(value, m, style),
+                                                            actual=actual, words=words, fitting=fitting,
+                                                            neutral=neutral))
 
 
 def gain_phrase(ch: Change, m: Measure, style: Style = Style()) -> str:
@@ -261,7 +267,8 @@ def record_phrase(rec: Record, subject: str = "", key: str = "", prefer: str | N
     options = RECORD_WORDS["again" if rec.again else "first"]
     if prefer is not None:
         if prefer not in RECORD_PAIRS:
-            raise ValueError(f"unknown record word {prefer!r}; use one of {', '.join(RECORD_PAIRS)}")
+            raise ValueError(_("unknown record word '{word}'; use one of {words}").format(
+                word=prefer, words=", ".join(RECORD_PAIRS)))
         return options[RECORD_PAIRS[prefer]].format(scope=rec.scope, subject=subject)
     return choose(options, key).format(scope=rec.scope, subject=subject)
 

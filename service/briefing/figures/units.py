@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
 
+from ..i18n import _
 from .verify import Claim, unit_factor
 
 # Each unit of a kind in the kind's base unit, the base chosen so that every factor is a finite decimal.
@@ -37,8 +38,9 @@ def factor(unit: str, second: str) -> Decimal:
     first, other = _in_base(unit), _in_base(second)
     if first is None or other is None or first[0] != other[0]:
         kinds = "; ".join("、".join(table) for table in KINDS.values())
-        raise ValueError(f"{unit or 'a figure without a unit'} cannot be written in {second}: the statutory "
-                         f"conversions are among {kinds} (each also with 万 or 亿 before it)")
+        raise ValueError(_("{unit} cannot be written in {second}: the statutory conversions are among {kinds} (each "
+                           "also with 万 or 亿 before it)").format(unit=unit or _("a figure without a unit"),
+                                                                 second=second, kinds=kinds))
     return first[1] / other[1]
 
 

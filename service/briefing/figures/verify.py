@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import VerificationError
+from ..i18n import _, ngettext
 from .numbers import HUNDRED_MILLION, NEAR_TOLERANCE, TEN_THOUSAND, Approximation
 
 KINDS = ("number", "percent", "points", "multiple")
@@ -202,8 +203,8 @@ def check(text: str, claims: Iterable[Claim], ignore: Iterable[str] = (),
     bad = unaccounted(text, claims, ignore, only)
     if not bad:
         return
-    many = len(bad) != 1
-    lines = [f"{len(bad)} figure{'s' if many else ''} in the text match{'' if many else 'es'} no computed fact:"]
+    lines = [ngettext("{count} figure in the text matches no computed fact:",
+                      "{count} figures in the text match no computed fact:", len(bad)).format(count=len(bad))]
     lines += [_describe(text, f, claims) for f in bad]
     raise VerificationError("\n".join(lines), bad)
 
@@ -212,10 +213,12 @@ def _describe(text: str, f: Found, claims: list[Claim]) -> str:
     """One line of the error: the words, where they stand, their band, and the nearest claim of the kind."""
     before = text[max(0, f.start - CONTEXT):f.start].replace("\n", " ")
     after = text[f.end:f.end + CONTEXT].replace("\n", " ")
-    line = f"  {f.text!r} at {f.start}–{f.end} ({f.kind} {f.band()}): …{before}【{f.text}】{after}…"
+    line = "  " + _("'{figure}' at {start}–{end} ({kind} {band}): …{before}【{figure}】{after}…").format(
+        figure=f.text, start=f.start, end=f.end, kind=f.kind, band=f.band(), before=before, after=after)
     near = _nearest(f, [c for c in claims if c.kind == f.kind])
     if near is not None:
-        line += f"; nearest {f.kind} fact: {_plain(near.value)}" + (f" ({near.label})" if near.label else "")
+        line += _("; nearest {kind} fact: {value}").format(kind=f.kind, value=_plain(near.value)) + (
+            f" ({near.label})" if near.label else "")
     return line
 
 
