@@ -5,6 +5,7 @@ is refused with the name meant. With the sample and with an office generated her
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import docx
@@ -124,3 +125,15 @@ def test_a_near_miss_of_a_region_says_the_name_meant(sample_db, office_db, tmp_p
         assert result.exit_code == 2, result.output
         assert f"unknown region '{typed}'; did you mean '{meant}'?" in result.output and "briefing regions" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_archive_remake_takes_formats_the_same_way(sample_db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "copy.db"
+    shutil.copy(sample_db, db)
+    archived = briefing(db, "generate", *WEEK, "-r", "扎赉特旗", "--archive")
+    assert archived.exit_code == 0, archived.output
+    result = briefing(db, "archive", "remake", "1", "--current", "-f", "docx", "-f", "html")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "data" / "archive" / "2024" / "weekly").glob("*_v2.*")) == [
+        "2024-W02_扎赉特旗_周报_v2.docx", "2024-W02_扎赉特旗_周报_v2.html"]

@@ -17,6 +17,7 @@ from ..figures.period_text import parse_period
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
+from .documents import formats_option
 from .output import FORMATS, render
 from .schedule import parse_now
 
@@ -207,8 +208,7 @@ def _fix(ledger: Ledger, archive_: Archive, found, timezone_name: str) -> None:
 @archive.command(context_settings=CONTEXT)
 @click.argument("report_id", metavar="ID", type=int)
 @click.option("--current", is_flag=True, help="Use the data and template as they are now: a new version.")
-@click.option("-f", "--format", "formats", default="docx", show_default=True, metavar="docx,html,pdf",
-              help="Formats of a new version.")
+@formats_option("Formats of a new version.")
 @click.pass_context
 def remake(ctx, report_id: int, current: bool, formats: str) -> None:
     """Make an archived briefing again: from the data as of its time (the same bytes, or an account of
