@@ -47,6 +47,7 @@ def site(tmp_path: Path) -> Path:
         encoding="utf-8")
     (tmp_path / "regions.csv").write_text(REGIONS, encoding="utf-8")
     (tmp_path / "indicators.csv").write_text(INDICATORS, encoding="utf-8")
+    assert run(tmp_path, "init").returncode == 0
     assert run(tmp_path, "ingest", "regions.csv", "indicators.csv").returncode == 0
     report(tmp_path, "2024-W01", ["阿巴嘎旗", "苏尼特左旗", "东乌珠穆沁旗"], "2024-01-08 09:00")
     report(tmp_path, "2024-W02", ["阿巴嘎旗"], "2024-01-15 09:00")
