@@ -3,6 +3,8 @@ in and imported with `briefing ingest` as it is; on the sample and on a catalog 
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -39,6 +41,7 @@ def demo(run, tmp_path) -> Path:
 
 @pytest.fixture
 def other(run, tmp_path) -> Path:
+    assert run("init").exit_code == 0
     result = run("ingest", str(write_csv(tmp_path / "r.csv", OTHER_REGIONS)),
                  str(write_csv(tmp_path / "i.csv", OTHER_INDICATORS)))
     assert result.exit_code == 0, result.output
@@ -114,6 +117,28 @@ def test_the_region_drop_down_lists_the_catalogs_regions(run, demo):
     assert number.showInputMessage and "人次" in number.prompt and number.promptTitle == "诊疗患者人次"
 
 
+def test_a_filled_form_imports_with_no_other_step(run, demo, tmp_path):
+    run("--db", str(demo), "form", "-p", "2024-W05", "-r", "扎赉特旗", "-o", "第5周.xlsx", db=False)
+    book = openpyxl.load_workbook(tmp_path / "第5周.xlsx")
+    ws = book["填报表"]
+    top, rows = table(ws)
+    for r, (value, note) in enumerate([(230, "含夜间急诊"), (3, None), (None, None), (17, None)], start=top + 1):
+        ws.cell(row=r, column=6).value = value
+        ws.cell(row=r, column=7).value = note
+    end = top + len(rows)
+    for r, value in zip(range(end + 2, end + 5), ["王芳", "李强", date(2024, 2, 5)]):
+        ws.cell(row=r, column=2).value = value
+    book.save(tmp_path / "第5周.xlsx")
+    result = run("--db", str(demo), "ingest", "第5周.xlsx", db=False)
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.output and "1 without a figure" in result.output
+    with sqlite3.connect(demo) as conn:
+        got = conn.execute("SELECT indicator, value, note FROM observations WHERE region = '152223' AND "
+                           "period = '2024-W05' ORDER BY indicator").fetchall()
+    assert got == [("med_consultations", 17.0, None), ("med_patients", 230.0, "含夜间急诊"),
+                   ("med_surgery_teaching", 3.0, None)]
+
+
 def test_another_leagues_monthly_form_for_its_banners(run, other):
     book = form_of(run, other, "--period", "2025年3月")
     ws = book["填报表"]
@@ -131,6 +156,23 @@ def test_another_leagues_monthly_form_for_its_banners(run, other):
     assert checks["合作社盈余"].operator == "between" and checks["合作社盈余"].formula1.startswith("-")
     assert "万元" in checks["到户补贴资金"].prompt and "2位小数" in checks["到户补贴资金"].prompt
     assert "公斤" in checks["鲜奶收购量"].prompt
+
+
+def test_another_leagues_form_round_trip(run, other, tmp_path):
+    run("--db", str(other), "form", "-p", "2025-03", "-r", "多伦县", "-o", "多伦县.xlsx", db=False)
+    book = openpyxl.load_workbook(tmp_path / "多伦县.xlsx")
+    ws = book["填报表"]
+    top, rows = table(ws)
+    filled = {"鲜奶收购量": 1520.5, "到户补贴资金": 10463, "合作社盈余": -12.5, "草场覆盖度": 61.3}
+    for n, row in enumerate(rows, start=top + 1):
+        ws.cell(row=n, column=6).value = filled.get(row[1])
+    book.save(tmp_path / "多伦县.xlsx")
+    result = run("--db", str(other), "ingest", "多伦县.xlsx", db=False)
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(other) as conn:
+        got = dict(conn.execute("SELECT indicator, value FROM observations WHERE region = '152531' "
+                                "AND period = '2025-03'").fetchall())
+    assert got == {"milk": 1520.5, "subsidy": 10463.0, "balance": -12.5, "grass": 61.3}
 
 
 def test_the_wide_layout_has_a_row_per_region_and_a_column_per_indicator(run, other):
@@ -154,6 +196,13 @@ def test_the_banners_report_what_they_have_reported(run, demo):
     assert "教师培训场次" in by_region["扎赉特旗"] and "教师培训场次" not in by_region["科右前旗"]
     assert "带动企业增收" in by_region["科右前旗"]
     assert ws.cell(row=2, column=1).value == "科右前旗、扎赉特旗 2024年1月数据填报表"
+
+
+def test_a_region_named_that_reports_nothing_then_is_left_out_and_said_so(run, demo):
+    result = run("--db", str(demo), "form", "-p", "2024-W05", "-r", "兴安盟", "-r", "扎赉特旗", "-o", "f.xlsx", db=False)
+    assert result.exit_code == 0 and "兴安盟" in result.stderr
+    _, rows = table(openpyxl.load_workbook("f.xlsx")["填报表"])
+    assert {r[3] for r in rows} == {"扎赉特旗"}
 
 
 def test_an_existing_file_is_kept_without_force(run, demo, tmp_path):

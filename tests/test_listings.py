@@ -37,6 +37,7 @@ FIGURES = [["指标", "地区", "期间", "数值", "备注"],
 
 @pytest.fixture
 def db(run, tmp_path) -> Path:
+    assert run("init").exit_code == 0
     inputs = [write_csv(tmp_path / f"in-{n}.csv", rows) for n, rows in enumerate([REGIONS, INDICATORS, FIGURES])]
     result = run("ingest", *map(str, inputs))
     assert result.exit_code == 0, result.output
@@ -57,6 +58,9 @@ def test_csv_redirected_to_a_file_starts_with_a_bom(db, tmp_path):
         subprocess.run(briefing_cmd(db, "regions", "-f", "csv"), stdout=out, check=True, env=environment())
     data = (tmp_path / "列表.csv").read_bytes()
     assert data.startswith(codecs.BOM_UTF8) and data[3:].decode("utf-8").startswith("代码,名称,上级")
+    with open(tmp_path / "列表.csv", "ab") as out:      # >> 列表.csv: no BOM in the middle of the file
+        subprocess.run(briefing_cmd(db, "regions", "-f", "csv"), stdout=out, check=True, env=environment())
+    assert (tmp_path / "列表.csv").read_bytes().count(codecs.BOM_UTF8) == 1
 
 
 def test_csv_into_a_pipe_has_no_bom(db):

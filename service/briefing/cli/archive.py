@@ -18,7 +18,7 @@ from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
 from .documents import formats_option
-from .output import FORMATS, render
+from .output import emit, listing_options
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
@@ -52,7 +52,7 @@ def _local(ctx: click.Context, moment: str | None) -> str:
 @click.option("--from", "first", metavar="PERIOD", help="First period, e.g. 2024-W01.")
 @click.option("--to", "last", metavar="PERIOD", help="Last period.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only briefings in this state [default: all].")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@listing_options
 @click.pass_context
 def list_(ctx, template, region, first, last, status, fmt) -> None:
     """List archived briefings (every version), oldest period first.
@@ -77,7 +77,7 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
     rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), _local(ctx, r.as_of),
              _local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
             for r in reports]
-    click.echo(render(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt))
+    emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
 
 
 def _state(report: Report, stale: dict[int, int]) -> str:

@@ -10,10 +10,14 @@ import click
 from ..errors import NotFound, UsageError
 from ..figures.period_text import parse_period
 from ..files import safe_name, write_atomically
+from ..i18n import N_, _
 from ..ingest import form as form_mod
 from ..ingest.form_book import LAYOUTS, workbook
 from ..store.catalog import Catalog
 from .base import CONTEXT, cli, open_store, tz_of
+from .output import refuse_existing
+
+BY = {"day": N_("day"), "week": N_("week"), "month": N_("month"), "quarter": N_("quarter"), "year": N_("year")}
 
 
 @cli.command(context_settings=CONTEXT)
@@ -45,26 +49,32 @@ def form(ctx: click.Context, period: str | None, regions: tuple[str, ...], layou
     try:
         chosen = form_mod.regions_asked(catalog, regions)
     except NotFound as exc:
-        raise UsageError(exc.message, "List them with `briefing regions`, or give `-r all`.") from None
+        raise UsageError(exc.message, _("List them with `briefing regions`, or give `-r all`.")) from None
     if not chosen:
-        raise UsageError("the database has no regions", "Import a regions file first (see docs/ingest.md).")
+        raise UsageError(_("the database has no regions"), _("Import a regions file first (see docs/ingest.md)."))
     the_period = _period(period, reports, chosen, datetime.now(tz_of(ctx)))
     made = form_mod.layout(catalog, reports, the_period, chosen)
     if not made.lines:
         names = "、".join(r.name for r in chosen[:5]) + ("…" if len(chosen) > 5 else "")
-        raise UsageError(f"{names}: none of the indicators they report is given by the {the_period.kind} "
-                         f"(the frequency of {the_period.key}), so the form would be empty",
-                         "Give a period of a frequency they report (`briefing indicators` lists each indicator's), "
-                         "or other regions.")
+        raise UsageError(_("{regions}: none of the indicators they report is given by the {kind} (the frequency of "
+                           "{period}), so the form would be empty").format(
+                               regions=names, kind=_(BY[the_period.kind]), period=the_period.key),
+                         _("Give a period of a frequency they report (`briefing indicators` lists each "
+                           "indicator's), or other regions."))
+    if regions and not any(text.strip().lower() in form_mod.ALL for text in regions):
+        for region in chosen:      # named on purpose: say why it has no rows
+            if region not in made.regions:
+                click.echo(_("{region}: reports nothing by the {kind}; left out of the form").format(
+                    region=region.name, kind=_(BY[the_period.kind])), err=True)
     target = out or Path(f"{the_period.key}_{safe_name(form_mod.scope(catalog, made.regions))}_填报表.xlsx")
     if target.suffix.lower() != ".xlsx":
-        raise UsageError(f"{target} does not end in .xlsx", "The form is an Excel workbook; name it NAME.xlsx.")
-    if target.exists() and not force:
-        raise UsageError(f"{target} exists; it was left as it is", "Give another -o FILE, or --force to replace it.")
+        raise UsageError(_("{path} does not end in .xlsx").format(path=target),
+                         _("The form is an Excel workbook; name it NAME.xlsx."))
+    refuse_existing(target, force)
     write_atomically(target, workbook(made, wide=layout == "wide"))
     click.echo(str(target))
-    click.echo(f"{len(made.lines)} figures to fill in for {len(made.regions)} region(s), {the_period.label()}",
-               err=True)
+    click.echo(_("{figures} figures to fill in for {regions} region(s), {period}").format(
+        figures=len(made.lines), regions=len(made.regions), period=the_period.label()), err=True)
 
 
 def _period(text: str | None, reports: form_mod.Reports, regions, now: datetime):
@@ -72,9 +82,9 @@ def _period(text: str | None, reports: form_mod.Reports, regions, now: datetime)
         try:
             return parse_period(text)
         except ValueError as exc:
-            raise UsageError(f"--period: {exc}") from None
+            raise UsageError(_("--period: {problem}").format(problem=exc)) from None
     found = form_mod.default_period(reports, regions, now)
     if found is None:
-        raise UsageError("the regions report no figures to fill in",
-                         "Import the indicators first (see docs/ingest.md), or give other regions.")
+        raise UsageError(_("the regions report no figures to fill in"),
+                         _("Import the indicators first (see docs/ingest.md), or give other regions."))
     return found

@@ -5,8 +5,9 @@ Where a listing goes (``emit``), decided once for every listing command:
 - ``-o FILE`` writes the file whole (files.write_atomically) and never replaces one without ``--force``;
 - CSV is UTF-8 with a byte order mark (BOM) when it lands in a file, which is how Excel and WPS know it is
   UTF-8 (without one they read it as GBK and the Chinese is garbled): with ``-o FILE`` and when standard
-  output is itself a file (``> 列表.csv``). On a terminal or into a pipe (``| head``, ``| python …``) it
-  has none, since a program reading it would take the BOM for part of the first header;
+  output is itself a new file (``> 列表.csv``). On a terminal, into a pipe (``| head``, ``| python …``) or
+  appended to a file (``>>``) it has none: a program reading it would take the BOM for part of the first
+  header, and in the middle of a file it is a stray character;
 - XLSX is binary: written with ``-o FILE``, or to standard output when that is a file or a pipe, never
   onto a terminal (the command says to give ``-o FILE``);
 - in a table (the default, for a person) a figure is written as briefings write it (``written``: 19532,
@@ -31,11 +32,13 @@ from ..errors import UsageError
 from ..figures.phrasing import Measure
 from ..figures.phrasing import figure as phrased
 from ..files import spreadsheet_cell, write_atomically
+from ..i18n import _
 from ..ingest.form import width
 
 FORMATS = ("table", "csv", "json", "xlsx")
 BOM = "\ufeff"
-__all__ = ["FORMATS", "emit", "figure", "listing_options", "render", "width", "workbook", "written"]
+__all__ = ["FORMATS", "emit", "figure", "listing_options", "refuse_existing", "render", "width", "workbook",
+           "written"]
 
 
 def _cell(value: Any) -> str:
@@ -153,20 +156,26 @@ def emit(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "tabl
     ctx = click.get_current_context()
     out: Path | None = ctx.meta.get("briefing.output.out")
     if out is not None:
-        if out.exists() and not ctx.meta.get("briefing.output.force"):
-            raise UsageError(f"{out} exists; it was left as it is", "Give another -o FILE, or --force to replace it.")
+        refuse_existing(out, ctx.meta.get("briefing.output.force", False))
         write_atomically(out, _encoded(headers, rows, fmt, right, ctx, to_file=True))
         click.echo(str(out))
         return
     stdout = click.get_binary_stream("stdout")
     if fmt == "xlsx" and _terminal(sys.stdout):
-        raise UsageError("-f xlsx writes a binary workbook, which a terminal cannot show",
-                         "Give -o FILE.xlsx, or redirect the output to a file (> FILE.xlsx).")
+        raise UsageError(_("-f xlsx writes a binary workbook, which a terminal cannot show"),
+                         _("Give -o FILE.xlsx, or redirect the output to a file (> FILE.xlsx)."))
     if fmt in ("xlsx", "csv"):
         stdout.write(_encoded(headers, rows, fmt, right, ctx, to_file=_regular_file(sys.stdout)))
         stdout.flush()
         return
     click.echo(render(headers, rows, fmt, right))
+
+
+def refuse_existing(path: Path, force: bool) -> None:
+    """An -o FILE that exists is replaced only with --force."""
+    if path.exists() and not force:
+        raise UsageError(_("{path} exists; it was left as it is").format(path=path),
+                         _("Give another -o FILE, or --force to replace it."))
 
 
 def _encoded(headers, rows, fmt: str, right, ctx: click.Context, to_file: bool) -> bytes:
@@ -184,8 +193,10 @@ def _terminal(stream) -> bool:
 
 
 def _regular_file(stream) -> bool:
-    """Standard output redirected to a file (> FILE), not a terminal or a pipe."""
+    """Standard output redirected to a new or emptied file (> FILE): not a terminal, a pipe, or a file
+    appended to (>> FILE, where a BOM would land in the middle)."""
     try:
-        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+        status = os.fstat(stream.fileno())
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return False
+    return stat.S_ISREG(status.st_mode) and status.st_size == 0
