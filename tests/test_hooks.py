@@ -111,12 +111,16 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")                              # a zombie has stopped; only its parent's wait is due
 
 
-def test_the_command_is_split_like_shell_words_and_found_from_the_config_folder(tmp_path):
+def test_the_command_is_split_like_shell_words_and_found_from_the_config_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     config = tmp_path / "etc" / "briefing.toml"
     config.parent.mkdir()
     config.write_text("", encoding="utf-8")
     [schedule] = load([{"template": "weekly", "on_failure": "bin/notify.sh '值班 组' --urgent"}], config)
-    assert schedule.on_failure == (str(tmp_path / "etc" / "bin" / "notify.sh"), "值班 组", "--urgent")
+    assert schedule.on_failure == (str(tmp_path.resolve() / "etc" / "bin" / "notify.sh"), "值班 组", "--urgent")
+    [dotted] = load([{"template": "weekly", "on_failure": "./notify.sh"}], "etc/briefing.toml")   # as --config gives it
+    assert dotted.on_failure == (str(tmp_path.resolve() / "etc" / "notify.sh"),)
+    assert load([{"template": "weekly", "on_failure": "logger -t briefing"}], config)[0].on_failure[0] == "logger"
     [listed] = load([{"template": "weekly", "on_failure": ["/usr/bin/logger", "-t", "briefing"]}], config)
     assert listed.on_failure == ("/usr/bin/logger", "-t", "briefing")
     assert load([{"template": "weekly"}], config)[0].on_failure == ()

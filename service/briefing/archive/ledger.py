@@ -128,6 +128,11 @@ def later(seconds: float, now: str | None = None) -> str:
 
 _SELECT = ("SELECT reports.*, regions.name AS region_name FROM reports "
            "LEFT JOIN regions ON regions.code = reports.region ")
+# a failed report whose briefing no later version has made (a condition on the reports table, for find)
+STILL_FAILING = ("reports.status = 'failed' AND NOT EXISTS (SELECT 1 FROM reports AS made WHERE made.template = "
+                 "reports.template AND made.period = reports.period AND made.region = reports.region AND "
+                 "made.script = reports.script AND made.version > reports.version "
+                 "AND made.status IN ('done', 'pruned'))")
 _BY_KEY = "reports.template, reports.period, regions.sort, reports.region, reports.script, reports.version"
 
 
@@ -309,10 +314,7 @@ class Ledger:
     def failing(self, schedule: str, since: str) -> list[Report]:
         """A schedule's briefings due since a moment (ISO UTC) that failed and have not been made since, by a
         later version either: those its runs are still trying."""
-        return self.find("reports.schedule = ? AND reports.status = 'failed' AND reports.due_at >= ? AND NOT EXISTS "
-                         "(SELECT 1 FROM reports AS made WHERE made.template = reports.template AND made.period = "
-                         "reports.period AND made.region = reports.region AND made.script = reports.script "
-                         "AND made.status IN ('done', 'pruned'))", [schedule, since])
+        return self.find(f"reports.schedule = ? AND reports.due_at >= ? AND {STILL_FAILING}", [schedule, since])
 
     def done_periods(self, template: str, region: str, script: str) -> set[str]:
         """The periods of a template and region that have a briefing (done, or made and since pruned)."""

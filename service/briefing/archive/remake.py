@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..documents import templates
 from ..documents.make import template_dirs
@@ -115,7 +116,8 @@ class Remaker:
             "ORDER BY o.batch, o.indicator, o.region, o.period", [batch, original.as_of]).fetchall()
         for name, region, period, value, revision, recorded, file, imported in rows[:LISTED]:
             lines.append(f"figure {name} {region} {period} = {value:g} (revision {revision}) was imported on "
-                         f"{imported[:16]} from {file} but dated {recorded[:16]}, before the briefing's moment")
+                         f"{self._local(imported)} from {file} but dated {self._local(recorded)}, before the "
+                         "briefing's moment")
         if len(rows) > LISTED:
             lines.append(f"… and {len(rows) - LISTED} more such figures")
         for table in ("highlights", "records"):
@@ -123,6 +125,11 @@ class Remaker:
             if count:
                 lines.append(f"{count} {table} imported since (they carry no date of entry, so every remake sees them)")
         return lines
+
+    def _local(self, moment: str) -> str:
+        """A moment of the store (ISO UTC) in the configured time zone, to the minute, as a person reads it."""
+        tz = ZoneInfo(self.producer.settings.timezone)
+        return datetime.fromisoformat(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     def _text_changes(self, original: Report, rendered: Rendered) -> list[str]:
         docx = original.file("docx")

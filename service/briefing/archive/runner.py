@@ -24,6 +24,7 @@ from ..documents.make import stem_of, template_dirs
 from ..errors import BriefingError, Incomplete, LostClaim, NotFound, UsageError, Waiting
 from ..figures.period_text import parse_period
 from ..figures.periods import Period
+from ..i18n import _
 from ..settings import Settings
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
@@ -235,12 +236,12 @@ class Runner:
         run would, as of `now`."""
         schedule = next((s for s in self.schedules if s.name == report.schedule), None)
         if schedule is None:
-            raise UsageError(f"briefing #{report.id} was not made by a schedule of {self.source}"
-                             + (f" (its schedule {report.schedule!r} is not there)" if report.schedule else ""),
-                             f"Make it again with `briefing archive remake {report.id} --current`.")
+            raise UsageError(_("briefing #{id} was not made by a schedule of {config}").format(
+                id=report.id, config=self.source) + (f" ({report.schedule})" if report.schedule else ""),
+                _("Make it again with `briefing archive remake {id} --current`.").format(id=report.id))
         if not self.ledger.try_now(report):
-            raise UsageError(f"briefing #{report.id} is {report.status}, not failed or waiting",
-                             "`briefing archive remake ID` makes a made briefing again.")
+            raise UsageError(_("briefing #{id} is not failed or waiting, so there is nothing to retry").format(
+                id=report.id), _("`briefing archive remake ID` makes a made briefing again."))
         template = self.template(schedule)
         period = parse_period(report.period, template.period)
         due = datetime.fromisoformat(report.due_at) if report.due_at else now
@@ -250,10 +251,11 @@ class Runner:
 
     def _refusal(self, claim: Claim) -> str:
         report = claim.report
+        error = " ".join((report.error or "").split())
         if claim.outcome == "done":
             return f"already done (report #{report.id})"
         if claim.outcome == "waiting" and report.status == "waiting":
-            return f"waiting for its figures ({report.error}); looked at again after {self.at(report.retry_at)}"
+            return f"waiting for its figures ({error}); looked at again after {self.at(report.retry_at)}"
         if claim.outcome == "waiting":
-            return f"failed before ({report.error}); tried again after {self.at(report.retry_at)}"
+            return f"failed before ({error}); tried again after {self.at(report.retry_at)}"
         return f"being made by {report.claimed_by} (claim held until {self.at(report.lease_until)})"

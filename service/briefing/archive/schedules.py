@@ -299,7 +299,7 @@ def _command(value: Any, source: Path | str | None, fail) -> tuple[str, ...]:
         fail("on_failure", "empty", 'Name a program and its arguments, e.g. on_failure = "/usr/local/bin/notify.sh".')
     program = Path(argv[0])
     if source and "/" in argv[0] and not program.is_absolute():
-        argv = (str(Path(source).parent / program), *argv[1:])
+        argv = (str(Path(source).resolve().parent / program), *argv[1:])
     return argv
 
 

@@ -4,7 +4,7 @@ its error handling and the helpers every command shares.
 The top of the house: may import every wing. Commands stay thin; what they do lives in the wings.
 """
 
-from . import archive, data, documents, form, schedule, store  # noqa: F401  (each registers its commands)
+from . import archive, backfill, data, documents, form, runs, schedule, store  # noqa: F401  (each registers its commands)
 from .base import cli
 
 

@@ -19,6 +19,7 @@ from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
 from .documents import formats_option
 from .output import emit, listing_options
+from .runs import took
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
@@ -143,7 +144,8 @@ def _fields(ctx, r: Report) -> list[tuple[str, object]]:
             ("data as of", _local(ctx, r.as_of)), ("schedule", r.schedule),
             ("due", _local(ctx, r.due_at)), ("remake of", f"#{r.remake_of}" if r.remake_of else None),
             ("claimed", _local(ctx, r.created_at)), ("done", _local(ctx, r.done_at)),
-            ("pruned", _local(ctx, r.pruned_at)), ("attempts", r.attempts), ("error", r.error),
+            ("pruned", _local(ctx, r.pruned_at)), ("started", _local(ctx, r.started_at)), ("took", took(r.duration_ms)),
+            ("attempts", r.attempts), ("error", r.error), ("failing since", _local(ctx, r.failed_since)),
             ("retry after", _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None),
             ("covers", "、".join(_names(r.covered)) or None), ("not reported", "、".join(_names(r.missing)) or None),
             ("held by", r.claimed_by if r.status == "claimed" else None),

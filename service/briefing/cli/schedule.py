@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -13,7 +15,8 @@ from ..archive import schedules as schedules_mod
 from ..archive.runner import Runner, schedule_template
 from ..documents import templates as templates_mod
 from ..errors import UsageError
-from ..store.db import Store
+from ..i18n import _, ngettext
+from ..store.db import Store, iso_utc
 from .base import CONTEXT, cli, open_store, parse_moment, tz_of
 
 NEXT_RUNS = 3
@@ -35,12 +38,24 @@ def parse_now(text: str | None, ctx: click.Context) -> datetime:
     return parse_moment(text, tz_of(ctx), "--now") if text else datetime.now(timezone.utc)
 
 
-def decisions_to_stderr(with_time: bool = False) -> None:
-    """The runner's one line per decision, shown whatever -v says (they are what these commands are for)."""
-    logging.getLogger("briefing.archive").setLevel(logging.INFO)  # the runner and serve
-    if with_time:
+def decisions_to_stderr(tz: ZoneInfo | None = None) -> None:
+    """The runner's one line per decision, shown whatever -v says (they are what these commands are for); with a
+    time zone, each line begins with its time there (serve's journal), whatever zone the machine runs in."""
+    logging.getLogger("briefing.archive").setLevel(logging.INFO)  # the runner, serve and the hooks
+    if tz is not None:
         for handler in logging.getLogger().handlers:
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            handler.setFormatter(ZonedFormatter("%(asctime)s %(levelname)s %(message)s", tz))
+
+
+class ZonedFormatter(logging.Formatter):
+    """Log lines stamped with ISO 8601 times in a given time zone, with its offset (2024-01-22T08:00:03+08:00)."""
+
+    def __init__(self, fmt: str, tz: ZoneInfo):
+        super().__init__(fmt)
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.tz).isoformat(timespec="seconds")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -63,25 +78,34 @@ def schedules(ctx: click.Context, now: str | None) -> None:
         if runner:
             runner.check()
         for schedule in found:
-            _describe(schedule, schedule_template(schedule, s), runner, moment)
+            _describe(schedule, schedule_template(schedule, s), runner, moment, tz_of(ctx))
 
 
 def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template, runner: Runner | None,
-              now: datetime) -> None:
+              now: datetime, tz: ZoneInfo) -> None:
     policy = {"all": "all missed", "latest": "the latest only"}.get(schedule.catch_up, f"at most {schedule.catch_up}")
     start = schedule.start.date().isoformat() if schedule.start else "when first run"
     click.echo(f"{schedule.name}: template {schedule.template}, {schedule.in_words()} ({schedule.timezone})")
     named = sum(len(names) for _, names in schedule.recipients)     # 报、送、发 together
     click.echo(f"  regions: {', '.join(schedule.regions)} · catch-up: {policy}, within {schedule.horizon_days} days "
                f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {named}")
+    if schedule.on_failure:
+        found = shutil.which(schedule.on_failure[0])
+        said = _("on failure: {command}") if found else _("on failure: {command} (not found)")
+        click.echo("  " + said.format(command=" ".join(schedule.on_failure)))
     for moment in schedule.next_moments(now, NEXT_RUNS):
         local = moment.astimezone(schedule.tz)
+        here = "" if moment.astimezone(tz).utcoffset() == local.utcoffset() else \
+            f" ({moment.astimezone(tz):%a %Y-%m-%d %H:%M} {tz.key})"     # the configured zone, when it differs
         period = schedules_mod.period_due(template.period, moment, schedule.tz).key
-        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M} → {period} ({_in_words(moment - now)})")
+        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M}{here} → {period} ({_in_words(moment - now)})")
     if runner:
         made = runner.ledger.find("schedule = ? AND status = 'done'", [schedule.name])
-        last = made[-1].period if made else "none yet"
-        click.echo(f"  made: {len(made)} · latest period: {last}")
+        last = made[-1].period if made else _("none yet")
+        since = schedule.window_start(now, runner.ledger.first_seen(schedule.name))
+        failing = runner.ledger.failing(schedule.name, iso_utc(since))
+        click.echo("  " + _("made: {made} · latest period: {last} · failing: {failing}").format(
+            made=len(made), last=last, failing=len(failing)))
 
 
 def _in_words(delta) -> str:
@@ -105,7 +129,8 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
     """Make every briefing the schedules owe, then exit (for cron or a systemd timer).
 
     Each (template, period, region) is claimed in the ledger first, so two runs at once make each briefing
-    once. Decisions are logged to stderr, one line each; the files made are printed. Exits 1 if any failed.
+    once. Decisions are logged to stderr, one line each; the files made are printed. Exits 1 while a briefing
+    is failing: one failed in this run, or one that failed before is still waiting to be tried again.
 
     \b
     Example:
@@ -114,12 +139,19 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
     """
     found = load_schedules(ctx)
     decisions_to_stderr()
+    moment = parse_now(now, ctx)
     with open_store(ctx) as store:
         runner = Runner(store, ctx.obj["settings"], found)
-        step = runner.run_due(parse_now(now, ctx), only)
+        step = runner.run_due(moment, only)
         for path in step.made + step.corrected:
             click.echo(str(runner.archive.path(path)))
-    if step.failed:
+        failing = len(runner.failing(moment, only))
+    if step.failed or failing:
+        count = max(failing, len(step.failed))
+        click.echo(ngettext("{count} briefing is failing: `briefing runs --failed` says why, "
+                            "`briefing retry --failed` tries it again now.",
+                            "{count} briefings are failing: `briefing runs --failed` says why, "
+                            "`briefing retry --failed` tries them again now.", count).format(count=count), err=True)
         ctx.exit(1)
 
 
@@ -138,7 +170,7 @@ def serve(ctx: click.Context) -> None:
     from ..archive.serve import Service
 
     found = load_schedules(ctx)
-    decisions_to_stderr(with_time=True)
+    decisions_to_stderr(tz_of(ctx))
     with open_store(ctx, create=True) as store:   # an empty database is created, so the service can start first
         Runner(store, ctx.obj["settings"], found).check()
     Service(ctx.obj["settings"], found).start()

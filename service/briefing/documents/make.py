@@ -10,20 +10,20 @@ import logging
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from ..errors import Incomplete, NoFigures, UsageError
+from ..errors import BriefingError, Incomplete, NoFigures, UsageError
 from ..figures import script, verify
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, last_ended
 from ..files import safe_name, write_atomically
 from ..settings import Settings
-from ..store.catalog import office_settings, split_folders, template_folders
+from ..store.catalog import Catalog, office_settings, split_folders, template_folders
 from ..store.db import Store
 from ..store.facts import Facts, gather, gather_many
 from ..store.issues import issue_of
@@ -86,8 +86,11 @@ def make(store: Store, settings: Settings, request: Request, template: templates
 
 
 def make_many(store: Store, settings: Settings, template_key: str, region: str, periods: list[Period],
-              as_of: str = FAR_FUTURE, script_name: str = "simplified") -> list[Briefing]:
-    """The briefings of one region for several periods (a backfill), the figures read once for all."""
+              as_of: str = FAR_FUTURE, script_name: str = "simplified",
+              problems: dict[str, Exception] | None = None) -> list[Briefing]:
+    """The briefings of one region for several periods (a backfill), the figures read once for all. A period
+    without figures is passed over; with ``problems``, so is one that fails, and each passed over is kept there
+    by its period's key with why."""
     template = templates.load(template_key, template_dirs(settings, store))
     out = []
     for facts in gather_many(store.db, region, periods, as_of):
@@ -96,6 +99,12 @@ def make_many(store: Store, settings: Settings, template_key: str, region: str, 
             out.append(_write_text(store, settings, template, facts, request))
         except NoFigures as exc:
             log.info("not made: %s", exc.message)      # a backfill passes over the periods without figures
+            if problems is not None:
+                problems[facts.period.key] = exc
+        except Exception as exc:                       # one briefing's failure is its own, not its region's
+            if problems is None:
+                raise
+            problems[facts.period.key] = exc
     return out
 
 
@@ -267,26 +276,84 @@ def period_for(template: templates.Template, text: str | None, moment: datetime)
     return last_ended(template.period, moment)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One briefing of a backfill: made (with the files written), there (its files were there already, so it
+    was not made again), no figures (its period has none yet) or failed (with why)."""
+
+    region: str
+    period: str
+    result: str
+    files: tuple[str, ...] = ()
+    error: str = ""
+
+
 def backfill(db: Path, settings: Settings, template_key: str, regions: list[str], periods: list[Period],
-             as_of: str = FAR_FUTURE, folder: Path | None = None, workers: int | None = None) -> int:
+             as_of: str = FAR_FUTURE, folder: Path | None = None, workers: int | None = None,
+             formats: tuple[str, ...] = ("docx",), script_name: str = "simplified", force: bool = False,
+             report: Callable[[Outcome], None] | None = None) -> int:
     """Every (region, period) briefing of a backfill, regions spread over worker processes (each reads
-    the database on its own connection; WAL lets readers run side by side). Writes .docx files into
-    ``folder`` when given; returns how many briefings were made."""
+    the database on its own connection; WAL lets readers run side by side). Writes the formats into
+    ``folder`` when given, named by stem_of; a briefing whose files are all there is not made again unless
+    ``force``. ``report`` is told each briefing's Outcome, in this process, as its region is done. Returns
+    how many briefings were made."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(regions)))
-    jobs = [(str(db), settings, template_key, region, periods, as_of, folder) for region in regions]
+    jobs = [(str(db), settings, template_key, region, periods, as_of, folder, formats, script_name, force)
+            for region in regions]
     if workers == 1:
-        return sum(_backfill_region(*job) for job in jobs)
+        return _told((_backfill_region(*job) for job in jobs), report)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(_backfill_region, *zip(*jobs)))
+        futures = [pool.submit(_backfill_region, *job) for job in jobs]
+        return _told((future.result() for future in as_completed(futures)), report)
+
+
+def _told(results: Iterable[list[Outcome]], report: Callable[[Outcome], None] | None) -> int:
+    made = 0
+    for outcomes in results:
+        for outcome in outcomes:
+            made += outcome.result == "made"
+            if report is not None:
+                report(outcome)
+    return made
 
 
 def _backfill_region(db: str, settings: Settings, template_key: str, region: str, periods: list[Period],
-                     as_of: str, folder: Path | None) -> int:
-    with Store(db, create=False) as store:
-        made = make_many(store, settings, template_key, region, periods, as_of)
-    for briefing in made:
-        data = briefing.docx(settings.reference_docx or None)
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(folder / f"{briefing.stem}.docx", data)
-    return len(made)
+                     as_of: str, folder: Path | None, formats: tuple[str, ...], script_name: str,
+                     force: bool) -> list[Outcome]:
+    """One region's briefings of a backfill, in period order; when its figures cannot be read at all, each
+    period's Outcome says why."""
+    try:
+        with Store(db, create=False) as store:
+            template = templates.load(template_key, template_dirs(settings, store))
+            name = Catalog.load(store.db).region(region).name
+            there = [p for p in periods if folder is not None and not force
+                     and all((folder / f"{stem_of(p, name, template, script_name)}.{f}").is_file() for f in formats)]
+            problems: dict[str, Exception] = {}
+            made = make_many(store, settings, template_key, region, [p for p in periods if p not in there], as_of,
+                             script_name, problems)
+    except Exception as exc:
+        return [Outcome(region, p.key, "failed", error=_why(exc)) for p in periods]
+    out = [Outcome(name, p.key, "there") for p in there]
+    out += [Outcome(name, key, "no figures" if isinstance(exc, NoFigures) else "failed", error=_why(exc))
+            for key, exc in problems.items()]
+    out += [_write_backfilled(b, settings, folder, formats, script_name) for b in made]
+    return sorted(out, key=lambda o: o.period)
+
+
+def _write_backfilled(briefing: Briefing, settings: Settings, folder: Path | None, formats: tuple[str, ...],
+                      script_name: str) -> Outcome:
+    name, key = briefing.facts.region.name, briefing.facts.period.key
+    try:
+        if folder is None:                # made and not kept (a benchmark)
+            briefing.docx(settings.reference_docx or None)
+            return Outcome(name, key, "made")
+        stem = stem_of(briefing.facts.period, name, briefing.template, script_name)
+        written = write_outputs(briefing, formats, folder, settings.reference_docx or None, stem)
+    except Exception as exc:
+        return Outcome(name, key, "failed", error=_why(exc))
+    return Outcome(name, key, "made", tuple(str(p) for p in written))
+
+
+def _why(exc: Exception) -> str:
+    """A failure in words: a BriefingError's message, else what the bug was."""
+    return exc.message if isinstance(exc, BriefingError) else f"internal error: {exc.__class__.__name__}: {exc}"
