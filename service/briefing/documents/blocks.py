@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import TemplateDataError
 from ..figures import numbers
 from ..figures.periods import Period
+from ..i18n import _
 from .views import FactView, _view
 
 
@@ -40,7 +41,8 @@ def trend_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> 
     v = _view(view, "折线图")
     points = v.fact.trend
     if not points:
-        raise TemplateDataError(f"{v.名称}: no trend for a figure counted less often than the briefing")
+        raise TemplateDataError(_("{name}: no trend for a figure counted less often than the briefing").format(
+            name=v.名称))
     categories = [_short_label(p) for p, _ in points]
     values = [numbers.round_half_up(x, v.fact.indicator.decimals) if x is not None else None for _, x in points]
     return _chart_block("line", 标题 or f"{v.名称}（{v.单位}）", categories, [(v.fact.region.name, values)], v.单位,
@@ -51,7 +53,8 @@ def parts_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> 
     """柱状图: the figure of each part (each banner) for the period, as a native bar chart."""
     v = _view(view, "柱状图")
     if not v.fact.parts:
-        raise TemplateDataError(f"{v.名称}: {v.fact.region.name} has no parts with figures to chart")
+        raise TemplateDataError(_("{name}: {region} has no parts with figures to chart").format(
+            name=v.名称, region=v.fact.region.name))
     names = [name for name, _ in v.fact.parts]
     values = [numbers.round_half_up(x, v.fact.indicator.decimals) for _, x in v.fact.parts]
     return _chart_block("bar", 标题 or f"各地{v.名称}（{v.单位}）", names, [(v.名称, values)], v.单位, 图注)

@@ -49,6 +49,7 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import qn
 from pptx.text.text import TextFrame
 
+from ..i18n import _
 from .styles import FIXED_TIME  # the workbook's creation date: constant, so its bytes are too
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -103,17 +104,18 @@ def insert_chart(paragraph: Paragraph, spec: ChartSpec, width_cm: float = 15.0, 
 def chart_data(spec: ChartSpec) -> CategoryChartData:
     """The spec as python-pptx chart data, checked; nan becomes None (a gap, never a zero)."""
     if spec.kind not in KINDS:
-        raise ValueError(f"unknown chart kind {spec.kind!r}; use one of {', '.join(KINDS)}")
+        raise ValueError(_("unknown chart kind '{kind}'; use one of {kinds}").format(kind=spec.kind, kinds=", ".join(KINDS)))
     if not spec.categories or not spec.series:
-        raise ValueError(f"chart {spec.title!r} needs at least one category and one series")
+        raise ValueError(_("chart '{title}' needs at least one category and one series").format(title=spec.title))
     if spec.kind == "pie" and len(spec.series) > 1:
-        raise ValueError(f"pie chart {spec.title!r} shows one series, got {len(spec.series)}")
+        raise ValueError(_("pie chart '{title}' shows one series, got {count}").format(title=spec.title,
+                                                                                     count=len(spec.series)))
     data = CategoryChartData(number_format=spec.number_format)
     data.categories = [str(c) for c in spec.categories]
     for name, values in spec.series:
         if len(values) != len(spec.categories):
-            raise ValueError(f"chart {spec.title!r}: series {name!r} has {len(values)} values "
-                             f"for {len(spec.categories)} categories")
+            raise ValueError(_("chart '{title}': series '{series}' has {values} values for {categories} categories").format(
+                title=spec.title, series=name, values=len(values), categories=len(spec.categories)))
         data.add_series(str(name), [None if _missing(v) else v for v in values])
     return data
 

@@ -15,6 +15,7 @@ from ..errors import ApproximationError, TemplateDataError
 from ..figures import compare, numbers, phrasing, script, units
 from ..figures.periods import Period, Span
 from ..figures.phrasing import Measure, Style
+from ..i18n import _
 from .provenance import Quoted, by_input
 from .views import Amount, FactView, _number, _view
 
@@ -24,8 +25,8 @@ def _compare(view: FactView, ch: compare.Change | None, base: str, parts: str, w
     """The comparison in words; with ``omit_base`` (省略基期) without its base word, for a later clause of a
     sentence that named it (…，其中本周下降5.9%); with ``second`` (换算) the change also in that unit."""
     if ch is None:
-        raise TemplateDataError(f"{view.名称}: no figure to compare with for {what} "
-                                f"(check with {{% if 指标(...).上年同期 %}} before writing it)")
+        raise TemplateDataError(_("{name}: no figure to compare with for {what} (check with "
+                                  "{{% if 指标(...).上年同期 %}} before writing it)").format(name=view.名称, what=what))
     m = _with_second(_measure(view, wording), second)
     return phrasing.change_phrase(ch, m, "" if omit_base else base, view.style, _parts(parts))
 
@@ -37,8 +38,10 @@ def _measure(view: FactView, wording: str | None) -> Measure:
         return m
     if not any({m.wording, wording} <= group for group in phrasing.SYNONYMS):
         group = next((group for group in phrasing.SYNONYMS if m.wording in group), None)
-        choice = f"one of {', '.join(sorted(group))}" if group else "its own wording only (it has no synonyms)"
-        raise TemplateDataError(f"{view.名称} is worded {m.wording!r}, so 措辞 may be {choice}, not {wording!r}")
+        choice = (_("one of {words}").format(words=", ".join(sorted(group))) if group
+                  else _("its own wording only (it has no synonyms)"))
+        raise TemplateDataError(_("{name} is worded '{wording}', so 措辞 may be {choice}, not '{given}'").format(
+            name=view.名称, wording=m.wording, choice=choice, given=wording))
     return replace(m, wording=wording)
 
 
@@ -102,7 +105,7 @@ def reached(view: FactView, 动词: str = "提升至", 对比: str = "同比") -
     v = _view(view, "提升至")
     bases = {"同比": v.fact.year_ago, "环比": v.fact.previous}
     if 对比 not in bases:
-        raise TemplateDataError(f"提升至: 对比 is 同比 or 环比, not {对比!r}")
+        raise TemplateDataError(_("提升至: 对比 is 同比 or 环比, not '{given}'").format(given=对比))
     try:
         return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style, bases[对比])
     except ValueError as exc:
@@ -119,7 +122,8 @@ def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 
         try:
             amount = Amount(Decimal(str(amount)), Measure(单位))
         except ArithmeticError:
-            raise TemplateDataError(f"约数 needs a figure such as 指标(...).累计 or a number; got {x!r}") from None
+            raise TemplateDataError(_("约数 needs a figure such as 指标(...).累计 or a number; got {value}").format(
+                value=repr(x))) from None
     mark = None if 基数 is None else _number(基数)
     measure = replace(amount.measure, unit=单位) if 单位 else amount.measure  # 3210余人 for a count in 人次
     try:
@@ -158,7 +162,8 @@ def compare_values(本期: Any, 基期: Any, 单位: str = "", 对比: str = "�
     _Briefing.compare); 倍数 given explicitly overrides use_multiple; 省略基期=True leaves 对比 out; 换算
     adds the change in a second unit (比较(69661, 69541, "万吨", 写法="增量", 换算="亿斤"))."""
     if 措辞 not in phrasing.VERBS:
-        raise TemplateDataError(f"比较: unknown 措辞 {措辞!r}; use one of {', '.join(phrasing.VERBS)}")
+        raise TemplateDataError(_("比较: unknown 措辞 '{given}'; use one of {words}").format(
+            given=措辞, words=", ".join(phrasing.VERBS)))
     m = _with_second(Measure(单位, 小数, 措辞, signs=tuple(符号)), 换算)
     ch = compare.change(_number(本期), _number(基期), m.is_rate)
     if 倍数 is not None:
@@ -203,7 +208,8 @@ def share_of(view: FactView, 地区: str) -> str:
     v = _view(view, "占比")
     parts = dict(v.fact.parts)
     if 地区 not in parts:
-        raise TemplateDataError(f"{v.名称}: no figure for {地区} (the parts are {', '.join(parts) or 'none'})")
+        raise TemplateDataError(_("{name}: no figure for {region} (the parts are {parts})").format(
+            name=v.名称, region=地区, parts=", ".join(parts) or _("none")))
     return numbers.fixed(compare.share(parts, 地区), v.style.percent_places) + "%"
 
 
@@ -213,7 +219,7 @@ def rank_of(view: FactView, 地区: str) -> int | str:
     v = _view(view, "排名")
     parts = dict(v.fact.parts)
     if 地区 not in parts:
-        raise TemplateDataError(f"{v.名称}: no figure for {地区}")
+        raise TemplateDataError(_("{name}: no figure for {region}").format(name=v.名称, region=地区))
     return compare.rank(parts, 地区)[0]
 
 

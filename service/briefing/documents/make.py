@@ -22,6 +22,7 @@ from ..figures import script, verify
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, last_ended
 from ..files import safe_name, write_atomically
+from ..i18n import _
 from ..settings import Settings
 from ..store.catalog import Catalog, office_settings, split_folders, template_folders
 from ..store.db import Store
@@ -246,7 +247,8 @@ def write_outputs(briefing: Briefing, formats: tuple[str, ...], folder: Path, re
     """Write the asked formats into a folder, each atomically; the paths written."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise UsageError(f"unknown format {sorted(unknown)[0]!r}", f"Use any of {', '.join(FORMATS)}.")
+        raise UsageError(_("unknown format '{format}'").format(format=sorted(unknown)[0]),
+                         _("Use any of {formats}.").format(formats=", ".join(FORMATS)))
     folder.mkdir(parents=True, exist_ok=True)
     stem = stem or briefing.stem
     written = []
@@ -272,7 +274,7 @@ def period_for(template: templates.Template, text: str | None, moment: datetime)
         try:
             return parse_period(text, template.period)
         except ValueError as exc:
-            raise UsageError(f"--period: {exc}") from None
+            raise UsageError(_("--period: {problem}").format(problem=exc)) from None
     return last_ended(template.period, moment)
 
 

@@ -25,6 +25,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import TemplateError
+from ..i18n import _
 from . import masthead
 
 HEADING_SPLIT = "｜"
@@ -64,8 +65,8 @@ def parse(markup: str, source: str = "template") -> list[Block]:
     bad = _XML_ILLEGAL.search(markup)
     if bad:  # python-docx would fail deep inside on these: say where instead
         line = markup.count("\n", 0, bad.start()) + 1
-        raise TemplateError(f"the rendered text holds the control character U+{ord(bad.group()):04X}, which a "
-                            "Word document cannot hold", source, line)
+        raise TemplateError(_("the rendered text holds the control character U+{code}, which a Word document cannot "
+                              "hold").format(code=f"{ord(bad.group()):04X}"), source, line)
     tokens = MarkdownIt("commonmark").enable("table").parse(markup)
     blocks: list[Block] = []
     i = 0
@@ -94,8 +95,9 @@ def _block(tokens: list[Token], i: int, source: str) -> tuple[Block | None, int]
         return _fence(t, source), i + 1
     if t.type == "hr":
         return Block("pagebreak", _line(t)), i + 1
-    raise TemplateError(f"the markup has a {t.type.replace('_open', '')} block, which a briefing cannot hold "
-                        "(use headings, paragraphs, lists, tables, ```chart or ```meta)", source, _line(t))
+    raise TemplateError(_("the markup has a {kind} block, which a briefing cannot hold (use headings, paragraphs, "
+                          "lists, tables, ```chart or ```meta)").format(kind=t.type.replace("_open", "")),
+                        source, _line(t))
 
 
 def _heading(t: Token, inline: Token, source: str) -> Block:
@@ -104,8 +106,8 @@ def _heading(t: Token, inline: Token, source: str) -> Block:
     if level == 1:
         return Block("title", _line(t), runs=(Run(text),))
     if level > 3:
-        raise TemplateError(f"heading level {level} ('{'#' * level} {text}'); briefings use #, ## and ###",
-                            source, _line(t))
+        raise TemplateError(_("heading level {level} ('{marks} {text}'); briefings use #, ## and ###").format(
+                level=level, marks="#" * level, text=text), source, _line(t))
     lines = tuple(part.strip() for part in text.split(HEADING_SPLIT) if part.strip())
     return Block("heading", _line(t), level=level - 1, lines=lines)
 
@@ -123,7 +125,7 @@ def _runs(inline: Token, source: str) -> tuple[Run, ...]:
         elif child.type in ("softbreak", "hardbreak"):
             continue  # Chinese text wraps without spaces: a line break in the markup joins the lines
         else:
-            raise TemplateError(f"{child.type} inside a paragraph cannot be written in a briefing",
+            raise TemplateError(_("{kind} inside a paragraph cannot be written in a briefing").format(kind=child.type),
                                 source, _line(inline))
     return tuple(runs)
 
@@ -170,29 +172,31 @@ def _fence(t: Token, source: str) -> Block:
     if kind == "distribution":
         items = masthead.distribution_items(t.content, source, _line(t))
         return Block("distribution", _line(t), items=tuple((Run(text),) for text in items))
-    raise TemplateError(f"```{kind or ''} is not a block a briefing knows; use ```chart, ```meta, ```masthead or "
-                        "```distribution", source, _line(t))
+    raise TemplateError(_("```{kind} is not a block a briefing knows; use ```chart, ```meta, ```masthead or "
+                          "```distribution").format(kind=kind or ""), source, _line(t))
 
 
 def _chart(body: str, source: str, line: int) -> dict:
     try:
         spec = tomllib.loads(body)
     except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"the chart's settings are not valid TOML: {exc}", source, line) from None
+        raise TemplateError(_("the chart's settings are not valid TOML: {error}").format(error=exc), source, line) from None
     unknown = set(spec) - CHART_KEYS
     if unknown:
-        raise TemplateError(f"the chart has unknown settings {sorted(unknown)}; known: {sorted(CHART_KEYS)}",
-                            source, line)
+        raise TemplateError(_("the chart has unknown settings {unknown}; known: {known}").format(
+            unknown=sorted(unknown), known=sorted(CHART_KEYS)), source, line)
     if spec.get("type") not in CHART_KINDS:
-        raise TemplateError(f"chart type {spec.get('type')!r}; use one of {', '.join(CHART_KINDS)}", source, line)
+        raise TemplateError(_("chart type {kind}; use one of {kinds}").format(kind=repr(spec.get("type")),
+                                                                               kinds=", ".join(CHART_KINDS)), source, line)
     categories = spec.get("categories") or []
     for series in spec.get("series") or []:
         if len(series.get("values", [])) != len(categories):
-            raise TemplateError(f"chart series {series.get('name')!r} has {len(series.get('values', []))} values "
-                                f"for {len(categories)} categories", source, line)
+            raise TemplateError(_("chart series {name} has {values} values for {categories} categories").format(
+                name=repr(series.get("name")), values=len(series.get("values", [])), categories=len(categories)),
+                source, line)
     if not spec.get("series"):
-        raise TemplateError("the chart has no [[series]]", source, line)
+        raise TemplateError(_("the chart has no [[series]]"), source, line)
     if spec["type"] == "pie" and len(spec["series"]) > 1:
-        raise TemplateError(f"a pie chart shows one series, not {len(spec['series'])}; use bar for several",
-                            source, line)
+        raise TemplateError(_("a pie chart shows one series, not {count}; use bar for several").format(
+            count=len(spec["series"])), source, line)
     return spec

@@ -33,6 +33,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from ..errors import TemplateError
+from ..i18n import _
 from ..settings import Settings
 from .styles import RED
 
@@ -58,23 +59,23 @@ def read_recipients(value: Any) -> Recipients:
     if isinstance(value, dict):
         for key, names in value.items():
             if key not in lines:
-                raise ValueError(f"{key!r} is not a line of the block; use 报, 送 or 发")
+                raise ValueError(_("'{key}' is not a line of the block; use 报, 送 or 发").format(key=key))
             lines[key] += _names([names] if isinstance(names, str) else names, key)
     elif isinstance(value, list):
         for entry in _names(value, "recipients"):
             found = _PREFIX.match(entry)
             line, name = (found[1], found[2].strip()) if found else ("发", entry)
             if not name:
-                raise ValueError(f"{entry!r} names no one")
+                raise ValueError(_("{entry} names no one").format(entry=repr(entry)))
             lines[line].append(name)
     else:
-        raise ValueError(f"{value!r} is neither a list of names nor a table of 报, 送 and 发")
+        raise ValueError(_("{value} is neither a list of names nor a table of 报, 送 and 发").format(value=repr(value)))
     return tuple((line, tuple(names)) for line, names in lines.items() if names)
 
 
 def _names(value: Any, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{where}: {value!r} is not a list of names")
+        raise ValueError(_("{where}: {value} is not a list of names").format(where=where, value=repr(value)))
     return [v.strip() for v in value]
 
 
@@ -99,7 +100,8 @@ def _toml(body: str, what: str, source: str, line: int) -> dict:
     try:
         return tomllib.loads(body)
     except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"the {what}'s settings are not valid TOML: {exc}", source, line) from None
+        raise TemplateError(_("the {what}'s settings are not valid TOML: {error}").format(what=what, error=exc),
+                            source, line) from None
 
 
 def masthead_lines(body: str, source: str, line: int) -> tuple[str, str, str, str]:
@@ -107,17 +109,18 @@ def masthead_lines(body: str, source: str, line: int) -> tuple[str, str, str, st
     spec = _toml(body, "masthead", source, line)
     unknown = set(spec) - set(MASTHEAD_KEYS)
     if unknown:
-        raise TemplateError(f"the masthead has unknown settings {sorted(unknown)}; known: {sorted(MASTHEAD_KEYS)}",
-                            source, line)
+        raise TemplateError(_("the masthead has unknown settings {unknown}; known: {known}").format(
+            unknown=sorted(unknown), known=sorted(MASTHEAD_KEYS)), source, line)
     for key, kind in MASTHEAD_KEYS.items():
         if key in spec and (not isinstance(spec[key], kind) or isinstance(spec[key], bool)):
-            raise TemplateError(f"the masthead's {key} is {spec[key]!r}, not {'a whole number' if kind is int else 'text'}",
-                                source, line)
+            raise TemplateError(_("the masthead's {key} is {value}, not {kind}").format(
+                    key=key, value=repr(spec[key]), kind=_("a whole number") if kind is int else _("text")),
+                    source, line)
     if not str(spec.get("title", "")).strip():
-        raise TemplateError("the masthead has no title", source, line, 'Write title = "…工作简报".')
+        raise TemplateError(_("the masthead has no title"), source, line, _('Write title = "…工作简报".'))
     if "issue" not in spec or spec["issue"] < 1:
-        raise TemplateError(f"the masthead's issue is {spec.get('issue', 'missing')}; write issue = {{{{ 期号 }}}}",
-                            source, line)
+        raise TemplateError(_("the masthead's issue is {issue}; write issue = {{{{ 期号 }}}}").format(
+            issue=spec.get("issue", _("missing"))), source, line)
     return spec["title"].strip(), f"第{spec['issue']}期", spec.get("unit", "").strip(), spec.get("date", "").strip()
 
 
@@ -127,10 +130,10 @@ def distribution_items(body: str, source: str, line: int) -> tuple[str, ...]:
     try:
         lines = read_recipients(spec)
     except ValueError as exc:
-        raise TemplateError(f"the distribution block: {exc}", source, line) from None
+        raise TemplateError(_("the distribution block: {error}").format(error=exc), source, line) from None
     if not lines:
-        raise TemplateError("the distribution block names no one", source, line,
-                            "Write it only when there are recipients: {% if 分送 %} … {% endif %}.")
+        raise TemplateError(_("the distribution block names no one"), source, line,
+                            _("Write it only when there are recipients: {% if 分送 %} … {% endif %}."))
     return tuple(f"{name}：{'，'.join(names)}。" for name, names in lines)
 
 

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import BriefingError
+from ..i18n import _
 
 CANDIDATES = ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice")
 
@@ -28,8 +29,9 @@ def convert_to_pdf(docx_path: Path, out_dir: Path, timeout_s: float = 120) -> Pa
     """The PDF of a .docx, written atomically into out_dir under the same stem."""
     soffice = soffice_path()
     if soffice is None:
-        raise BriefingError("PDF needs LibreOffice: `soffice` was not found on PATH",
-                            "Install it (Debian: apt-get install libreoffice-writer-nogui) or leave pdf out of --format.")
+        raise BriefingError(_("PDF needs LibreOffice: `soffice` was not found on PATH"),
+                            _("Install it (Debian: apt-get install libreoffice-writer-nogui) or leave pdf out of "
+                              "--format."))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="briefing-soffice-") as tmp:
         profile = Path(tmp) / "profile"
@@ -39,11 +41,13 @@ def convert_to_pdf(docx_path: Path, out_dir: Path, timeout_s: float = 120) -> Pa
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
                                   env={**os.environ, "HOME": tmp}, start_new_session=True)
         except subprocess.TimeoutExpired:
-            raise BriefingError(f"LibreOffice did not finish converting {docx_path.name} within {timeout_s:g} s") from None
+            raise BriefingError(_("LibreOffice did not finish converting {name} within {seconds} s").format(
+                name=docx_path.name, seconds=f"{timeout_s:g}")) from None
         produced = Path(tmp) / f"{docx_path.stem}.pdf"
         if done.returncode != 0 or not produced.is_file():
             tail = (done.stderr or done.stdout).strip()[-500:]
-            raise BriefingError(f"LibreOffice failed on {docx_path.name}: {tail or 'no output'}")
+            raise BriefingError(_("LibreOffice failed on {name}: {output}").format(name=docx_path.name,
+                                                                                output=tail or _("no output")))
         target = out_dir / produced.name
         staged = out_dir / f".{produced.name}.part"
         shutil.copyfile(produced, staged)

@@ -28,6 +28,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from ..errors import TemplateDataError
+from ..i18n import _
 
 DATA, QUOTED, END = "\ufdd0", "\ufdd1", "\ufdd2"
 MARKS = re.compile("[\ufdd0-\ufdd2]")
@@ -63,9 +64,9 @@ def finalize(value: Any) -> Any:
         return quoted(value)
     if isinstance(value, Decimal):
         raise TemplateDataError(
-            f"the figure {value} was computed in the template, so nothing can check it",
-            hint="Print figures as they come (指标(…).本期, .累计) or through 数字(…) and the figure filters; "
-                 "see docs/templates.md.")
+            _("the figure {value} was computed in the template, so nothing can check it").format(value=value),
+            hint=_("Print figures as they come (指标(…).本期, .累计) or through 数字(…) and the figure filters; "
+                   "see docs/templates.md."))
     return value
 
 

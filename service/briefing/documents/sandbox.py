@@ -31,6 +31,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEnvironment, modifies_known_mutable
 
 from ..errors import TemplateError
+from ..i18n import N_, _
 
 MAX_ITEMS = 10_000_000          # characters of a string, items of a list a template may compute
 MAX_OUTPUT = 20_000_000         # characters a render may print
@@ -152,8 +153,9 @@ class _Generator(CodeGenerator):
 
 
 def too_big(what: str, size: int, limit: int = MAX_ITEMS) -> TemplateError:
-    return TemplateError(f"{what} would make {size:,} items, more than the {limit:,} a template may",
-                         hint="A briefing needs nothing that large; check the template's arithmetic.")
+    return TemplateError(_("{what} would make {size} items, more than the {limit} a template may").format(
+                         what=what, size=f"{size:,}", limit=f"{limit:,}"),
+                         hint=_("A briefing needs nothing that large; check the template's arithmetic."))
 
 
 def sized(value: Any, what: str = "the expression") -> Any:
@@ -161,7 +163,8 @@ def sized(value: Any, what: str = "the expression") -> Any:
     if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_ITEMS:
         raise too_big(what, len(value))
     if isinstance(value, int) and value.bit_length() > MAX_BITS:
-        raise TemplateError(f"{what} makes an integer of {value.bit_length()} bits, more than {MAX_BITS}")
+        raise TemplateError(_("{what} makes an integer of {bits} bits, more than {limit}").format(
+            what=what, bits=value.bit_length(), limit=MAX_BITS))
     return value
 
 
@@ -180,7 +183,8 @@ def binop(operator: str, left: Any, right: Any) -> Any:
         raise too_big(what, _length(left) + _length(right))
     elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
         if right * abs(left).bit_length() > MAX_BITS * 2:
-            raise TemplateError(f"{left} ** {right} makes an integer of more than {MAX_BITS} bits")
+            raise TemplateError(_("{left} ** {right} makes an integer of more than {limit} bits").format(
+                left=left, right=right, limit=MAX_BITS))
     elif operator == "%" and isinstance(left, str):
         _check_widths(left)
     try:
@@ -193,7 +197,8 @@ def binop(operator: str, left: Any, right: Any) -> Any:
 def _check_widths(fmt: str) -> None:
     found = WIDTH.search(fmt)
     if found:
-        raise TemplateError(f"the format {found.group(0)!r} asks for a width too large (or one given as *)")
+        raise TemplateError(_("the format '{format}' asks for a width too large (or one given as *)").format(
+            format=found.group(0)))
 
 
 STR_WIDTH = {"center", "ljust", "rjust", "zfill", "expandtabs"}
@@ -250,8 +255,8 @@ def _format(value: str, *args: Any, **kwargs: Any) -> str:
 
 def _refused(name: str, instead: str) -> Callable:
     def refused(*args: Any, **kwargs: Any) -> Any:
-        raise TemplateError(f"{name} gives a different result each time, so a briefing made again would differ",
-                            hint=instead)
+        raise TemplateError(_("{name} gives a different result each time, so a briefing made again would "
+                              "differ").format(name=name), hint=_(instead))
     return refused
 
 
@@ -274,9 +279,9 @@ class Sandbox(SandboxedEnvironment):
             "slice": _widened("slice", builtin.sync_do_slice, 1, "slices"),
             "batch": _widened("batch", builtin.do_batch, 1, "linecount"),
             "tojson": jinja2.pass_eval_context(_widened("tojson", builtin.do_tojson, 2, "indent")),
-            "random": _refused("|random", "Choose among phrasings with 选一(…), the same for the same briefing."),
+            "random": _refused("|random", N_("Choose among phrasings with 选一(…), the same for the same briefing.")),
         })
-        self.globals.update({"lipsum": _refused("lipsum()", "Write the text."), "dict": lambda **kw: OwnDict(kw)})
+        self.globals.update({"lipsum": _refused("lipsum()", N_("Write the text.")), "dict": lambda **kw: OwnDict(kw)})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         return binop(operator, left, right)
@@ -307,12 +312,12 @@ class Sandbox(SandboxedEnvironment):
             return value                       # StrictUndefined raises as the template prints it
         text = value if isinstance(value, str) else str(value)
         if " at 0x" in text and ADDRESS.search(text):
-            raise TemplateError(f"{text[:80]!r} is not text: it prints a memory address, different every run",
-                                hint="Loop over it, or make it a list with |list, before printing it.")
+            raise TemplateError(_("{text} is not text: it prints a memory address, different every run").format(
+                text=repr(text[:80])), hint=_("Loop over it, or make it a list with |list, before printing it."))
         self.printed += len(text)
         if self.printed > MAX_OUTPUT:
-            raise TemplateError(f"the template printed more than {MAX_OUTPUT:,} characters",
-                                hint="A briefing is a few pages; check its loops.")
+            raise TemplateError(_("the template printed more than {limit} characters").format(limit=f"{MAX_OUTPUT:,}"),
+                                hint=_("A briefing is a few pages; check its loops."))
         return text
 
 
@@ -327,8 +332,9 @@ class FolderLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         if template.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", template):
-            raise jinja2.TemplateNotFound(f"{template} (an absolute path: templates are named inside their folder)")
+            raise jinja2.TemplateNotFound(_("{template} (an absolute path: templates are named inside their folder)").format(
+                template=template))
         source, filename, uptodate = super().get_source(environment, template)
         if not Path(filename).resolve().is_relative_to(self.root):
-            raise jinja2.TemplateNotFound(f"{template} (it leads outside the folder of templates)")
+            raise jinja2.TemplateNotFound(_("{template} (it leads outside the folder of templates)").format(template=template))
         return source, filename, uptodate

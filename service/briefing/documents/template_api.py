@@ -17,6 +17,7 @@ from ..errors import NotFound, TemplateDataError
 from ..figures import compare, phrasing, units
 from ..figures.phrasing import Style
 from ..figures.verify import Claim, unit_factor
+from ..i18n import _
 from ..store.facts import Facts, change_claims, fact_claims
 from . import sections
 from .blocks import parts_chart, parts_table, trend_chart
@@ -82,7 +83,8 @@ class _Briefing:
             return self.facts
         if region not in self.regions:
             if self.other_region is None:
-                raise TemplateDataError(f"this briefing has figures for {self.facts.region.name} only, not {region}")
+                raise TemplateDataError(_("this briefing has figures for {region} only, not {other}").format(
+                    region=self.facts.region.name, other=region))
             self.regions[region] = self.other_region(region)
         return self.regions[region]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import TemplateDataError
 from ..figures.phrasing import Measure, Style, figure
+from ..i18n import _
 from ..store.catalog import FREQUENCIES, KINDS
 from ..store.facts import Fact
 from .provenance import Quoted
@@ -95,7 +96,8 @@ class FactView:
 
 def _view(x: Any, what: str) -> FactView:
     if not isinstance(x, FactView):
-        raise TemplateDataError(f"{what} needs an indicator, like 指标(\"诊疗患者人次\") | {what}; got {x!r}")
+        raise TemplateDataError(_('{what} needs an indicator, like 指标("诊疗患者人次") | {what}; got {value}').format(
+            what=what, value=repr(x)))
     return x
 
 

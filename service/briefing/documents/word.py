@@ -29,13 +29,14 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from ..errors import TemplateError
+from ..i18n import N_, _
 from . import masthead, styles
 from .markup import Block, Run
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 NUMBER = re.compile(r"^[-+−]?[\d,.]+\s*[%‰]?\S{0,4}$")
 STYLE_OF = {"title": "Title", "meta": "Meta", "paragraph": "Normal", "caption": "Caption"}
-REFERENCE_HINT = "Set reference_docx to a .docx file, or leave it empty for the built-in one."
+REFERENCE_HINT = N_("Set reference_docx to a .docx file, or leave it empty for the built-in one.")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def _reference_bytes(path: str | None) -> bytes:
     try:
         stat = os.stat(path)
     except OSError as exc:
-        raise TemplateError(f"cannot read the reference document: {exc}", path, hint=REFERENCE_HINT) from None
+        raise TemplateError(_("cannot read the reference document: {error}").format(error=exc), path,
+                            hint=_(REFERENCE_HINT)) from None
     return _checked_reference(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
@@ -73,14 +75,16 @@ def _checked_reference(path: str, size: int, mtime_ns: int, inode: int) -> bytes
         data = Path(path).read_bytes()
         doc = docx.Document(io.BytesIO(data))
     except OSError as exc:
-        raise TemplateError(f"cannot read the reference document: {exc}", path, hint=REFERENCE_HINT) from None
+        raise TemplateError(_("cannot read the reference document: {error}").format(error=exc), path,
+                            hint=_(REFERENCE_HINT)) from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError):
-        raise TemplateError("the reference document is not a Word .docx file", path, hint=REFERENCE_HINT) from None
+        raise TemplateError(_("the reference document is not a Word .docx file"), path, hint=_(REFERENCE_HINT)) from None
     missing = sorted(styles.STYLE_IDS - {style.style_id for style in doc.styles})
     if missing:
-        raise TemplateError(f"the reference document has no styles with the ids {', '.join(missing)}", path,
-                            hint="Start from `briefing templates --reference-docx FILE` and restyle its styles in "
-                                 "Word without deleting or renaming them; or leave reference_docx empty.")
+        raise TemplateError(_("the reference document has no styles with the ids {ids}").format(ids=", ".join(missing)),
+                            path, hint=_("Start from `briefing templates --reference-docx FILE` and restyle its "
+                                         "styles in Word without deleting or renaming them; or leave reference_docx "
+                                         "empty."))
     return data
 
 
