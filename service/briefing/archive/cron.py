@@ -19,16 +19,19 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-_CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
-                ("day of week", 0, 7))
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
-_WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")   # cron's numbers
+from ..i18n import N_, _
+
+_CRON_FIELDS = ((N_("minute"), 0, 59), (N_("hour"), 0, 23), (N_("day of month"), 1, 31), (N_("month"), 1, 12),
+                (N_("day of week"), 0, 7))
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+_WEEKDAYS = (N_("Sunday"), N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+             N_("Saturday"))   # cron's numbers; the words are translated where they are shown
 _NAMES = {3: {m[:3].lower(): n for n, m in enumerate(_MONTHS, 1)},     # jan = 1 … dec = 12
           4: {d[:3].lower(): n for n, d in enumerate(_WEEKDAYS)}}     # sun = 0 … sat = 6
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-CRON_HINT = ("Five fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * mon\" (day of week "
-             "0 or 7 = Sunday, 1 = Monday … 6 = Saturday, or mon-fri).")
+CRON_HINT = N_("Five fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * mon\" (day of week "
+                "0 or 7 = Sunday, 1 = Monday … 6 = Saturday, or mon-fri).")
 
 
 @dataclass(frozen=True)
@@ -48,39 +51,47 @@ class Cron:
         return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=tz)
 
     def in_words(self) -> str:
-        """In words: every Monday at 08:00, on the 1st of January and July at 08:00; else the expression itself."""
+        """In words: every Monday at 08:00 (每周一 08:00), on the 1st of January and July at 08:00 (1月、7月的1日
+        08:00); else the expression itself."""
         minutes, hours = self.values[0], self.values[1]
         days = self._days()
         if days and len(minutes) * len(hours) <= 3:
-            return f"{days} at {_joined([f'{h:02d}:{m:02d}' for h in hours for m in minutes])}"
-        return f"at cron {self.text!r}" + (f", on {self._weekdays()}" if self.restricted[4] else "")
+            times = _joined([f"{h:02d}:{m:02d}" for h in hours for m in minutes])
+            return _("{days} at {times}").format(days=days, times=times)
+        text = _("at cron '{cron}'").format(cron=self.text)
+        return text + (_(", on {weekdays}").format(weekdays=self._weekdays()) if self.restricted[4] else "")
 
     def _days(self) -> str | None:
         dom, month = self.values[2], self.values[3]
-        months = _joined([_MONTHS[m - 1] for m in month]) if self.restricted[3] else None
+        months = _joined([_(_MONTHS[m - 1]) for m in month]) if self.restricted[3] else None
         if self.restricted[2]:
-            days = _joined([_ordinal(d) for d in dom]) if len(dom) <= 3 else None
-            return f"on the {days} of {months or 'every month'}" if days else None
-        every = f"every {self._weekdays()}" if self.restricted[4] else "every day"
-        return f"{every} in {months}" if months else every
+            if len(dom) > 3:
+                return None
+            days = _joined([_ordinal(d) for d in dom])
+            return (_("on the {days} of {months}").format(days=days, months=months) if months
+                    else _("on the {days} of every month").format(days=days))
+        if not self.restricted[4]:
+            return _("every day in {months}").format(months=months) if months else _("every day")
+        every = _("every {weekdays}").format(weekdays=self._weekdays())
+        return _("{every} in {months}").format(every=every, months=months) if months else every
 
     def _weekdays(self) -> str:
-        return _joined([_WEEKDAYS[d] for d in sorted(self.values[4], key=lambda d: (d + 6) % 7)])   # Monday first
+        return _joined([_(_WEEKDAYS[d]) for d in sorted(self.values[4], key=lambda d: (d + 6) % 7)])   # Monday first
 
 
 def parse_cron(text: str) -> Cron:
     """Read a cron expression; ValueError(message, hint) says what is wrong with it."""
     parts = text.split()
     if len(parts) != 5:
-        raise ValueError(f"it has {len(parts)} fields, not 5", CRON_HINT)
+        raise ValueError(_("it has {count} fields, not 5").format(count=len(parts)), _(CRON_HINT))
     values = tuple(_cron_field(part, n) for n, part in enumerate(parts))
     restricted = tuple(part != "*" for part in parts)
     if restricted[2] and restricted[4]:
-        raise ValueError("it restricts both the day of month and the day of week, and cron then runs on the days "
-                         "matching either (1-7 and mon: the 1st to the 7th and every Monday, not the first Monday)",
-                         "Leave one of the two \"*\": \"0 8 1 * *\" (the 1st of each month) or \"0 8 * * mon\".")
+        raise ValueError(_("it restricts both the day of month and the day of week, and cron then runs on the days "
+                           "matching either (1-7 and mon: the 1st to the 7th and every Monday, not the first Monday)"),
+                         _("Leave one of the two \"*\": \"0 8 1 * *\" (the 1st of each month) or \"0 8 * * mon\"."))
     if restricted[2] and values[2][0] > max(_MONTH_DAYS[m - 1] for m in values[3]):
-        raise ValueError("no month it names has that day, so it never runs", CRON_HINT)
+        raise ValueError(_("no month it names has that day, so it never runs"), _(CRON_HINT))
     return Cron(text, values, restricted)
 
 
@@ -92,15 +103,17 @@ def _cron_field(text: str, n: int) -> tuple[int, ...]:
     for part in text.split(","):
         found = re.fullmatch(r"(?:\*|(\w+)(?:-(\w+))?)(?:/(\d+))?", part)
         if not found:
-            raise ValueError(f"{name}: {part!r} is not a number, a range or a step", CRON_HINT)
+            raise ValueError(_("{field}: '{part}' is not a number, a range or a step").format(field=_(name), part=part),
+                             _(CRON_HINT))
         first = _cron_value(found[1], n) if found[1] else low
         last = _cron_value(found[2], n) if found[2] else (top if found[3] or not found[1] else first)
         if n == 4 and last == 0 < first and found[2].lower() == "sun":
             last = 7                       # fri-sun: Sunday is 7 too
         step = int(found[3] or 1)
         if step == 0 or first > last:
-            raise ValueError(f"{name}: {part!r} " + ("has a step of 0" if step == 0 else "runs backwards"),
-                             "Ranges go from low to high: 1-5, mon-fri, fri-sun or 5-7 (7 is Sunday too).")
+            problem = (_("{field}: '{part}' has a step of 0") if step == 0 else _("{field}: '{part}' runs backwards"))
+            raise ValueError(problem.format(field=_(name), part=part),
+                             _("Ranges go from low to high: 1-5, mon-fri, fri-sun or 5-7 (7 is Sunday too)."))
         values.update(range(first, last + 1, step))
     return tuple(sorted({v % 7 for v in values} if n == 4 else values))
 
@@ -109,9 +122,12 @@ def _cron_value(word: str, n: int) -> int:
     name, low, high = _CRON_FIELDS[n]
     value = int(word) if word.isdigit() else _NAMES.get(n, {}).get(word.lower())
     if value is None:
-        raise ValueError(f"{name}: {word!r} is not a number" + (" or a name" if n in _NAMES else ""), CRON_HINT)
+        problem = _("{field}: '{word}' is not a number or a name") if n in _NAMES else _(
+            "{field}: '{word}' is not a number")
+        raise ValueError(problem.format(field=_(name), word=word), _(CRON_HINT))
     if not low <= value <= high:
-        raise ValueError(f"{name}: {value} is not between {low} and {high}", CRON_HINT)
+        raise ValueError(_("{field}: {value} is not between {low} and {high}").format(field=_(name), value=value,
+                                                                                     low=low, high=high), _(CRON_HINT))
     return value
 
 
@@ -120,15 +136,20 @@ def cron_in_words(cron: str) -> str:
     try:
         return parse_cron(cron).in_words()
     except ValueError:
-        return f"at cron {cron!r}"
+        return _("at cron '{cron}'").format(cron=cron)
 
 
 def _joined(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    """a; a and b; a, b and c (甲；甲、乙；甲、乙、丙)."""
+    if len(words) == 1:
+        return words[0]
+    return _("{first} and {last}").format(first=_(", ").join(words[:-1]), last=words[-1])
 
 
 def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    """1st, 2nd, 3rd, 4th, 11th, 21st (1日, 2日 …)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return {"st": _("{n}st"), "nd": _("{n}nd"), "rd": _("{n}rd"), "th": _("{n}th")}[suffix].format(n=n)
 
 
 # --- reading the config ---------------------------------------------------------------------------------
