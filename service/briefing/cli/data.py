@@ -13,6 +13,7 @@ from ..demo import build as build_demo
 from ..errors import NotFound, UsageError, problem_lines
 from ..figures.numbers import round_half_up
 from ..figures.period_text import parse_period
+from ..i18n import N_, _
 from ..ingest import ingest_files
 from ..ingest.context import Given
 from ..ingest.read import Limits
@@ -80,22 +81,35 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
     for notice in report.notices:
         click.echo(notice, err=True)
     for o in report.outcomes:
-        rows = f"{o.shape[0]} rows × {o.shape[1]} indicators, {o.rows} figures" if o.shape else f"{o.rows} rows"
-        line = f"{o.where}: {o.kind}, {rows} — {o.added} added, {o.revised} revised, {o.unchanged} unchanged"
-        if o.missing:
-            line += f", {o.missing} without a figure (blank or —) skipped"
-        click.echo(line)
+        click.echo(outcome_line(o))
         if o.reject_file:
-            click.secho(f"  {len(o.rejected)} rows rejected; see {o.reject_file}", fg="yellow", err=True)
+            click.secho("  " + _("{count} rows rejected; see {file}").format(count=len(o.rejected), file=o.reject_file),
+                        fg="yellow", err=True)
     for line in problem_lines(report.problems):
         click.echo(f"  {line}", err=True)
+
+
+def outcome_line(o) -> str:
+    """What became of one table: its rows (a wide sheet's rows, indicator columns and figures) and the figures
+    added, revised, unchanged and missing."""
+    counts = dict(where=o.where, kind=o.kind, rows=o.rows, added=o.added, revised=o.revised, unchanged=o.unchanged)
+    if o.shape:
+        line = _("{where}: {kind}, {rows} rows × {columns} indicators, {figures} figures — {added} added, {revised} "
+                 "revised, {unchanged} unchanged").format(**{**counts, "rows": o.shape[0]}, columns=o.shape[1],
+                                                          figures=o.rows)
+    else:
+        line = _("{where}: {kind}, {rows} rows — {added} added, {revised} revised, {unchanged} unchanged").format(
+            **counts)
+    if o.missing:
+        line += _(", {count} without a figure (blank or —) skipped").format(count=o.missing)
+    return line
 
 
 class _progress:
     """Progress of an import on a terminal, on one line of standard error that is cleared at the end: the
     files read, then the share of rows checked."""
 
-    STEPS = {"read": "reading files", "check": "checking rows"}
+    STEPS = {"read": N_("reading files"), "check": N_("checking rows")}
 
     def __init__(self):
         self.shown = False
@@ -103,7 +117,7 @@ class _progress:
     def __call__(self, step: str, done: int, total: int) -> None:
         if total:
             share = f"{done}/{total}" if step == "read" else f"{100 * done // total}%"
-            click.echo(f"\r{self.STEPS.get(step, step)}: {share}\033[K", nl=False, err=True)
+            click.echo(f"\r{_(self.STEPS.get(step, step))}: {share}\033[K", nl=False, err=True)
             self.shown = True
 
     def done(self) -> None:

@@ -15,6 +15,7 @@ from datetime import date
 from ..errors import NotFound
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, period_of
+from ..i18n import _
 from ..store.catalog import Catalog
 from .table import Around
 
@@ -79,41 +80,40 @@ def _span(m: re.Match) -> Period | None:
     return None
 
 
-def _lines(around: Around) -> list[tuple[str, str]]:
-    """(origin, text) of the places in a file a period or region may be written, the one that wins first; the
-    file's name last, and never held against the others (周报-修改.xlsx)."""
-    out = [(f"the title, row {row}", text) for row, text in around.lines]
+def _lines(around: Around) -> list[tuple[str, str, bool]]:
+    """(where, text, trusted) of the places in a file a period or region may be written, the one that wins
+    first; the file's name last, and never held against the others (周报-修改.xlsx)."""
+    out = [(_("the title, row {row}").format(row=row), text, True) for row, text in around.lines]
     if around.sheet:
-        out.append(("the sheet's name", around.sheet))
-    return out + [(FILE_NAME, around.stem)]
-
-
-FILE_NAME = "the file's name"
+        out.append((_("the sheet's name"), around.sheet, True))
+    return out + [(_("the file's name"), around.stem, False)]
 
 
 def period(around: Around, given: str | None) -> tuple[Found | None, str | None]:
     """The period of a table without a 期间 column: --period, or the one a line above the header, the sheet's
     name or the file's name gives, in that order; (None, a problem) when two of them disagree, or a sheet named
     第5周 has no year anywhere."""
-    found = [(origin, p) for origin, text in _lines(around) for p in periods_in(text)[:1]]
+    found = [(origin, p, trusted) for origin, text, trusted in _lines(around) for p in periods_in(text)[:1]]
     if given is not None:
-        found.insert(0, ("--period", parse_period(given)))
-    finer = [(o, p) for o, p in found if p.kind != "year"]
-    for origin, p in finer[1:]:
-        if p.key != finer[0][1].key and origin != FILE_NAME:
-            return None, (f"{origin} says {p.key}, but {finer[0][0]} says {finer[0][1].key}; "
-                          + ("check which is right" if given is not None else "make them agree, or give --period"))
+        found.insert(0, ("--period", parse_period(given), True))
+    finer = [(o, p, t) for o, p, t in found if p.kind != "year"]
+    for origin, p, trusted in finer[1:]:
+        if p.key != finer[0][1].key and trusted:
+            said = _("{origin} says {key}, but {first} says {first_key}; ").format(
+                origin=origin, key=p.key, first=finer[0][0], first_key=finer[0][1].key)
+            return None, said + (_("check which is right") if given is not None else
+                                 _("make them agree, or give --period"))
     if finer:
         return Found(finer[0][1].key, finer[0][0]), None
-    years = [p.start.year for _, p in found]
-    for origin, text in _lines(around):
+    years = [p.start.year for _o, p, _t in found]
+    for origin, text, _trusted in _lines(around):
         for pattern, form in _YEARLESS:
             m = pattern.search(_plain(text))
             if m and years:
                 return Found(parse_period(form.format(y=years[0], n=m.group(1))).key, origin), None
             if m:
-                return None, (f"{origin} says {m.group()} but no year; write the year in the title or the sheet's "
-                              f"name (2024年{m.group()}), or give --period")
+                return None, _("{origin} says {text} but no year; write the year in the title or the sheet's name "
+                               "(2024年{text}), or give --period").format(origin=origin, text=m.group())
     return (Found(found[0][1].key, found[0][0]), None) if found else (None, None)
 
 
@@ -127,14 +127,15 @@ def region(around: Around, given: str | None, catalog: Catalog) -> tuple[Found |
             chosen = Found(catalog.region(given).name, "--region")
         except NotFound as exc:
             return None, f"--region: {exc.message}"
-    for origin, text in _lines(around):
+    for origin, text, trusted in _lines(around):
         names = _regions_in(text, catalog)
         if len(names) != 1:
             continue
         if chosen is None:
             return Found(names[0], origin), None
-        if names[0] != chosen.text and origin != FILE_NAME:
-            return None, f"--region says {chosen.text}, but {origin} names {names[0]}; check which is right"
+        if names[0] != chosen.text and trusted:
+            return None, _("--region says {given}, but {origin} names {name}; check which is right").format(
+                given=chosen.text, origin=origin, name=names[0])
     return chosen, None
 
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import FileProblem
+from ..i18n import N_, _
 from .table import BareNumber, Limits, PercentCell
 
 WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
@@ -30,11 +31,11 @@ def sheets(path: Path, limits: Limits) -> Sheets | None:
     if head.startswith(_ZIP) or suffix in {".xlsx", ".xlsm"}:
         return _xlsx_sheets(path, limits)   # a damaged .xlsx is named so by openpyxl
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        raise FileProblem("is a web page (HTML) saved with a workbook's name, as some web systems export tables; "
-                          "open it in Excel or WPS and save it as .xlsx (Excel 工作簿), then import that")
+        raise FileProblem(_("is a web page (HTML) saved with a workbook's name, as some web systems export "
+                            "tables; open it in Excel or WPS and save it as .xlsx (Excel 工作簿), then import that"))
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem(f"cannot be read as {_KINDS[suffix]}: it is neither an Excel nor a WPS file; open it in "
-                          "Excel or WPS and save it as .xlsx (Excel 工作簿), then import that")
+        raise FileProblem(_("cannot be read as {kind}: it is neither an Excel nor a WPS file; open it in Excel or "
+                            "WPS and save it as .xlsx (Excel 工作簿), then import that").format(kind=_(_KINDS[suffix])))
     return None
 
 
@@ -97,14 +98,15 @@ def _xlsx_value(cell) -> object:
     return value
 
 
-_KINDS = {".xls": "an Excel 97–2003 workbook (.xls)", ".et": "a WPS workbook (.et)", ".ods": "an OpenDocument "
-          "spreadsheet (.ods)"}
+_KINDS = {".xls": N_("an Excel 97–2003 workbook (.xls)"), ".et": N_("a WPS workbook (.et)"),
+          ".ods": N_("an OpenDocument spreadsheet (.ods)"), ".xlsx": N_("an Excel workbook (.xlsx)"),
+          ".xlsm": N_("an Excel workbook (.xlsx)")}
 
 
 def _calamine_sheets(path: Path, suffix: str, limits: Limits) -> Sheets:
     from python_calamine import CalamineWorkbook, SheetVisibleEnum  # only old workbooks pay for it
 
-    kind = _KINDS.get(suffix, "a workbook")
+    kind = _(_KINDS[suffix])
     try:
         book = CalamineWorkbook.from_path(str(path))
         found = []
@@ -122,8 +124,9 @@ def _calamine_sheets(path: Path, suffix: str, limits: Limits) -> Sheets:
     except FileProblem:
         raise
     except Exception as exc:  # python-calamine raises its own errors and others for a file it cannot read
-        raise FileProblem(f"cannot be read as {kind} ({exc.__class__.__name__}: {exc}); open it in Excel or "
-                          "WPS and save it as .xlsx (Excel 工作簿), then import that") from None
+        raise FileProblem(_("cannot be read as {kind} ({error}); open it in Excel or WPS and save it as .xlsx "
+                            "(Excel 工作簿), then import that").format(kind=kind, error=f"{exc.__class__.__name__}: "
+                                                                                        f"{exc}")) from None
     return found
 
 

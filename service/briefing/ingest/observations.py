@@ -18,6 +18,7 @@ import sqlite_utils
 
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, period_of
+from ..i18n import _
 from ..store.catalog import Indicator
 from ..store.db import iso_utc
 from . import cells
@@ -276,8 +277,9 @@ def _header_scale(unit: str | None, line: int | None, ind: Indicator) -> Decimal
         if is_unit_of(unit.removeprefix(prefix), ind) and unit.startswith(prefix):
             return Decimal(factor)
     if line is not None:
-        raise cells.CellError(f"the unit line (row {line}) gives figures in {unit!r}, but {ind.name} is counted "
-                              f"in {ind.unit!r}; give this column its unit in its header ({ind.name}（{ind.unit}）)")
+        raise cells.CellError(_("the unit line (row {row}) gives figures in '{unit}', but {name} is counted in "
+                                "'{own}'; give this column its unit in its header ({name}（{own}）)").format(
+            row=line, unit=unit, name=ind.name, own=ind.unit))
     raise cells.CellError(f"the column header gives figures in {unit!r}, but {ind.name} is counted in "
                           f"{ind.unit!r}; put these figures in a file of their own, or in {ind.unit}")
 
@@ -290,9 +292,9 @@ def is_unit_of(unit: str, ind: Indicator) -> bool:
 def _value(raw: object, ind: Indicator) -> float:
     value = cells.number(raw, ind.unit, percent_ok=ind.is_rate, percent_cell=isinstance(raw, PercentCell))
     if ind.is_rate and isinstance(raw, BareNumber) and 0 < value <= 1:
-        raise cells.CellError(f"{value:g} may be {value * 100:g}% (a cell shown as a percentage) or {value:g}%, "
-                              "which an .xls, .et or .ods file does not tell; save the file as .xlsx, or write "
-                              "the rate in percent (99.25 for 99.25%)")
+        raise cells.CellError(_("{value} may be {percent}% (a cell shown as a percentage) or {value}%, which an .xls, "
+                                ".et or .ods file does not tell; save the file as .xlsx, or write the rate in percent "
+                                "(99.25 for 99.25%)").format(value=f"{value:g}", percent=f"{value * 100:g}"))
     if ind.is_rate and not 0 <= value <= 100:
         raise cells.CellError(f"{cells.text(raw)} is outside 0–100 for the rate {ind.name}; "
                               "write a percentage such as 99.25 or 99.25%")

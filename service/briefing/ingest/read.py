@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from ..errors import FileProblem, Problem
+from ..i18n import _
 from . import books, layout
 from .table import Limits, PercentCell, SourceTable
 
@@ -35,8 +36,8 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None,
         problems.append(Problem(str(path), exc.row, None, str(exc)))
         return []
     if raw is None:
-        problems.append(Problem(str(path), None, None, f"cannot read {suffix or 'files without an extension'}; "
-                                "give a .csv, .xlsx, .xls or .json file"))
+        problems.append(Problem(str(path), None, None, _("cannot read {what}; give a .csv, .xlsx, .xls or .json "
+                                                         "file").format(what=suffix or _("files without an extension"))))
         return []
     tables = []
     for where, sheet, rows in raw:
@@ -128,7 +129,7 @@ def _json_tables(path: Path, limits: Limits = Limits()) -> list[tuple[str, list[
         lists = [(f"{path} [{key}]", items) for key, items in data.items()]
     else:
         raise FileProblem("must hold a list of objects, or an object whose values are lists of objects")
-    if sum(len(items) for _, items in lists) > limits.max_rows:
+    if sum(len(items) for _where, items in lists) > limits.max_rows:
         raise limits.rows_problem()
     return [(where, _json_rows(items)) for where, items in lists]
 

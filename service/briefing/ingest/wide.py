@@ -15,6 +15,7 @@ import re
 import unicodedata
 
 from ..errors import NotFound, Problem
+from ..i18n import _
 from ..store.catalog import Catalog, Indicator
 from . import around, columns
 from .context import Context
@@ -45,15 +46,15 @@ def complete(table: SourceTable, ctx: Context) -> bool:
                                 ("period", lambda: around.period(table.around, ctx.given.period), ctx.given.period)):
         if column in table.fields:
             if given is not None:
-                table.passed.append(f"{table.where}: --{column} not used: the table has its own "
-                                   f"{table.headers[table.fields.index(column)]} column")
+                table.passed.append(_("{where}: --{option} not used: the table has its own {header} column").format(
+                    where=table.where, option=column, header=table.headers[table.fields.index(column)]))
             continue
         found, problem = find()
         if found is None:
             ok = False
             _whole(ctx, table.where, problem or _missing(column))
             continue
-        table.headers.append(f"{columns.ALIASES[column][0]} ({found.origin})")
+        table.headers.append(_("{column} ({origin})").format(column=columns.ALIASES[column][0], origin=found.origin))
         table.fields.append(column)
         table.rows = [(number, [*cells, found.text]) for number, cells in table.rows]
     return ok
@@ -61,10 +62,10 @@ def complete(table: SourceTable, ctx: Context) -> bool:
 
 def _missing(column: str) -> str:
     if column == "region":
-        return ("missing the column 地区 (region): name the region in a column, in the title (扎赉特旗…周报表), "
-                "in the sheet's name, or with --region")
-    return ("missing the column 期间 (period): give the period in a column, in the title (2024年第5周), as the "
-            "sheet's name (2024-W05, 2024年1月), or with --period")
+        return _("missing the column 地区 (region): name the region in a column, in the title (扎赉特旗…周报表), "
+                 "in the sheet's name, or with --region")
+    return _("missing the column 期间 (period): give the period in a column, in the title (2024年第5周), as the "
+             "sheet's name (2024-W05, 2024年1月), or with --period")
 
 
 def _whole(ctx: Context, where: str, message: str, row: int | None = None, column: str | None = None) -> None:
@@ -77,8 +78,8 @@ def _widen(table: SourceTable, ctx: Context) -> bool:
     rows = table.raw
     found = _header(rows, ctx.catalog)
     if found is None:
-        _whole(ctx, table.where, "cannot find the header row: none of the first rows names a column 地区 or 期间 "
-                                 "beside indicators of the catalog; see docs/ingest.md, 'Wide sheets'", rows[0][0])
+        _whole(ctx, table.where, _("cannot find the header row: none of the first rows names a column 地区 or 期间 "
+                                   "beside indicators of the catalog; see docs/ingest.md, 'Wide sheets'"), rows[0][0])
         return False
     first, last = found
     names = _names(rows, first, last)
@@ -88,17 +89,17 @@ def _widen(table: SourceTable, ctx: Context) -> bool:
     ids, indicators = plan
     table.headers = [columns.ALIASES["indicator"][0]] + [names[j][1] for j in ids.values()] + ["数值"]
     table.fields = ["indicator", *ids, "value"]
-    table.columns = {text: (header, unit) for _, text, header, unit in indicators}
+    table.columns = {text: (header, unit) for _j, text, header, unit in indicators}
     region, used, out = ids.get("region"), 0, []
     for number, cells in rows[last + 1:]:
         cells = list(cells) + [None] * (len(names) - len(cells))
         if region is not None and _TOTAL.match(_plain(cells[region])):
-            table.passed.append(f"{table.where} row {number}: skipped, a total ({_plain(cells[region])}); the "
-                                "league's figures are made from its banners'")
+            table.passed.append(_("{where} row {row}: skipped, a total ({text}); the league's figures are made from "
+                                  "its banners'").format(where=table.where, row=number, text=_plain(cells[region])))
             continue
         used += 1
         known = [cells[j] for j in ids.values()]
-        out += [(number, [text, *known, cells[j]]) for j, text, _, _ in indicators]
+        out += [(number, [text, *known, cells[j]]) for j, text, _h, _u in indicators]
     table.rows, table.raw, table.shape = out, None, (used, len(indicators))
     top = rows[first][0]
     table.around.lines = [(n, t) for n, t in table.around.lines if n < top]
@@ -178,8 +179,8 @@ def _columns(table: SourceTable, names: list[tuple[int, str]], catalog: Catalog,
         if name in ID_COLUMNS:
             if name in ids:
                 ok = False
-                _whole(ctx, table.where, f"names the same column as {names[ids[name]][1]!r}; keep one of them",
-                       row, header)
+                _whole(ctx, table.where, _("names the same column as '{other}'; keep one of them").format(
+                    other=names[ids[name]][1]), row, header)
             ids[name] = ids.get(name, j)
             continue
         ind = None if name else _indicator(_plain(header), catalog)
@@ -188,13 +189,14 @@ def _columns(table: SourceTable, names: list[tuple[int, str]], catalog: Catalog,
             _whole(ctx, table.where, _unknown(header, name, catalog), row, header)
         elif ind.code in seen:
             ok = False
-            _whole(ctx, table.where, f"names the same indicator as {seen[ind.code]!r}; keep one of them", row, header)
+            _whole(ctx, table.where, _("names the same indicator as '{other}'; keep one of them").format(
+                other=seen[ind.code]), row, header)
         else:
             seen[ind.code] = header
             indicators.append((j, ind.name, header, columns.unit_of(header) if _bracketed(header, ind) else None))
     if ok and not indicators:
-        _whole(ctx, table.where, "names no indicator of the catalog in its header; a wide sheet has a column per "
-                                 "indicator (诊疗患者人次, …)", names[0][0] if names else None)
+        _whole(ctx, table.where, _("names no indicator of the catalog in its header; a wide sheet has a column per "
+                                   "indicator (诊疗患者人次, …)"), names[0][0] if names else None)
         ok = False
     return (ids, indicators) if ok else None
 
@@ -216,12 +218,13 @@ def _bracketed(header: str, ind: Indicator) -> bool:
 
 def _unknown(header: str, name: str | None, catalog: Catalog) -> str:
     if name:
-        return (f"a wide sheet cannot have the column {columns.ALIASES[name][0]}: its columns are 地区, 期间, 来源, "
-                "备注, 录入时间 and one per indicator (or delete the column)")
+        return _("a wide sheet cannot have the column {column}: its columns are 地区, 期间, 来源, 备注, 录入时间 and "
+                 "one per indicator (or delete the column)").format(column=columns.ALIASES[name][0])
     text = re.sub(r"[(\[【][^()\[\]【】]*[)\]】]$", "", _plain(header))
     choices = [i.name for i in catalog.indicators.values()] + list(catalog.indicators)
     choices += [alias for c in ID_COLUMNS for alias in columns.ALIASES[c]]
     near = difflib.get_close_matches(text, choices, n=1, cutoff=0.5)
-    hint = f"did you mean {near[0]!r}? (or delete the column)" if near else \
-        "rename it to an indicator's name or code (briefing indicators lists them), or delete it"
-    return f"unknown column: neither an indicator of the catalog nor a column of a table of figures; {hint}"
+    hint = _("did you mean '{name}'? (or delete the column)").format(name=near[0]) if near else \
+        _("rename it to an indicator's name or code (briefing indicators lists them), or delete it")
+    return _("unknown column: neither an indicator of the catalog nor a column of a table of figures; {hint}").format(
+        hint=hint)
