@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+from contextlib import ExitStack
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -22,6 +23,8 @@ from ..store.db import Store
 from ..store.observations import Observations, snapshot
 from .base import CONTEXT, cli, open_store, parse_as_of, region_of, tz_of
 from .output import emit, figure, listing_options, render, written
+from .progress import on_terminal
+from .progress import progress as progress_bar
 
 
 @cli.command(context_settings=CONTEXT)
@@ -70,14 +73,14 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
             parse_period(period)
         except ValueError as exc:
             raise UsageError(f"--period: {exc}") from None
-    progress = _progress() if sys.stderr.isatty() else None
+    progress = _Shown() if on_terminal() else None
     with open_store(ctx) as store:   # only init and demo make a database: a missing one is a wrong path, said so
         try:
             report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx),
                                   given=Given(period, region), progress=progress)
         finally:
             if progress is not None:
-                progress.done()
+                progress.close()
     for notice in report.notices:
         click.echo(notice, err=True)
     for o in report.outcomes:
@@ -105,24 +108,26 @@ def outcome_line(o) -> str:
     return line
 
 
-class _progress:
-    """Progress of an import on a terminal, on one line of standard error that is cleared at the end: the
-    files read, then the share of rows checked."""
+class _Shown:
+    """An import's progress as the bars of cli/progress on a terminal: the files read (when there are several),
+    then the rows checked; a new bar when the rows are checked again (another process wrote in between)."""
 
-    STEPS = {"read": N_("reading files"), "check": N_("checking rows")}
+    LABELS = {"read": N_("reading files"), "check": N_("checking rows")}
 
     def __init__(self):
-        self.shown = False
+        self.bars, self.step, self.last = ExitStack(), "", 0
+        self.update: Callable[[int], None] = lambda done: None
 
     def __call__(self, step: str, done: int, total: int) -> None:
-        if total:
-            share = f"{done}/{total}" if step == "read" else f"{100 * done // total}%"
-            click.echo(f"\r{_(self.STEPS.get(step, step))}: {share}\033[K", nl=False, err=True)
-            self.shown = True
+        if step != self.step or done < self.last:
+            self.bars.close()
+            self.update = self.bars.enter_context(progress_bar(total, _(self.LABELS.get(step, step))))
+            self.step, self.last = step, 0
+        self.update(done - self.last)
+        self.last = done
 
-    def done(self) -> None:
-        if self.shown:
-            click.echo("\r\033[K", nl=False, err=True)
+    def close(self) -> None:
+        self.bars.close()
 
 
 def limits_of(ctx: click.Context) -> Limits:
