@@ -26,6 +26,7 @@ from conftest import NOW, TZ, write_csv
 from briefing.errors import InputError
 from briefing.ingest import ingest_files
 from briefing.ingest.context import Given
+from briefing.ingest.read import Limits
 from briefing.store.db import Store
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -373,3 +374,12 @@ def test_a_last_row_of_figures_whose_first_cell_reads_like_a_note_is_kept(office
                                           ["注：补报", a, y, "2024-W05", "188"], ["填报人：", "王芳"]])
     ingest_files(store, [path], TZ, now=NOW)
     assert stored(store) == {(a, x, "2024-W05"): 211, (a, y, "2024-W05"): 188}
+
+
+def test_a_wide_sheet_holding_more_figures_than_max_rows_is_refused_before_they_are_made(office, tmp_path):
+    spec, store = office
+    (a, b), (x, y) = spec.weekly, spec.banners
+    rows = [["2024年第5周"], ["地区", a, b, spec.money, spec.rate], [x, 1, 2, 3, 4], [y, 1, 2, 3, 4], [x, 5, 6, 7, 8]]
+    with pytest.raises(InputError, match=r"holds 12 figures \(3 rows × 4 indicator columns\), more than the 10 "):
+        ingest_files(store, [workbook(tmp_path / "f.xlsx", rows)], TZ, now=NOW, limits=Limits(max_rows=10))
+    assert stored(store) == {}

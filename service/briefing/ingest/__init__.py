@@ -70,8 +70,8 @@ def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bo
     past the limits (size, rows) is refused before its rows are read. ``given`` is the period and region of
     tables that have no such column and say none around them; ``progress`` is told how far the import is."""
     with _no_gc():
-        run = _Run(tz, now or datetime.now(tz), skip_invalid, given, _Meter(progress or _quiet))
-        return _ingest(store, [Path(p) for p in paths], run, limits)
+        run = _Run(tz, now or datetime.now(tz), skip_invalid, given, _Meter(progress or _quiet), limits)
+        return _ingest(store, [Path(p) for p in paths], run)
 
 
 def _quiet(step: str, done: int, total: int) -> None:
@@ -87,17 +87,18 @@ class _Run:
     skip_invalid: bool
     given: Given
     meter: "_Meter"
+    limits: Limits
 
     def context(self, db, report: Report) -> Context:
         return Context(Catalog.load(db), self.tz, self.now, report.problems, report.notices, self.given,
-                       tick=self.meter.tick)
+                       tick=self.meter.tick, max_rows=self.limits.max_rows)
 
 
-def _ingest(store: Store, paths: list[Path], run: _Run, limits: Limits) -> Report:
+def _ingest(store: Store, paths: list[Path], run: _Run) -> Report:
     report = Report()
     tables: list[SourceTable] = []
     for done, path in enumerate(paths, start=1):
-        tables.extend(map(_as_typed, read(path, report.problems, report.notices, limits)))
+        tables.extend(map(_as_typed, read(path, report.problems, report.notices, run.limits)))
         run.meter.progress("read", done, len(paths))
     if report.problems:  # a file that cannot be read at all: nothing is imported
         raise InputError(report.problems)

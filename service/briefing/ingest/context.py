@@ -50,6 +50,7 @@ class Context:
     given: Given = Given()
     whole: bool = False                # a table is wrong as a whole (its header): --skip-invalid keeps nothing
     tick: Callable[[int], None] = lambda rows: None     # progress: so many more rows checked
+    max_rows: int = 2_000_000          # the most figures a table may hold (setting max_rows): a wide sheet's too
 
     @property
     def now_utc(self) -> str:

@@ -14,7 +14,7 @@ import difflib
 import re
 import unicodedata
 
-from ..errors import NotFound, Problem
+from ..errors import Problem
 from ..i18n import _
 from ..store.catalog import Catalog, Indicator
 from . import around, columns
@@ -76,17 +76,25 @@ def _whole(ctx: Context, where: str, message: str, row: int | None = None, colum
 
 def _widen(table: SourceTable, ctx: Context) -> bool:
     rows = table.raw
-    found = _header(rows, ctx.catalog)
+    known = _Names(ctx.catalog)
+    found = _header(rows, known)
     if found is None:
         _whole(ctx, table.where, _("cannot find the header row: none of the first rows names a column 地区 or 期间 "
                                    "beside indicators of the catalog; see docs/ingest.md, 'Wide sheets'"), rows[0][0])
         return False
     first, last = found
     names = _names(rows, first, last)
-    plan = _columns(table, names, ctx.catalog, ctx)
+    plan = _columns(table, names, known, ctx)
     if plan is None:
         return False
     ids, indicators = plan
+    body = len(rows) - last - 1
+    if body * len(indicators) > ctx.max_rows:
+        _whole(ctx, table.where, _("holds {figures:,} figures ({rows:,} rows × {columns} indicator columns), more "
+                                   "than the {most:,} an import takes (setting max_rows); split it into smaller "
+                                   "files, or raise max_rows").format(figures=body * len(indicators), rows=body,
+                                                                      columns=len(indicators), most=ctx.max_rows))
+        return False
     table.headers = [columns.ALIASES["indicator"][0]] + [names[j][1] for j in ids.values()] + ["数值"]
     table.fields = ["indicator", *ids, "value"]
     table.columns = {text: (header, unit) for _j, text, header, unit in indicators}
@@ -112,42 +120,54 @@ def _plain(cell: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(cell))) if cell is not None else ""
 
 
-def _header(rows: list[tuple[int, list]], catalog: Catalog) -> tuple[int, int] | None:
+def _header(rows: list[tuple[int, list]], names: "_Names") -> tuple[int, int] | None:
     """(first, last) index of the header's rows: the first row with a 地区 or 期间 column that is not a line
     of what the table is about (地区 | 扎赉特旗), and the row under it when it completes it."""
     for i, (number, cells) in enumerate(rows[:HEAD_ROWS]):
         keys = [j for j, c in enumerate(cells) if columns.canonical(c) in ("region", "period")]
-        if not keys or len(filled(cells)) < 2 or _says_what(cells, keys, catalog):
+        if not keys or len(filled(cells)) < 2 or _says_what(cells, keys, names):
             continue
-        if i + 1 < len(rows) and rows[i + 1][0] == number + 1 and _completes(cells, rows[i + 1][1], keys, catalog):
+        if i + 1 < len(rows) and rows[i + 1][0] == number + 1 and _completes(cells, rows[i + 1][1], keys, names):
             return i, i + 1
         return i, i
     return None
 
 
-def _says_what(cells: list, keys: list[int], catalog: Catalog) -> bool:
+def _says_what(cells: list, keys: list[int], names: "_Names") -> bool:
     """A line such as 地区 | 扎赉特旗 | 期间 | 2024年第5周: each 地区 or 期间 followed by a region or a period."""
     def value_after(j: int) -> str:
         rest = filled(cells[j + 1:])
         return _plain(rest[0]) if rest else ""
-    return all(_is_region(value_after(j), catalog) or around.periods_in(value_after(j)) for j in keys)
+    return all(names.is_region(value_after(j)) or around.periods_in(value_after(j)) for j in keys)
 
 
-def _is_region(text: str, catalog: Catalog) -> bool:
-    try:
-        catalog.region(text)
-        return bool(text)
-    except NotFound:
-        return False
+class _Names:
+    """The catalog's indicators and regions by name and by code, looked up without suggestions: most cells of a
+    sheet's first rows name none, and a suggestion is only wanted for an unknown column."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.indicators = {**{i.name: i for i in catalog.indicators.values()}, **catalog.indicators}
+        self.regions = {*catalog.regions, *(r.name for r in catalog.regions.values())}
+
+    def indicator(self, text: str) -> Indicator | None:
+        """The indicator a header names, with or without a unit in brackets."""
+        for key in (text, re.sub(r"[(\[【][^()\[\]【】]*[)\]】]$", "", text)):
+            if key in self.indicators:
+                return self.indicators[key]
+        return None
+
+    def is_region(self, text: str) -> bool:
+        return text in self.regions
 
 
-def _completes(top: list, below: list, keys: list[int], catalog: Catalog) -> bool:
+def _completes(top: list, below: list, keys: list[int], names: "_Names") -> bool:
     """Whether a row is the lower half of a two-row header: blank under the upper row's 地区/期间 (merged down),
     and naming an indicator, or filling a column the upper row leaves blank."""
     below = list(below) + [None] * (len(top) - len(below))
     if any(_plain(below[j]) for j in keys):
         return False
-    named = any(_indicator(_plain(c), catalog) for c in below if isinstance(c, str))
+    named = any(names.indicator(_plain(c)) for c in below if isinstance(c, str))
     fills = any(_plain(c) and not _plain(top[j] if j < len(top) else None) for j, c in enumerate(below))
     return named or fills
 
@@ -165,7 +185,7 @@ def _names(rows: list[tuple[int, list]], first: int, last: int) -> list[tuple[in
     return out
 
 
-def _columns(table: SourceTable, names: list[tuple[int, str]], catalog: Catalog, ctx: Context):
+def _columns(table: SourceTable, names: list[tuple[int, str]], known: _Names, ctx: Context):
     """({id column: index}, [(index, indicator text, header, unit)]), or None with each unknown or repeated
     column a problem naming it."""
     ids: dict[str, int] = {}
@@ -183,10 +203,10 @@ def _columns(table: SourceTable, names: list[tuple[int, str]], catalog: Catalog,
                     other=names[ids[name]][1]), row, header)
             ids[name] = ids.get(name, j)
             continue
-        ind = None if name else _indicator(_plain(header), catalog)
+        ind = None if name else known.indicator(_plain(header))
         if ind is None:
             ok = False
-            _whole(ctx, table.where, _unknown(header, name, catalog), row, header)
+            _whole(ctx, table.where, _unknown(header, name, known.catalog), row, header)
         elif ind.code in seen:
             ok = False
             _whole(ctx, table.where, _("names the same indicator as '{other}'; keep one of them").format(
@@ -199,16 +219,6 @@ def _columns(table: SourceTable, names: list[tuple[int, str]], catalog: Catalog,
                                    "indicator (诊疗患者人次, …)"), names[0][0] if names else None)
         ok = False
     return (ids, indicators) if ok else None
-
-
-def _indicator(text: str, catalog: Catalog) -> Indicator | None:
-    """The indicator a header names, by name or code, with or without a unit in brackets."""
-    for key in (text, re.sub(r"[(\[【][^()\[\]【】]*[)\]】]$", "", text)):
-        try:
-            return catalog.indicator(key) if key else None
-        except NotFound:
-            continue
-    return None
 
 
 def _bracketed(header: str, ind: Indicator) -> bool:
