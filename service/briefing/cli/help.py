@@ -13,9 +13,10 @@ from click.utils import make_default_short_help
 
 from ..i18n import _, help_text, language
 
-_OPEN, _CLOSE = "“‘（《「『【", "”’）》」』】，。、；：？！…"
+_OPEN, _CLOSE = r"“‘（《「『【\[(", r"”’）》」』】，。、；：？！…\])"
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-_TOKEN = re.compile(rf"\s+|[{_OPEN}]*(?:[{_WIDE}]|[^\s{_WIDE}{_OPEN}{_CLOSE}]+)[{_CLOSE}]*|\S")
+# a token: a wide character or a run of other characters, with the marks that may not end or begin a line
+_TOKEN = re.compile(rf"\s+|[{_OPEN}]*(?:[{_WIDE}]|[^\s{_WIDE}]+)[{_CLOSE}]*|\S")
 
 
 def columns(text: str) -> int:
