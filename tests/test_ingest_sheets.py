@@ -383,3 +383,13 @@ def test_a_wide_sheet_holding_more_figures_than_max_rows_is_refused_before_they_
     with pytest.raises(InputError, match=r"holds 12 figures \(3 rows × 4 indicator columns\), more than the 10 "):
         ingest_files(store, [workbook(tmp_path / "f.xlsx", rows)], TZ, now=NOW, limits=Limits(max_rows=10))
     assert stored(store) == {}
+
+
+def test_a_wide_sheet_of_one_region_with_a_row_per_period_takes_the_region_from_its_sheet_name(office, tmp_path):
+    spec, store = office
+    (a, b), x = spec.weekly, spec.banners[0]
+    rows = [["序号", "期间", a, b], [1, "2024-W04", 180, 2], [2, "2024年第5周", 211, 3]]
+    report = ingest_files(store, [workbook(tmp_path / "f.xlsx", rows, sheet=x)], TZ, now=NOW)
+    assert stored(store) == {(a, x, "2024-W04"): 180, (b, x, "2024-W04"): 2, (a, x, "2024-W05"): 211,
+                             (b, x, "2024-W05"): 3}
+    assert report.outcomes[0].shape == (2, 2)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InputError, Problem
 from ..files import from_spreadsheet_cell, sha256_of, spreadsheet_cell
+from ..i18n import _
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc
 from . import catalog_rows, cells, notes, observations, wide
@@ -186,8 +187,8 @@ def _refuse(report: Report, ctx: Context, skip_invalid: bool) -> None:
     """Nothing is written when a row has a problem, unless --skip-invalid; nor, even then, when a table is
     wrong as a whole (a wide sheet's unknown column)."""
     if report.problems and (ctx.whole or not skip_invalid):
-        raise InputError(report.problems, "Fix the problems above and import again." if ctx.whole else
-                         "Fix the rows above and import again, or use --skip-invalid to keep the valid rows.")
+        raise InputError(report.problems, _("Fix the problems above and import again.") if ctx.whole else
+                         _("Fix the rows above and import again, or use --skip-invalid to keep the valid rows."))
 
 
 def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
@@ -196,7 +197,7 @@ def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
     if i is None:
         return "~"
     times = []
-    for raw in {row[i] for _, row in table.rows}:  # a large file repeats a few times: parse each once
+    for raw in {row[i] for _number, row in table.rows}:  # a large file repeats a few times: parse each once
         try:
             times.append(iso_utc(cells.moment(raw, tz)))
         except (cells.CellError, TypeError):
