@@ -354,7 +354,7 @@ def test_progress_shows_on_a_terminal_and_never_in_a_log(office, tmp_path, run):
     result = run("ingest", str(path))                   # CliRunner: stderr is no terminal
     assert result.exit_code == 0 and "checking rows" not in result.output and "\r" not in result.output
     main, other = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
+    env = {k: v for k, v in os.environ.items() if k not in ("BRIEFING_DB", "BRIEFING_CONFIG")}   # English kept
     done = subprocess.run([sys.executable, "-m", "briefing", "--db", str(tmp_path / "t.db"), "ingest", str(path)],
                           stdout=subprocess.PIPE, stderr=other, env=env, timeout=120)
     os.close(other)
