@@ -12,6 +12,7 @@ from .documents.make import Request, make, write_outputs
 from .errors import UsageError
 from .figures.period_text import parse_period
 from .figures.periods import Period, period_of
+from .i18n import _
 from .ingest import ingest_files
 from .store.db import Store
 
@@ -28,8 +29,8 @@ def sample_dir() -> Path:
     an installed wheel (pyproject.toml's package-data)."""
     folder = SAMPLE
     if not (folder / SAMPLE_FILES[0]).is_file():
-        raise UsageError(f"the sample data is not at {folder}",
-                         "Install briefing again (pip install --force-reinstall): the package is incomplete.")
+        raise UsageError(_("the sample data is not at {folder}").format(folder=folder),
+                         _("Install briefing again (pip install --force-reinstall): the package is incomplete."))
     return folder
 
 

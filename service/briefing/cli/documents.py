@@ -15,6 +15,7 @@ from ..documents.make import Request, make, period_for, stem_of, template_dirs, 
 from ..errors import UsageError
 from ..figures.script import SCRIPTS
 from ..files import write_atomically
+from ..i18n import _
 from ..store.catalog import Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
@@ -100,8 +101,8 @@ def _refuse_to_overwrite(paths: list[Path], force: bool) -> None:
     """A file already there is replaced only when asked (--force), and is named before anything is made."""
     there = [str(p) for p in paths if p.exists()]
     if there and not force:
-        raise UsageError(f"files already there: {', '.join(there)}; nothing was written",
-                         "Add --force to replace them, or write elsewhere with -o FOLDER.")
+        raise UsageError(_("files already there: {paths}; nothing was written").format(paths=", ".join(there)),
+                         _("Add --force to replace them, or write elsewhere with -o FOLDER."))
 
 
 
