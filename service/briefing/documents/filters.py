@@ -53,7 +53,7 @@ def _with_second(m: Measure, second: str | None) -> Measure:
     try:
         return replace(m, second=(second, units.factor(m.unit, second)))
     except ValueError as exc:
-        raise TemplateDataError(f"换算: {exc}") from None
+        raise TemplateDataError(_("{where}: {message}").format(where="换算", message=exc)) from None
 
 
 def _parts(parts: str) -> str:
@@ -109,7 +109,7 @@ def reached(view: FactView, 动词: str = "提升至", 对比: str = "同比") -
     try:
         return phrasing.reached_phrase(v.fact.value, v.fact.measure, 动词, v.style, bases[对比])
     except ValueError as exc:
-        raise TemplateDataError(f"{v.名称} | 提升至: {exc}") from None
+        raise TemplateDataError(_("{where}: {message}").format(where=f"{v.名称} | 提升至", message=exc)) from None
 
 
 @by_input
@@ -129,7 +129,7 @@ def approx(x: Amount | FactView | int | float | str, 形式: str, 位数: int = 
     try:
         return phrasing.approx(amount.value, 形式, measure, 位数, mark)
     except ApproximationError as exc:
-        raise TemplateDataError(f"约数({形式!r}): {exc}") from None
+        raise TemplateDataError(_("{where}: {message}").format(where=f"约数({形式!r})", message=exc)) from None
 
 
 @by_input
@@ -143,7 +143,7 @@ def record(view: FactView, 主语: str = "", 用词: str | None = None) -> str:
     try:
         return phrasing.record_phrase(rec, 主语, f"{v.fact.indicator.code}/{v.fact.region.code}", 用词)
     except ValueError as exc:
-        raise TemplateDataError(f"纪录: {exc}") from None
+        raise TemplateDataError(_("{where}: {message}").format(where="纪录", message=exc)) from None
 
 
 @by_input

@@ -190,7 +190,7 @@ def binop(operator: str, left: Any, right: Any) -> Any:
     try:
         result = SandboxedEnvironment.default_binop_table[operator](left, right)
     except (TypeError, ValueError, LookupError, ArithmeticError) as exc:     # the template's own mistake
-        raise TemplateError(f"{exc.__class__.__name__}: {exc}") from None
+        raise TemplateError(_("{where}: {message}").format(where=exc.__class__.__name__, message=exc)) from None
     return sized(result, what)
 
 
@@ -297,7 +297,8 @@ class Sandbox(SandboxedEnvironment):
             result = super().call(__context, __obj, *args, **kwargs)
         except Exception as exc:
             if isinstance(getattr(__obj, "__wrapped__", None), Callable) and __obj.__name__ in ("format", "format_map"):
-                raise TemplateError(f"{__obj.__name__}: {exc.__class__.__name__}: {exc}") from None
+                raise TemplateError(_("{where}: {message}").format(where=f"{__obj.__name__}: {exc.__class__.__name__}",
+                                                                      message=exc)) from None
             raise
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, (OwnList, OwnDict)):

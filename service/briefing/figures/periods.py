@@ -229,12 +229,12 @@ class Span:
     def __post_init__(self) -> None:
         _check_kind(self.kind)
         if self.first.kind != self.kind or self.last.kind != self.kind:
-            raise ValueError(
-                f"a {self.kind} span cannot run from {self.first.kind} {self.first.key}"
-                f" to {self.last.kind} {self.last.key}"
-            )
+            raise ValueError(_("a {kind} span cannot run from {first_kind} {first} to {last_kind} {last}").format(
+                kind=_(self.kind), first_kind=_(self.first.kind), first=self.first.key, last_kind=_(self.last.kind),
+                last=self.last.key))
         if self.last.start < self.first.start:
-            raise ValueError(f"span ends ({self.last.key}) before it starts ({self.first.key})")
+            raise ValueError(_("span ends ({last}) before it starts ({first})").format(last=self.last.key,
+                                                                                       first=self.first.key))
 
     @property
     def start(self) -> date:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..i18n import _
+
 SCRIPTS = {
     "simplified": None,          # as written
     "traditional": "s2tw",       # Traditional characters, Taiwan standard forms (為, 裏) — the default edition
@@ -28,6 +30,7 @@ def _converter(config: str):
 def convert(text: str, script: str = "simplified") -> str:
     """The text in the script asked for (see SCRIPTS)."""
     if script not in SCRIPTS:
-        raise ValueError(f"unknown script {script!r}; use one of {', '.join(SCRIPTS)}")
+        raise ValueError(_("unknown script '{script}'; use one of {scripts}").format(script=script,
+                                                                                   scripts=", ".join(SCRIPTS)))
     config = SCRIPTS[script]
     return text if config is None else _converter(config).convert(text)
