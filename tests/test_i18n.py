@@ -186,8 +186,9 @@ def test_an_unknown_command_and_a_bad_choice_are_chinese(default):
     assert result.exit_code == 2 and "--lang" in result.output and "不在可选值" in result.output
 
 
-def test_an_unknown_region_says_did_you_mean_in_chinese(default, sample_db):
-    result = invoke("--db", str(sample_db), "observations", "-r", "扎赉特")
+@pytest.mark.parametrize("command", [["observations"], ["generate", "-o", "out"]])
+def test_an_unknown_region_says_did_you_mean_in_chinese(default, sample_db, command):
+    result = invoke("--db", str(sample_db), *command, "-r", "扎赉特")
     assert result.exit_code == 2
     assert "错误：未知地区“扎赉特”；是否指“扎赉特旗”？" in result.output and "`briefing regions`" in result.output
 
@@ -315,3 +316,20 @@ def test_a_chinese_short_help_is_the_first_sentence(monkeypatch):
     assert short_help("Create an empty database (or bring an old one up to date).\n\nMore.", 60) == \
         "新建空数据库（或将旧数据库升级到当前版本）"
     assert short_help("Create an empty database (or bring an old one up to date).", 10) == "新建空数…"
+
+
+def test_the_errors_of_errors_py_in_chinese_with_plurals(monkeypatch):
+    from briefing.errors import Incomplete, InputError, NoFigures, NotFound, Problem
+
+    monkeypatch.setattr(i18n, "_active", None)
+    i18n.use("zh")
+    one = InputError([Problem("周报.csv", 2, "数值", "x")])
+    assert one.message == "输入中有 1 处问题，未写入任何内容：\n  周报.csv 第 2 行“数值”列：x"
+    many = InputError([Problem("周报.csv", None, None, "y")] * 1234)
+    assert many.message.startswith("输入中有 1,234 处问题，未写入任何内容：\n  周报.csv：y\n")
+    assert many.message.endswith("……另有 1,034 处问题未列出；请先改正以上问题（同一错误常会重复出现），再导入一次即可看到其余问题")
+    assert str(NotFound("indicator", "诊疗人次", "诊疗患者人次")) == "未知指标“诊疗人次”；是否指“诊疗患者人次”？"
+    assert NoFigures("2024-W09", "扎赉特旗", "2024-W08").message == "扎赉特旗 2024-W09 没有数据；最新数据为 2024-W08"
+    assert Incomplete("2024-W09", "兴安盟", ["科右前旗", "扎赉特旗"]).message == "兴安盟 2024-W09：科右前旗、扎赉特旗 尚未报送"
+    i18n.use("en")
+    assert Incomplete("2024-W09", "兴安盟", ["科右前旗"]).message == "兴安盟 2024-W09: 科右前旗 has not reported yet"
