@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import UsageError
+from .i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ def _coerce(setting: Setting, value: str, origin: str) -> Any:
     try:
         return setting.parse(value)
     except ValueError:
-        raise UsageError(f"{origin}: {setting.name} = {value!r} is not a valid {setting.parse.__name__}") from None
+        raise UsageError(_("{origin}: {name} = '{value}' is not a valid {kind}").format(
+            origin=origin, name=setting.name, value=value, kind=setting.parse.__name__)) from None
 
 
 def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
@@ -101,12 +103,13 @@ def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
         return text, tomllib.loads(text)
     except FileNotFoundError:
-        raise UsageError(f"config file {path} does not exist", "Give an existing file with --config.") from None
+        raise UsageError(_("config file {path} does not exist").format(path=path),
+                         _("Give an existing file with --config.")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"config file {path} cannot be read: {exc}") from None
+        raise UsageError(_("config file {path} cannot be read: {error}").format(path=path, error=exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{located(path, decode_line(exc))}: {exc}",
-                         "See docs/settings.md for the file's form.") from None
+        raise UsageError(_("{where}: {message}").format(where=located(path, decode_line(exc)), message=exc),
+                         _("See docs/settings.md for the file's form.")) from None
 
 
 def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -119,19 +122,24 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         where = located(path, line_of(text, name))
         if name in SECTIONS:
             if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
-                raise UsageError(f"{where}: write {name}s as [[{name}]] tables, not {toml_value(value)}",
-                                 f"Each one starts with a line [[{name}]]; see docs/schedules.md.")
+                raise UsageError(_("{where}: write {name}s as [[{name}]] tables, not {value}").format(
+                                 where=where, name=name, value=toml_value(value)),
+                                 _("Each one starts with a line [[{name}]]; see docs/schedules.md.").format(name=name))
             sections[name] = value
         elif name in _BY_NAME:
             setting = _BY_NAME[name]
             problem = wrong_type(name, value, setting.parse)
             if problem:
-                raise UsageError(f"{where}: {problem}", f"Write it like {name} = {toml_value(setting.default)}.")
+                raise UsageError(_("{where}: {message}").format(where=where, message=problem),
+                                 _("Write it like {name} = {value}.").format(name=name,
+                                                                             value=toml_value(setting.default)))
             values[name] = from_folder(value, path.parent, name == "template_dirs") if name in PATHS else value
         else:
             noun = "table" if isinstance(value, dict) else "setting"
-            raise UsageError(f"{where}: {unknown_key(name, [*_BY_NAME, *SECTIONS], noun=noun)}",
-                             f"Settings: {', '.join(_BY_NAME)}; and [[schedule]] tables (docs/settings.md).")
+            raise UsageError(_("{where}: {message}").format(where=where,
+                                                            message=unknown_key(name, [*_BY_NAME, *SECTIONS], noun=noun)),
+                             _("Settings: {names}; and [[schedule]] tables (docs/settings.md).").format(
+                                 names=", ".join(_BY_NAME)))
     return values, sections
 
 
@@ -173,9 +181,10 @@ def from_folder(value: str, folder: Path, several: bool = False) -> str:
 # starts outside a string, an array or an inline table is a [table] header, a key = value, or neither; each
 # header or key is known by its path, which tomllib itself reads from the header's or key's own text.
 
-TOP = "at the top of the file, before any [table]"
-_TYPES = {str: "a string in quotes", int: "a whole number", bool: "true or false", list: "a list of strings in quotes",
-          dict: "a table"}
+TOP = N_("at the top of the file, before any [table]")      # a place for unknown_key; in [style] is another
+_NOUNS = (N_("key"), N_("setting"), N_("table"))              # what unknown_key may call an unknown name
+_TYPES = {str: N_("a string in quotes"), int: N_("a whole number"), bool: N_("true or false"),
+          list: N_("a list of strings in quotes"), dict: N_("a table")}
 _HEADER = re.compile(r"\s*\[(\[?)([^\[\]]+)\]\]?\s*(?:#.*)?$")
 _PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
 _KEY = re.compile(rf"\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
@@ -257,7 +266,7 @@ def _statements(text: str) -> Iterator[tuple[int, str]]:
 
 def located(file: str | Path | None, line: int | None) -> str:
     """Where in a file: "briefing.toml, line 7" (or the file alone when the line is not known)."""
-    return f"{file}, line {line}" if line else str(file)
+    return _("{file}, line {line}").format(file=file, line=line) if line else str(file)
 
 
 def decode_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -271,10 +280,16 @@ def unknown_key(key: str, known: Iterable[str], table: str = "", noun: str = "ke
     """What to say of a key a table does not have: where it belongs (places: key -> "in [style]"), else the
     closest known name (difflib)."""
     if places and key in places:
-        return f"{table or 'the top of the file'} has no key {key!r}. It belongs {places[key]}."
+        place = places[key]
+        inside = re.fullmatch(r"in \[(.+)\]", place)
+        place = _("in [{table}]").format(table=inside[1]) if inside else _(place)
+        return _("{table} has no key '{key}'. It belongs {place}.").format(
+            table=table or _("the top of the file"), key=key, place=place)
     near = difflib.get_close_matches(key, list(known), n=1)
-    said = f"unknown {noun} " + (f"[{key}]" if noun == "table" else repr(key))
-    return (f"{table}: " if table else "") + said + (f". Did you mean {near[0]!r}?" if near else "")
+    said = (_("unknown table [{key}]") if noun == "table" else _("unknown {noun} '{key}'")).format(
+        noun=_(noun), key=key)
+    said += _(". Did you mean '{near}'?").format(near=near[0]) if near else ""
+    return _("{where}: {message}").format(where=table, message=said) if table else said
 
 
 def wrong_type(key: str, value: Any, expected: type) -> str | None:
@@ -282,7 +297,8 @@ def wrong_type(key: str, value: Any, expected: type) -> str | None:
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if ok and expected is list:
         ok = all(isinstance(v, str) for v in value)
-    return None if ok else f"{key} must be {_TYPES[expected]}, not {toml_value(value)}"
+    return None if ok else _("{key} must be {kind}, not {value}").format(key=key, kind=_(_TYPES[expected]),
+                                                                         value=toml_value(value))
 
 
 def toml_value(value: Any) -> str:
@@ -292,7 +308,7 @@ def toml_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return str(value)
