@@ -73,5 +73,5 @@ def _latest_week(store: Store, moment: str) -> Period:
     row = store.db.execute("SELECT MAX(o.period) FROM observations o JOIN indicators i ON i.code = o.indicator "
                            "WHERE i.frequency = 'week' AND o.recorded_at <= ?", [moment]).fetchone()
     if not row or not row[0]:
-        raise UsageError("the sample has no weekly figures to write a weekly briefing from")
+        raise UsageError(_("the sample has no weekly figures to write a weekly briefing from"))
     return parse_period(row[0], "week")

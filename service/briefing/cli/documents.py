@@ -60,7 +60,7 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, for
     s = ctx.obj["settings"]
     tz = tz_of(ctx)
     if to_archive and out is not None:
-        raise UsageError("--archive puts the files in the archive; leave out --out", "See docs/schedules.md.")
+        raise UsageError(_("--archive puts the files in the archive; leave out --out"), _("See docs/schedules.md."))
     when = parse_moment(as_of, tz, "--as-of") if as_of else datetime.now(timezone.utc)
     moment = iso_utc(when) if as_of or to_archive else FAR_FUTURE   # the data: as of then, or all there is
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
@@ -85,7 +85,7 @@ def _archive(store: Store, s, template, period, found: Region, moment: str, scri
     key = Key(template.key, period.key, found.code, script)
     report = Producer(store, s, ledger, archive).make_version(
         key, stem_of(period, found.name, template, script), moment, template, formats)
-    click.echo(f"archived as #{report.id} (version {report.version})", err=True)
+    click.echo(_("archived as #{id} (version {version})").format(id=report.id, version=report.version), err=True)
     for f in report.files:
         click.echo(str(archive.path(f.path)))
 
@@ -124,11 +124,11 @@ def templates(ctx, reference_docx) -> None:
         from ..documents.word import save_reproducibly
 
         write_atomically(reference_docx, save_reproducibly(reference()))
-        click.echo(f"wrote {reference_docx}; set reference_docx to it after restyling")
+        click.echo(_("wrote {path}; set reference_docx to it after restyling").format(path=reference_docx))
         return
     rows = []
     for t in templates_mod.available(template_dirs(s)):
         style = t.style
         options = f"倍={'是' if style.use_multiple else '否'} 百分数小数={style.percent_places}"
-        rows.append([t.key, t.name, t.period, t.description, options, str(t.folder)])
+        rows.append([t.key, t.name, _(t.period), t.description, options, str(t.folder)])
     click.echo(render(["模板", "名称", "期间", "说明", "选项", "位置"], rows))

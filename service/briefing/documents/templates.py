@@ -24,6 +24,7 @@ from jinja2.debug import rewrite_traceback_stack
 
 from ..errors import TemplateError
 from ..figures.phrasing import Style
+from ..i18n import N_, _
 from ..settings import TOP, decode_line, line_of, unknown_key, wrong_type
 from . import provenance
 from .sandbox import FolderLoader, Sandbox, Stopped, deadline
@@ -79,8 +80,9 @@ def load(key: str, extra: list[str] | None = None) -> Template:
     for folder in folders(extra):
         if (folder / key / "template.toml").is_file():
             return load_folder(folder / key)
-    names = ", ".join(t.key for t in available(extra)) or "none"
-    raise TemplateError(f"there is no template {key!r}", hint=f"Templates: {names}. List them with `briefing templates`.")
+    names = ", ".join(t.key for t in available(extra)) or _("none")
+    raise TemplateError(_("there is no template '{key}'").format(key=key),
+                        hint=_("Templates: {names}. List them with `briefing templates`.").format(names=names))
 
 
 def load_folder(folder: Path, strict: bool = True) -> Template:
@@ -103,7 +105,7 @@ def load_folder(folder: Path, strict: bool = True) -> Template:
             raise
         log.warning("%s (left out: the template is a stored one, made before this was checked)", exc.message)
     if not (folder / MAIN).is_file():
-        raise TemplateError(f"the folder has no {MAIN}", str(folder))
+        raise TemplateError(_("the folder has no {file}").format(file=MAIN), str(folder))
     known = {table: {k: v for k, v in data.get(table, {}).items() if k in keys} for table, keys in TABLES.items()}
     return Template(folder.name, folder, data.get("name", folder.name), data.get("description", ""),
                     data.get("period", "week"), data.get("title", "{地区}{名称}"), Style(**known["style"]),
@@ -117,11 +119,13 @@ def _check(data: dict, text: str, settings_file: Path) -> None:
             line = line_of(text, *((table, key) if table else (key,)))
             if key not in keys:
                 noun = "table" if isinstance(value, dict) else "key"
-                hint = "Move that line there." if key in PLACES else f"{label or 'The top'} has: {', '.join(keys)}."
+                hint = _("Move that line there.") if key in PLACES else _("{table} has: {keys}.").format(
+                    table=label or _("The top"), keys=", ".join(keys))
                 raise TemplateError(unknown_key(key, keys, label, noun, PLACES), str(settings_file), line, hint)
             problem = wrong_type(key, value, keys[key])
             if problem:
-                raise TemplateError(f"{label}: {problem}" if label else problem, str(settings_file), line)
+                raise TemplateError(_("{where}: {message}").format(where=label, message=problem) if label else problem,
+                                    str(settings_file), line)
 
 
 def sources(template: Template) -> dict[str, str]:
@@ -134,8 +138,8 @@ def sources(template: Template) -> dict[str, str]:
             try:
                 out[relative.as_posix()] = path.read_text(encoding="utf-8")
             except UnicodeDecodeError:
-                raise TemplateError("the template folder holds a file that is not UTF-8 text", str(path),
-                                    hint="Keep only the template's text files (template.toml, *.j2) in it.") from None
+                raise TemplateError(_("the template folder holds a file that is not UTF-8 text"), str(path),
+                                    hint=_("Keep only the template's text files (template.toml, *.j2) in it.")) from None
     return out
 
 
@@ -150,7 +154,7 @@ def from_sources(key: str, files: dict[str, str], into: Path) -> Template:
     for name, text in files.items():
         target = (folder / name).resolve()
         if not target.is_relative_to(folder.resolve()):
-            raise TemplateError(f"stored template source {name!r} points outside its folder", key)
+            raise TemplateError(_("stored template source '{name}' points outside its folder").format(name=name), key)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return load_folder(folder, strict=False)
@@ -210,19 +214,21 @@ def render(env: Sandbox, template: Template, context: dict[str, Any], limit_s: f
         raise exc.with_traceback(None) from None
     except (Stopped, RecursionError, MemoryError, jinja2.TemplateNotFound):
         exc = rewrite_traceback_stack()        # the template's lines, as Jinja2 gives them for an Exception
-        message = _STOPPED[type(exc)].format(limit_s) if type(exc) in _STOPPED else f"{type(exc).__name__}: {exc}"
+        message = (_(_STOPPED[type(exc)]).format(seconds=f"{limit_s:g}") if type(exc) in _STOPPED
+                   else _("{where}: {message}").format(where=type(exc).__name__, message=exc))
         raise TemplateError(message, *_template_frame(exc, template)) from None
     except (jinja2.TemplateError, ValueError, TypeError, LookupError, ArithmeticError) as exc:
         if not _raised_by_the_template(exc, template):
             raise
         file, line = _template_frame(exc, template)
-        hint = "Check the name against docs/templates.md." if isinstance(exc, jinja2.UndefinedError) else None
-        raise TemplateError(f"{exc.__class__.__name__}: {exc}", file, line, hint) from None
+        hint = _("Check the name against docs/templates.md.") if isinstance(exc, jinja2.UndefinedError) else None
+        raise TemplateError(_("{where}: {message}").format(where=exc.__class__.__name__, message=exc), file, line,
+                            hint) from None
 
 
-_STOPPED = {Stopped: "the template ran longer than {:g} s and was stopped (a loop without end?)",
-            RecursionError: "the template called itself too deeply (a macro without end?)",
-            MemoryError: "the template ran out of memory"}
+_STOPPED = {Stopped: N_("the template ran longer than {seconds} s and was stopped (a loop without end?)"),
+            RecursionError: N_("the template called itself too deeply (a macro without end?)"),
+            MemoryError: N_("the template ran out of memory")}
 
 
 def _template_frame(exc: BaseException, template: Template) -> tuple[str, int | None]:
