@@ -107,6 +107,10 @@ def test_the_sample_weekly_by_default_for_named_regions(sample_db, tmp_path):
     assert result.returncode == 0, result.stderr
     assert ": 8 made, 0 skipped (already there), 0 waiting for data, 0 failed" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir())[:2] == ["2024-W01_兴安盟_周报.docx", "2024-W01_扎赉特旗_周报.docx"]
+    again = subprocess.run([sys.executable, "-m", "briefing", "--db", str(sample_db), "backfill", "--from", "2024-W01",
+                            "--to", "2024-W04", "-r", "扎赉特旗", "-r", "兴安盟", "-o", str(tmp_path)],
+                           capture_output=True, text=True, timeout=300)       # every one there: nothing to make
+    assert again.returncode == 0 and ": 0 made, 8 skipped (already there), 0 waiting for data, 0 failed" in again.stdout
     unknown = subprocess.run([sys.executable, "-m", "briefing", "--db", str(sample_db), "backfill", "--from",
                               "2024-W01", "--to", "2024-W04", "-r", "扎赉特", "-o", str(tmp_path)],
                              capture_output=True, text=True, timeout=120)

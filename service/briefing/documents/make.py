@@ -324,17 +324,18 @@ def _backfill_region(db: str, settings: Settings, template_key: str, region: str
                      force: bool) -> list[Outcome]:
     """One region's briefings of a backfill, in period order; when its figures cannot be read at all, each
     period's Outcome says why."""
+    name = region
     try:
         with Store(db, create=False) as store:
-            template = templates.load(template_key, template_dirs(settings, store))
             name = Catalog.load(store.db).region(region).name
+            template = templates.load(template_key, template_dirs(settings, store))
             there = [p for p in periods if folder is not None and not force
                      and all((folder / f"{stem_of(p, name, template, script_name)}.{f}").is_file() for f in formats)]
             problems: dict[str, Exception] = {}
-            made = make_many(store, settings, template_key, region, [p for p in periods if p not in there], as_of,
-                             script_name, problems)
+            todo = [p for p in periods if p not in there]
+            made = make_many(store, settings, template_key, region, todo, as_of, script_name, problems) if todo else []
     except Exception as exc:
-        return [Outcome(region, p.key, "failed", error=_why(exc)) for p in periods]
+        return [Outcome(name, p.key, "failed", error=_why(exc)) for p in periods]
     out = [Outcome(name, p.key, "there") for p in there]
     out += [Outcome(name, key, "no figures" if isinstance(exc, NoFigures) else "failed", error=_why(exc))
             for key, exc in problems.items()]
