@@ -37,12 +37,10 @@ def _chart_block(kind: str, title: str, categories: list[str], series: list[tupl
 
 
 def trend_chart(view: FactView, 标题: str | None = None, 图注: str = "") -> str:
-    """折线图: the indicator over its last periods (up to 12), as a native line chart."""
+    """折线图: the indicator over the last 12 periods of the figure's kind (a monthly briefing's weekly figure by
+    month, each rolled up by its time aggregation; a period without a figure is a gap), as a native line chart."""
     v = _view(view, "折线图")
     points = v.fact.trend
-    if not points:
-        raise TemplateDataError(_("{name}: no trend for a figure counted less often than the briefing").format(
-            name=v.名称))
     categories = [_short_label(p) for p, _ in points]
     values = [numbers.round_half_up(x, v.fact.indicator.decimals) if x is not None else None for _, x in points]
     return _chart_block("line", 标题 or f"{v.名称}（{v.单位}）", categories, [(v.fact.region.name, values)], v.单位,

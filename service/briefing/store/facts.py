@@ -5,7 +5,10 @@ For each indicator: the figure of the period, the figures it is compared with (t
 累计同比), the total since the first period on record, whether it sets a record in its scope, and the
 figures of the region's children (for ranks and shares). An indicator counted less often than the
 briefing (a yearly yield in a weekly briefing) gives its latest period that has ended by then; one
-counted more often (weekly figures in a monthly briefing) is aggregated over the briefing's period.
+counted more often (weekly figures in a monthly briefing) is aggregated over the briefing's period by its
+time aggregation (a flow's weeks added up, a stock's or a rate's last week), and so is its trend (the
+last 12 months of weekly figures); a record is only set by a figure of the indicator's own period. A
+briefing of a day is as of that day: every indicator gives its latest figure by then, a daily one too.
 
 The figures come from reader.py, in a fixed number of queries whatever the number of indicators; the
 comparisons themselves are the pure functions of compare.py.
@@ -30,9 +33,11 @@ from ..figures.verify import Claim, unit_factor
 from ..i18n import _
 from .catalog import Catalog, Indicator, Region
 from .observations import FAR_FUTURE
-from .reader import Reader
+from .reader import TREND, Reader, run_of
 
-TREND = 12   # periods in a trend chart
+AS_OF = "day"   # a briefing of a day is as of that day (a summary): each indicator's latest figure by then
+
+
 @dataclass(frozen=True)
 class Fact:
     """One indicator for one region and period."""
@@ -102,9 +107,9 @@ class Facts:
     def has_figures(self) -> bool:
         """Whether there is anything to say of the period itself: a figure of the period from an indicator
         counted at least as often (this week's in a weekly briefing), the region's own or its parts' (a league
-        whose rates stay with its banners); for a briefing as of a day, finer than every indicator, any
-        figure known by then."""
-        if not self.periodic:
+        whose rates stay with its banners); for a briefing as of a day (a summary), or of a period finer than
+        every indicator, any figure known by then."""
+        if not self.periodic or self.period.kind == AS_OF:
             return bool(self.facts)
         return bool(self.reported) or any(f.period == self.period for f in self.facts.values())
 
@@ -253,7 +258,7 @@ def _comparable(reader: Reader, ind: Indicator, region: str, current: Period, ba
 def _spans(reader: Reader, ind: Indicator, region: str, period: Period) -> tuple[Period, dict] | None:
     """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
     current = period
-    if KINDS.index(ind.frequency) < KINDS.index(period.kind):  # counted less often: its latest period
+    if KINDS.index(ind.frequency) < KINDS.index(period.kind) or period.kind == AS_OF:   # its latest period
         current = reader.latest_period(ind, region, period)
         if current is None:
             return None
@@ -273,7 +278,7 @@ def _since_start(reader: Reader, ind: Indicator, region: str, totals: dict) -> t
 
 
 def _record(reader: Reader, ind: Indicator, region: str, current: Period, value: Decimal) -> Record | None:
-    if not ind.record_scope:
+    if not ind.record_scope or current.kind != ind.frequency:   # a month's sum of weeks beats no week's record
         return None
     inside = {region, *(r.code for r in reader.catalog.descendants(region))}
     return compare.record(value, current.key, region, ind.record_scope, reader.history[ind.code],
@@ -281,13 +286,9 @@ def _record(reader: Reader, ind: Indicator, region: str, current: Period, value:
 
 
 def _trend(reader: Reader, ind: Indicator, region: str, current: Period) -> tuple[tuple[Period, Decimal | None], ...]:
-    """The figures of the last TREND periods of the indicator's own kind (for a trend chart)."""
-    if current.kind != ind.frequency:
-        return ()
-    periods = [current]
-    while len(periods) < TREND:
-        periods.append(periods[-1].previous())
-    return tuple((p, reader.value(ind, region, p)) for p in reversed(periods))
+    """The figures of the last TREND periods of the fact's kind (for a trend chart): the indicator's own, or
+    the briefing's for one counted more often (a month of weekly figures each, by its time aggregation)."""
+    return tuple((p, reader.value(ind, region, p)) for p in run_of(current, TREND))
 
 
 def _parts(reader: Reader, ind: Indicator, region: str, current: Period) -> tuple[tuple[str, Decimal], ...]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlite_utils
 
+from ..errors import OutOfCalendar
 from ..figures import compare
 from ..figures.compare import RecordEntry
 from ..figures.numbers import round_half_up
@@ -21,6 +22,7 @@ from ..figures.periods import KINDS, Period, Span, period_of
 from .catalog import Catalog, Indicator
 from .observations import AS_OF, decimal, key_range, one_of
 
+TREND = 12   # periods in a trend chart
 _LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
            "WHERE {where} AND " + AS_OF)
 _TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
@@ -38,6 +40,17 @@ def _where(codes: list[str], regions: list[str] | None, low: str | None, high: s
     clauses.append("period >= :low AND period <= :high")
     params.update(low=low or "", high=high or "\uffff")
     return " AND ".join(clauses), params
+
+
+def run_of(period: Period, count: int) -> list[Period]:
+    """The ``count`` periods ending with this one, oldest first (as far back as the calendar goes)."""
+    out = [period]
+    while len(out) < count:
+        try:
+            out.append(out[-1].previous())
+        except OutOfCalendar:
+            break
+    return out[::-1]
 
 
 class Reader:
@@ -74,9 +87,11 @@ class Reader:
         indicator counted less often, back far enough for its trend, 同比 and 累计同比."""
         if KINDS.index(kind) < KINDS.index(p.kind):
             # its latest ended period may be last year's last one (a January week's month is December), whose
-            # year-to-date a year earlier starts two calendar years back; 13 months fit inside that too
+            # year-to-date a year earlier starts two calendar years back; its trend (12 years) may reach further,
+            # from the period before the one still running
             first = period_of(kind, date(max(1, p.end.year - 2), 1, 1))   # not before year 1
-            return first.key, period_of(kind, p.end).key
+            last = period_of(kind, p.end)
+            return min(first.key, run_of(last, TREND + 1)[0].key), last.key
         ytd_ago = p.ytd().year_ago()
         starts = [p.previous().start] + [x.start for x in (p.year_ago(), ytd_ago) if x is not None]
         return key_range(kind, min(starts), p.end)
