@@ -47,15 +47,16 @@ def catalog():
         return read_po(f)
 
 
-def extracted() -> dict[str, set[str]]:
-    """Every msgid the code and click hold, extracted as babel.cfg says (docs/i18n.md), with where it is."""
+def extracted() -> dict[tuple[str | None, str], set[str]]:
+    """Every msgid the code and click hold, extracted as babel.cfg says (docs/i18n.md), with where it is; keyed by
+    (context, msgid)."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    found: dict[str, set[str]] = {}
+    found: dict[tuple[str | None, str], set[str]] = {}
     for folder in (i18n.LOCALE_DIR.parent, Path(click.__file__).parent):
-        for filename, line, message, _comments, _context in extract_from_dir(folder, method_map, options_map):
+        for filename, line, message, _comments, context in extract_from_dir(folder, method_map, options_map):
             key = message if isinstance(message, str) else message[0]
-            found.setdefault(key, set()).add(f"{folder.name}/{filename}:{line}")
+            found.setdefault((context, key), set()).add(f"{folder.name}/{filename}:{line}")
     return found
 
 
@@ -63,7 +64,7 @@ def entries(messages) -> dict:
     """A catalog's translations, each msgid (a tuple for a plural) to its msgstr (a tuple for a plural)."""
     def frozen(value):
         return tuple(value) if isinstance(value, (list, tuple)) else value
-    return {frozen(m.id): frozen(m.string) for m in messages if m.id}
+    return {(m.context, frozen(m.id)): frozen(m.string) for m in messages if m.id}
 
 
 def placeholders(text: str) -> set[str]:
@@ -85,10 +86,9 @@ def test_the_committed_mo_is_the_po_compiled():
 
 
 def test_every_message_of_the_code_and_of_click_has_a_chinese_translation():
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog() if m.id}
-    missing = [f"{msgid!r} ({', '.join(sorted(where))})" for msgid, where in extracted().items()
-               if not (translated.get(msgid) if isinstance(translated.get(msgid), str)
-                       else any(translated.get(msgid) or ()))]
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m.string for m in catalog() if m.id}
+    missing = [f"{key[1]!r} ({', '.join(sorted(where))})" for key, where in extracted().items()
+               if not (translated.get(key) if isinstance(translated.get(key), str) else any(translated.get(key) or ()))]
     assert not missing, "untranslated (docs/i18n.md says how to add them):\n" + "\n".join(sorted(missing))
 
 
@@ -119,7 +119,7 @@ def commands(group: click.Group, path: tuple[str, ...] = ()):
 
 
 def test_every_help_text_of_the_command_tree_is_translated():
-    translated = {m.id: m.string for m in catalog() if isinstance(m.id, str) and m.string}
+    translated = {m.id: m.string for m in catalog() if isinstance(m.id, str) and m.string and not m.context}
     untranslated = []
     for path, command in [(("briefing",), cli), *commands(cli)]:
         texts = [command.help, command.short_help] + [getattr(p, "help", None) for p in command.params]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_, _, ngettext
+from .i18n import N_, _, ngettext, shown
 
 
 class BriefingError(Exception):
@@ -90,10 +90,10 @@ class NotFound(BriefingError, LookupError):
     def __init__(self, what: str, key: str, near: str | None = None, where: str | None = None):
         self.what, self.key, self.near = what, key, near
         if where:
-            message = _("no {what} for '{key}' {where}").format(what=_(what), key=key, where=where)
+            message = _("no {what} for '{key}' {where}").format(what=_(what), key=shown(key), where=where)
         else:
-            message = _("unknown {what} '{key}'").format(what=_(what), key=key)
-        super().__init__(message + (_("; did you mean '{near}'?").format(near=near) if near else ""))
+            message = _("unknown {what} '{key}'").format(what=_(what), key=shown(key))
+        super().__init__(message + (_("; did you mean '{near}'?").format(near=shown(near)) if near else ""))
 
 
 @dataclass(frozen=True)

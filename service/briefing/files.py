@@ -10,6 +10,9 @@ import re
 import tempfile
 from pathlib import Path
 
+from .i18n import _
+from .i18n import shown as quoted
+
 TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.part$")   # see write_atomically
 MAX_NAME = 40     # a region's or indicator's name, so that period_name_template.docx fits any file system
 FORBIDDEN = '/\\:*?"<>|'
@@ -26,16 +29,18 @@ def name_problem(name: str, limit: int = MAX_NAME) -> str | None:
     if bad:
         ch = bad.group()
         shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
-        return (f"contains {shown} at position {bad.start() + 1}, which a file name cannot hold (briefings are "
-                f"named after it); write the name without {' '.join(FORBIDDEN)} or control characters")
+        return _("contains {char} at position {position}, which a file name cannot hold (briefings are named after "
+                 "it); write the name without {forbidden} or control characters").format(
+                     char=shown, position=bad.start() + 1, forbidden=" ".join(FORBIDDEN))
     if name.startswith("."):
-        return "begins with '.', which hides a file; write the name without the leading dot"
+        return _("begins with '.', which hides a file; write the name without the leading dot")
     if name.split(".")[0].strip().upper() in RESERVED:
-        return (f"{name!r} is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9), so "
-                "no file on a Windows share can carry it; write another name")
+        return _("'{name}' is a name Windows keeps for a device (CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9), so no "
+                 "file on a Windows share can carry it; write another name").format(name=quoted(name))
     if len(name) > limit:
-        return (f"is {len(name)} characters long, more than the {limit} allowed, since briefings' file names are "
-                "made from it; write a shorter name (a short form such as 扎赉特旗 rather than the full title)")
+        return _("is {length} characters long, more than the {limit} allowed, since briefings' file names are made "
+                 "from it; write a shorter name (a short form such as 扎赉特旗 rather than the full title)").format(
+                     length=len(name), limit=limit)
     return None
 
 

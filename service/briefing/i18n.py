@@ -42,9 +42,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations()[1].ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """The message in the chosen language, where the same English word means two things ("done": a state, and
+    the field of the time it was done)."""
+    return _translations()[1].pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks a message kept in a constant for the catalog; it is translated with ``_()`` where it is shown."""
     return message
+
+
+def shown(value: object) -> str:
+    """A value from a file or a command line as a message quotes it: its characters escaped as repr escapes
+    them (a control character, a lone surrogate), without repr's quotes: the message puts its own, '…' in
+    English and “…” in Chinese (_("unknown region '{name}'").format(name=shown(name)))."""
+    return repr(str(value))[1:-1]
 
 
 def code(text: str | None) -> str | None:

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import OutsideArchive
 from ..files import TEMP, leftover, safe_name, sha256_of, write_atomically
+from ..i18n import _
 from .ledger import File, Report
 
 INDEX = "index.json"
@@ -118,7 +119,8 @@ class Archive:
                 paths = [relative_path(report, fmt) for fmt in ("docx", "html", "pdf")]
                 expected.update(paths)
                 if report.status == "claimed" and report.holder_stopped():
-                    found.unfinished.append(f"#{report.id} {report.stem}: its process ({report.pid}) stopped")
+                    found.unfinished.append(_("#{id} {name}: its process ({pid}) stopped").format(
+                        id=report.id, name=report.stem, pid=report.pid))
         self._walk(expected, reports, found, timezone_name)
         return found
 

@@ -21,6 +21,7 @@ from ..documents import templates
 from ..documents.make import template_dirs
 from ..errors import UsageError
 from ..files import sha256_of, write_atomically
+from ..i18n import _
 from ..store.db import iso_utc
 from .ledger import Report
 from .produce import Producer, Rendered, software_version
@@ -44,10 +45,12 @@ class Remaker:
     def original(self, report_id: int) -> Report:
         report = self.ledger.get(report_id)
         if report is None:
-            raise UsageError(f"there is no briefing #{report_id} in the ledger", "List them with `briefing archive list`.")
+            raise UsageError(_("there is no briefing #{id} in the ledger").format(id=report_id),
+                             _("List them with `briefing archive list`."))
         if report.status not in ("done", "pruned"):
-            raise UsageError(f"briefing #{report_id} was never finished (it is {report.status})",
-                             "`briefing run-due` makes it; `briefing archive show` tells why it is not done.")
+            raise UsageError(_("briefing #{id} was never finished (it is {status})").format(
+                id=report_id, status=_(report.status)),
+                _("`briefing run-due` makes it; `briefing archive show` tells why it is not done."))
         return report
 
     def remake(self, report_id: int, current: bool, now: datetime, formats: tuple[str, ...] = ("docx",)) -> Remade:
@@ -60,8 +63,8 @@ class Remaker:
             docx = original.file("docx")
             if docx is not None and rendered.sha256 == docx.sha256:
                 if original.status == "pruned":   # its file was removed on purpose: the same bytes, as a new version
-                    return self._new_version(original, template, original.as_of, formats, ["the original was pruned"],
-                                             rendered)
+                    return self._new_version(original, template, original.as_of, formats,
+                                             [_("the original was pruned")], rendered)
                 return self._same(original, rendered)
             account = notes + self.account(original, rendered)
             return self._new_version(original, template, original.as_of, formats, account, rendered)
@@ -74,8 +77,9 @@ class Remaker:
         files = self.ledger.template_files(original.template_version or "")
         if files is None:
             template = templates.load(original.template, dirs)
-            note = (f"the template's sources (version {original.template_version}) are not in the ledger; "
-                    f"today's {original.template} template was used (version {templates.version_of(templates.sources(template))})")
+            note = _("the template's sources (version {version}) are not in the ledger; today's {template} template "
+                     "was used (version {today})").format(version=original.template_version, template=original.template,
+                                                          today=templates.version_of(templates.sources(template)))
             return template, [note]
         return templates.from_sources(original.template, files, tmp), []
 
@@ -99,12 +103,13 @@ class Remaker:
         """Why the remade bytes differ from the archived ones, as far as the ledger can tell."""
         lines = self._data_changes(original)
         if original.template_version and rendered.template_version != original.template_version:
-            lines.append(f"template version {original.template_version} → {rendered.template_version}")
+            lines.append(_("template version {old} → {new}").format(old=original.template_version,
+                                                                     new=rendered.template_version))
         if original.software and original.software != software_version():
-            lines.append(f"software version {original.software} → {software_version()}")
+            lines.append(_("software version {old} → {new}").format(old=original.software, new=software_version()))
         lines += self._text_changes(original, rendered)
-        return lines or ["the text is the same; the document's layout or styles differ "
-                         "(a reference_docx or the software changed)"]
+        return lines or [_("the text is the same; the document's layout or styles differ (a reference_docx or the "
+                           "software changed)")]
 
     def _data_changes(self, original: Report) -> list[str]:
         batch = original.data_batch or 0
@@ -115,15 +120,19 @@ class Remaker:
             "JOIN batches b ON b.id = o.batch WHERE o.batch > ? AND o.recorded_at <= ? "
             "ORDER BY o.batch, o.indicator, o.region, o.period", [batch, original.as_of]).fetchall()
         for name, region, period, value, revision, recorded, file, imported in rows[:LISTED]:
-            lines.append(f"figure {name} {region} {period} = {value:g} (revision {revision}) was imported on "
-                         f"{self._local(imported)} from {file} but dated {self._local(recorded)}, before the "
-                         "briefing's moment")
+            lines.append(_("figure {name} {region} {period} = {value} (revision {revision}) was imported on "
+                           "{imported} from {file} but dated {recorded}, before the briefing's moment").format(
+                               name=name, region=region, period=period, value=f"{value:g}", revision=revision,
+                               imported=self._local(imported), file=file, recorded=self._local(recorded)))
         if len(rows) > LISTED:
-            lines.append(f"… and {len(rows) - LISTED} more such figures")
+            lines.append(_("… and {count} more such figures").format(count=len(rows) - LISTED))
         for table in ("highlights", "records"):
             (count,) = self.store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE batch > ?", [batch]).fetchone()
             if count:
-                lines.append(f"{count} {table} imported since (they carry no date of entry, so every remake sees them)")
+                said = (_("{count} highlights imported since (they carry no date of entry, so every remake sees "
+                          "them)") if table == "highlights" else
+                        _("{count} records imported since (they carry no date of entry, so every remake sees them)"))
+                lines.append(said.format(count=count))
         return lines
 
     def _local(self, moment: str) -> str:
@@ -135,11 +144,11 @@ class Remaker:
         docx = original.file("docx")
         path = self.archive.path(docx.path) if docx else None
         if path is None or not path.is_file() or sha256_of(path) != docx.sha256:
-            return ["(the archived file is missing or damaged, so its text cannot be compared)"]
+            return [_("(the archived file is missing or damaged, so its text cannot be compared)")]
         diff = difflib.unified_diff(docx_text(path.read_bytes()), docx_text(rendered.docx), "archived", "remade",
                                     n=0, lineterm="")
         changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-        return [f"text: {line}" for line in changed[:2 * LISTED]]
+        return [_("text: {line}").format(line=line) for line in changed[:2 * LISTED]]
 
 
 def docx_text(data: bytes) -> list[str]:

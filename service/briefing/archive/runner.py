@@ -73,8 +73,9 @@ def resolve_regions(schedule: Schedule, catalog: Catalog, source: str) -> list[s
     try:
         return region_codes(schedule.regions, catalog)
     except NotFound as exc:
-        raise UsageError(f"{source}: [[schedule]] {schedule.name}: regions: {exc.message}",
-                         "List them with `briefing regions`.") from None
+        raise UsageError(_("{where}: {message}").format(where=f"{source}: [[schedule]] {schedule.name}: regions",
+                                                        message=exc.message),
+                         _("List them with `briefing regions`.")) from None
 
 
 def schedule_template(schedule: Schedule, settings: Settings) -> templates.Template:
@@ -82,8 +83,9 @@ def schedule_template(schedule: Schedule, settings: Settings) -> templates.Templ
     try:
         return templates.load(schedule.template, template_dirs(settings))
     except BriefingError as exc:
-        raise UsageError(f"{settings.path or 'config'}: [[schedule]] {schedule.name}: template: {exc.message}",
-                         exc.hint) from None
+        raise UsageError(_("{where}: {message}").format(
+            where=f"{settings.path or 'config'}: [[schedule]] {schedule.name}: template", message=exc.message),
+            exc.hint) from None
 
 
 class Runner:
@@ -119,8 +121,9 @@ class Runner:
         """One reconcile step as of `now` (aware); `only` limits it to one schedule by name."""
         chosen = [s for s in self.schedules if only is None or s.name == only]
         if only is not None and not chosen:
-            raise UsageError(f"there is no schedule {only!r}",
-                             f"Schedules: {', '.join(s.name for s in self.schedules) or 'none'}.")
+            raise UsageError(_("there is no schedule '{name}'").format(name=only),
+                             _("Schedules: {names}.").format(names=", ".join(s.name for s in self.schedules)
+                                                             or _("none")))
         step = Step()
         catalog = Catalog.load(self.store.db)
         for schedule, template, regions in self.plan(catalog, chosen):
@@ -200,7 +203,8 @@ class Runner:
             return
         except Exception as exc:  # a bug in one briefing must not stop the others; keep the traceback
             log.debug("traceback of %s", what, exc_info=True)
-            self._failed(schedule, what, report, f"internal error: {exc.__class__.__name__}: {exc}", step, now)
+            self._failed(schedule, what, report, _("internal error: {kind}: {error}").format(
+                kind=exc.__class__.__name__, error=exc), step, now)
             return
         step.made.append(files[0].path)
         log.info("generated %s: %s (%.0f ms)", what, self.archive.path(files[0].path), ms)

@@ -23,6 +23,7 @@ from ..documents import FORMATS
 from ..documents.masthead import Recipients, read_recipients
 from ..errors import UsageError
 from ..figures.periods import Period, last_ended
+from ..i18n import _
 from ..settings import SETTINGS, TOP, line_of, located, unknown_key, wrong_type
 from .cron import parse_cron
 
@@ -135,15 +136,17 @@ def load(tables: Any, source: Path | str | None) -> list[Schedule]:
         return []
     text = _text_of(source)
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise UsageError(f"{located(source, line_of(text, 'schedule'))}: write schedules as [[schedule]] tables "
-                         "(an array), not [schedule]")
+        raise UsageError(_("{where}: {message}").format(
+            where=located(source, line_of(text, "schedule")),
+            message=_("write schedules as [[schedule]] tables (an array), not [schedule]")))
     out = [_one(t, n, source, text) for n, t in enumerate(tables, 1)]
     names = [s.name for s in out]
     for n, name in enumerate(names):
         if name in names[:n]:
             line = line_of(text, "schedule", n, "name") or line_of(text, "schedule", n)
-            raise UsageError(f"{located(source, line)}: two schedules are named {name!r}",
-                             "Give each [[schedule]] its own name.")
+            raise UsageError(_("{where}: {message}").format(
+                where=located(source, line), message=_("two schedules are named {name}").format(name=repr(name))),
+                _("Give each [[schedule]] its own name."))
     return out
 
 
@@ -162,17 +165,20 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
 
     def fail(key: str, message: str, hint: str | None = None, named: bool = True):
         line = line_of(text, "schedule", n - 1, key) or line_of(text, "schedule", n - 1)
-        raise UsageError(f"{located(source, line)}: " + (f"{label}: {key}: {message}" if named else message), hint)
+        said = _("{where}: {message}").format(where=label, message=_("{where}: {message}").format(
+            where=key, message=message)) if named else message
+        raise UsageError(_("{where}: {message}").format(where=located(source, line), message=said), hint)
 
     for key in table:
         if key not in FIELDS:
-            hint = (f"A [[schedule]] has: {', '.join(sorted(FIELDS))} (docs/schedules.md)." if key not in
-                    SETTING_PLACES else "Move that line above the first [[schedule]].")
+            hint = (_("A [[schedule]] has: {keys} (docs/schedules.md).").format(keys=", ".join(sorted(FIELDS)))
+                    if key not in SETTING_PLACES else _("Move that line above the first [[schedule]]."))
             fail(key, unknown_key(key, sorted(FIELDS), label, places=SETTING_PLACES), hint, named=False)
         if key in TEXT_FIELDS and wrong_type(key, table[key], str):
-            fail(key, f"{label}: {wrong_type(key, table[key], str)}", f"Write it like {key} = \"…\".", named=False)
+            fail(key, _("{where}: {message}").format(where=label, message=wrong_type(key, table[key], str)),
+                 _('Write it like {key} = "…".').format(key=key), named=False)
     if not table.get("template"):
-        fail("template", "missing", "Name a template, e.g. template = \"weekly\" (see `briefing templates`).")
+        fail("template", _("missing"), _('Name a template, e.g. template = "weekly" (see `briefing templates`).'))
     timezone = _timezone(table.get("timezone", "Asia/Shanghai"), fail)
     return Schedule(str(name), table["template"], _cron(table, fail), timezone,
                     _regions(table.get("regions", ["top"]), fail), _policy(table.get("catch_up", "all"), fail),
@@ -186,16 +192,17 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
 def _cron(table: dict[str, Any], fail) -> str:
     when, cron = table.get("when"), table.get("cron")
     if when is not None and cron is not None:
-        fail("when", "give either when (a preset) or cron, not both")
+        fail("when", _("give either when (a preset) or cron, not both"))
     if cron is None:
         when = when or "weekly"
         if when not in PRESETS:
-            fail("when", f"unknown preset {when!r}", f"Presets: {', '.join(PRESETS)}; or write cron = \"0 8 * * mon\".")
+            fail("when", _("unknown preset {name}").format(name=repr(when)),
+                 _('Presets: {presets}; or write cron = "0 8 * * mon".').format(presets=", ".join(PRESETS)))
         return PRESETS[when]
     try:
         parse_cron(cron)
     except ValueError as exc:
-        fail("cron", f"{cron!r}: {exc.args[0]}", exc.args[1])
+        fail("cron", _("{where}: {message}").format(where=repr(cron), message=exc.args[0]), exc.args[1])
     return cron
 
 
@@ -203,21 +210,22 @@ def _timezone(value: Any, fail) -> str:
     try:
         ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
-        fail("timezone", f"unknown time zone {value!r}", "Use an IANA name such as Asia/Shanghai.")
+        fail("timezone", _("unknown time zone {name}").format(name=repr(value)),
+             _("Use an IANA name such as Asia/Shanghai."))
     return str(value)
 
 
 def _regions(value: Any, fail) -> tuple[str, ...]:
     regions = _strings([value] if isinstance(value, str) else value, "regions", fail)
     if not regions:
-        fail("regions", "empty", "Name regions (codes or names), or \"top\" for the league, \"all\" for every region.")
+        fail("regions", _("empty"), _('Name regions (codes or names), or "top" for the league, "all" for every region.'))
     return regions
 
 
 def _policy(value: Any, fail) -> str | int:
     if isinstance(value, bool) or not (value in POLICIES or (isinstance(value, int) and value >= 1)):
-        fail("catch_up", f"{value!r} is not a catch-up policy",
-             "Use \"all\" (every missed briefing), \"latest\" (only the most recent) or a number N (at most N).")
+        fail("catch_up", _("{value} is not a catch-up policy").format(value=repr(value)),
+             _('Use "all" (every missed briefing), "latest" (only the most recent) or a number N (at most N).'))
     return value
 
 
@@ -225,19 +233,22 @@ def _horizon(value: Any, fail) -> int:
     if value is None:
         return DEFAULT_HORIZON_DAYS
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        fail("horizon_days", f"{value!r} is not a number of days", "Write a whole number of days, e.g. 90.")
+        fail("horizon_days", _("{value} is not a number of days").format(value=repr(value)),
+             _("Write a whole number of days, e.g. 90."))
     return value
 
 
 def _choice(value: Any, field: str, allowed: tuple[str, ...], fail) -> str:
     if value not in allowed:
-        fail(field, f"{value!r} is not one of {', '.join(allowed)}", f"Write {field} = \"{allowed[0]}\", or another of them.")
+        fail(field, _("{value} is not one of {allowed}").format(value=repr(value), allowed=", ".join(allowed)),
+             _('Write {field} = "{first}", or another of them.').format(field=field, first=allowed[0]))
     return value
 
 
 def _hold(value: Any, fail) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        fail("hold_hours", f"{value!r} is not a number of hours", "Write a whole number of hours, e.g. 48 (0: no hold).")
+        fail("hold_hours", _("{value} is not a number of hours").format(value=repr(value)),
+             _("Write a whole number of hours, e.g. 48 (0: no hold)."))
     return value
 
 
@@ -249,12 +260,13 @@ def _start(value: Any, tz: ZoneInfo, fail) -> datetime | None:
         try:
             value = datetime.fromisoformat(value) if re.search(r"[T ]\d", value) else date.fromisoformat(value)
         except ValueError:
-            fail("start", f"{value!r} is not a date", "Write it like 2024-01-01 or 2024-01-01T00:00+08:00.")
+            fail("start", _("{value} is not a date").format(value=repr(value)),
+                 _("Write it like 2024-01-01 or 2024-01-01T00:00+08:00."))
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     if isinstance(value, date):
         return datetime.combine(value, time(0), tz)
-    fail("start", f"{value!r} is not a date", "Write it like 2024-01-01.")
+    fail("start", _("{value} is not a date").format(value=repr(value)), _("Write it like 2024-01-01."))
     raise AssertionError  # fail raised
 
 
@@ -262,27 +274,28 @@ def _formats(value: Any, fail) -> tuple[str, ...]:
     formats = _strings([value] if isinstance(value, str) else value, "formats", fail)
     problem = formats_problem(formats)
     if problem:
-        fail("formats", problem, FORMATS_HINT)
+        fail("formats", problem, formats_hint())
     return formats
 
 
-FORMATS_HINT = f"Use any of {', '.join(FORMATS)}, with docx."
+def formats_hint() -> str:
+    return _("Use any of {formats}, with docx.").format(formats=", ".join(FORMATS))
 
 
 def formats_problem(formats: tuple[str, ...]) -> str | None:
     """What is wrong with the formats of an archived briefing (docx, and html or pdf beside it), or None."""
     bad = [f for f in formats if f not in FORMATS]
     if bad:
-        return f"{bad[0]!r} is not a format"
-    return None if "docx" in formats else "docx is the archived document and must be listed"
+        return _("{value} is not a format").format(value=repr(bad[0]))
+    return None if "docx" in formats else _("docx is the archived document and must be listed")
 
 
 def _recipients(value: Any, fail) -> Recipients:
     try:
         return read_recipients(value)
     except ValueError as exc:
-        fail("recipients", str(exc), 'Write recipients = ["…", "…"] (发), or { "报" = ["…"], "送" = ["…"], "发" = ["…"] }, '
-             'or entries named by their line: ["报：…", "送：…"] (docs/schedules.md).')
+        fail("recipients", str(exc), _('Write recipients = ["…", "…"] (发), or { "报" = ["…"], "送" = ["…"], "发" = '
+                                       '["…"] }, or entries named by their line: ["报：…", "送：…"] (docs/schedules.md).'))
         raise AssertionError from None   # fail raised
 
 
@@ -294,9 +307,10 @@ def _command(value: Any, source: Path | str | None, fail) -> tuple[str, ...]:
     try:
         argv = tuple(shlex.split(value)) if isinstance(value, str) else _strings(value, "on_failure", fail)
     except ValueError as exc:
-        fail("on_failure", f"{value!r}: {exc}", "Quote a word holding spaces, e.g. on_failure = \"notify.sh '周报 组'\".")
+        fail("on_failure", _("{where}: {message}").format(where=repr(value), message=exc),
+             _("Quote a word holding spaces, e.g. on_failure = \"notify.sh '周报 组'\"."))
     if not argv:
-        fail("on_failure", "empty", 'Name a program and its arguments, e.g. on_failure = "/usr/local/bin/notify.sh".')
+        fail("on_failure", _("empty"), _('Name a program and its arguments, e.g. on_failure = "/usr/local/bin/notify.sh".'))
     program = Path(argv[0])
     if source and "/" in argv[0] and not program.is_absolute():
         argv = (str(Path(source).resolve().parent / program), *argv[1:])
@@ -307,11 +321,13 @@ def _script(value: Any, fail) -> str:
     from ..figures.script import SCRIPTS
 
     if value not in SCRIPTS:
-        fail("script", f"unknown script {value!r}", f"Use one of {', '.join(SCRIPTS)}.")
+        fail("script", _("unknown script {name}").format(name=repr(value)),
+             _("Use one of {names}.").format(names=", ".join(SCRIPTS)))
     return value
 
 
 def _strings(value: Any, field: str, fail) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        fail(field, f"{value!r} is not a list of names", f"Write it like {field} = [\"…\", \"…\"].")
+        fail(field, _("{value} is not a list of names").format(value=repr(value)),
+             _('Write it like {field} = ["…", "…"].').format(field=field))
     return tuple(v.strip() for v in value)

@@ -14,15 +14,17 @@ from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
 from ..errors import UsageError
 from ..figures.period_text import parse_period
+from ..i18n import N_, _, ngettext, pgettext
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
 from .documents import formats_option
-from .output import emit, listing_options
+from .output import emit, listing_options, width
 from .runs import took
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
+STATUS_WORDS = (N_("claimed"), N_("done"), N_("failed"), N_("waiting"), N_("pruned"))   # shown as _(status)
 
 
 @cli.group(context_settings=CONTEXT)
@@ -84,8 +86,8 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
 def _state(report: Report, stale: dict[int, int]) -> str:
     """The report's status, and for a briefing whose period's figures changed since, how many did."""
     if report.id in stale:
-        return f"{report.status} (out of date: {stale[report.id]} changed)"
-    return report.status
+        return _("{status} (out of date: {count} changed)").format(status=_(report.status), count=stale[report.id])
+    return _(report.status)
 
 
 def _names(stored: str | None) -> list[str]:
@@ -100,7 +102,7 @@ def _within(report: Report, first: str | None, last: str | None) -> bool:
         low = parse_period(first).start if first else None
         high = parse_period(last).end if last else None
     except ValueError as exc:
-        raise UsageError(f"--from/--to: {exc}") from None
+        raise UsageError(_("--from/--to: {problem}").format(problem=exc)) from None
     return (low is None or period.start >= low) and (high is None or period.end <= high)
 
 
@@ -124,32 +126,43 @@ def show(ctx, report_id: int) -> None:
         ledger, archive_ = _parts(ctx, store)
         report = ledger.get(report_id)
         if report is None:
-            raise UsageError(f"there is no briefing #{report_id}", "List them with `briefing archive list`.")
+            raise UsageError(_("there is no briefing #{id}").format(id=report_id),
+                             _("List them with `briefing archive list`."))
         versions = ledger.find("template = ? AND period = ? AND region = ? AND script = ?",
                                [report.template, report.period, report.region, report.script])
     for label, value in _fields(ctx, report):
         if value not in (None, ""):
-            click.echo(f"{label:<18}{value}")
+            click.echo(_field(label, value))
     for f in report.files:
-        click.echo(f"{'file (' + f.format + ')':<18}{archive_.path(f.path)}  {f.size} bytes  sha256 {f.sha256}")
-    others = [f"#{v.id} v{v.version} ({v.status})" for v in versions if v.id != report.id]
+        click.echo(_field(pgettext("field", "file ({format})").format(format=f.format), _(
+            "{path}  {size} bytes  sha256 {sha256}").format(path=archive_.path(f.path), size=f.size, sha256=f.sha256)))
+    others = [f"#{v.id} v{v.version} ({_(v.status)})" for v in versions if v.id != report.id]
     if others:
-        click.echo(f"{'other versions':<18}{', '.join(others)}")
+        click.echo(_field(pgettext("field", "other versions"), ", ".join(others)))
+
+
+def _field(label: str, value: object) -> str:
+    """A line of `archive show`: the label padded to 18 columns (a Chinese character takes two), the value."""
+    return label + " " * max(18 - width(label), 1) + str(value)
 
 
 def _fields(ctx, r: Report) -> list[tuple[str, object]]:
-    return [("briefing", f"#{r.id} {r.stem} (version {r.version})"), ("status", r.status),
-            ("template", r.template), ("period", r.period), ("region", f"{r.region_name} ({r.region})"),
-            ("script", r.script), ("issue", f"第{r.issue}期" if r.issue else None),
-            ("data as of", _local(ctx, r.as_of)), ("schedule", r.schedule),
-            ("due", _local(ctx, r.due_at)), ("remake of", f"#{r.remake_of}" if r.remake_of else None),
-            ("claimed", _local(ctx, r.created_at)), ("done", _local(ctx, r.done_at)),
-            ("pruned", _local(ctx, r.pruned_at)), ("started", _local(ctx, r.started_at)), ("took", took(r.duration_ms)),
-            ("attempts", r.attempts), ("error", r.error), ("failing since", _local(ctx, r.failed_since)),
-            ("retry after", _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None),
-            ("covers", "、".join(_names(r.covered)) or None), ("not reported", "、".join(_names(r.missing)) or None),
-            ("held by", r.claimed_by if r.status == "claimed" else None),
-            ("data batch", r.data_batch), ("template version", r.template_version), ("software", r.software)]
+    def f(label: str) -> str:
+        return pgettext("field", label)
+    return [(f("briefing"), _("#{id} {name} (version {version})").format(id=r.id, name=r.stem, version=r.version)),
+            (f("status"), _(r.status)), (f("template"), r.template), (f("period"), r.period),
+            (f("region"), f"{r.region_name} ({r.region})"), (f("script"), r.script),
+            (f("issue"), f"第{r.issue}期" if r.issue else None), (f("data as of"), _local(ctx, r.as_of)),
+            (f("schedule"), r.schedule), (f("due"), _local(ctx, r.due_at)),
+            (f("remake of"), f"#{r.remake_of}" if r.remake_of else None), (f("claimed"), _local(ctx, r.created_at)),
+            (f("done"), _local(ctx, r.done_at)), (f("pruned"), _local(ctx, r.pruned_at)),
+            (f("started"), _local(ctx, r.started_at)), (f("took"), took(r.duration_ms)), (f("attempts"), r.attempts),
+            (f("error"), r.error), (f("failing since"), _local(ctx, r.failed_since)),
+            (f("retry after"), _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None),
+            (f("covers"), "、".join(_names(r.covered)) or None),
+            (f("not reported"), "、".join(_names(r.missing)) or None),
+            (f("held by"), r.claimed_by if r.status == "claimed" else None), (f("data batch"), r.data_batch),
+            (f("template version"), r.template_version), (f("software"), r.software)]
 
 
 @archive.command(context_settings=CONTEXT)
@@ -173,25 +186,29 @@ def verify(ctx, fix: bool) -> None:
         found = archive_.verify(reports, ctx.obj["settings"].timezone)
         if fix:
             _fix(ledger, archive_, found, ctx.obj["settings"].timezone)
-    for label, items in (("missing", found.missing), ("corrupt", found.corrupt), ("orphan", found.orphans)):
+    for said, items in ((_("missing: {path}"), found.missing), (_("corrupt: {path}"), found.corrupt),
+                        (_("orphan: {path}"), found.orphans)):
         for item in items:
-            click.secho(f"{label}: {archive_.path(item)}", fg="red")
+            click.secho(said.format(path=archive_.path(item)), fg="red")
     for item in found.outside:
-        click.secho(f"outside the archive: {item} (a path of the ledger that leads out of {archive_.root}; "
-                    "nothing is written there)", fg="red")
-    notes = (("unfinished", found.unfinished, "the next run makes it"),
-             ("leftover", found.leftovers, "a temporary file of an interrupted write; --fix or the next run removes it"),
-             ("stale index", found.stale_indexes, "--fix or the next briefing in the folder rewrites it"))
-    for label, items, why in notes:
+        click.secho(_("outside the archive: {path} (a path of the ledger that leads out of {root}; nothing is written "
+                      "there)").format(path=item, root=archive_.root), fg="red")
+    notes = ((_("unfinished: {item} (the next run makes it)"), found.unfinished),
+             (_("leftover: {item} (a temporary file of an interrupted write; --fix or the next run removes it)"),
+              found.leftovers),
+             (_("stale index: {item} (--fix or the next briefing in the folder rewrites it)"), found.stale_indexes))
+    for said, items in notes:
         for item in items:
-            click.echo(f"{label}: {item} ({why})")
-    summary = (f"{found.checked} files checked: {len(found.missing)} missing, {len(found.corrupt)} corrupt, "
-               f"{len(found.orphans)} orphan" + (f", {len(found.outside)} outside the archive" if found.outside else ""))
+            click.echo(said.format(item=item))
+    summary = _("{checked} files checked: {missing} missing, {corrupt} corrupt, {orphan} orphan").format(
+        checked=found.checked, missing=len(found.missing), corrupt=len(found.corrupt), orphan=len(found.orphans))
+    if found.outside:
+        summary += _(", {count} outside the archive").format(count=len(found.outside))
     if found.ok:
         click.echo(summary)
         return
     click.secho(summary, fg="red", err=True)
-    click.echo("A missing or corrupt briefing can be made again, byte for byte: `briefing archive remake ID`.",
+    click.echo(_("A missing or corrupt briefing can be made again, byte for byte: `briefing archive remake ID`."),
                err=True)
     ctx.exit(1)
 
@@ -232,18 +249,20 @@ def remake(ctx, report_id: int, current: bool, formats: str) -> None:
     original = remade.original
     docx = original.file("docx")
     if remade.outcome == "identical":
-        click.echo(f"#{original.id} made again as of {_local(ctx, original.as_of)}: byte-identical to "
-                   f"{archive_.path(docx.path)} (sha256 {docx.sha256})")
+        click.echo(_("#{id} made again as of {moment}: byte-identical to {path} (sha256 {sha256})").format(
+            id=original.id, moment=_local(ctx, original.as_of), path=archive_.path(docx.path), sha256=docx.sha256))
     elif remade.outcome == "restored":
-        click.echo(f"#{original.id} made again byte-identical; the archived file was missing or damaged and "
-                   f"has been put back: {archive_.path(docx.path)}")
+        click.echo(_("#{id} made again byte-identical; the archived file was missing or damaged and has been put "
+                     "back: {path}").format(id=original.id, path=archive_.path(docx.path)))
     else:
         new = remade.report
         if not current:
-            click.echo(f"#{original.id} made again as of {_local(ctx, original.as_of)} differs from the archived file:")
+            click.echo(_("#{id} made again as of {moment} differs from the archived file:").format(
+                id=original.id, moment=_local(ctx, original.as_of)))
             for line in remade.account:
                 click.echo(f"  {line}")
-        click.echo(f"new version #{new.id} (v{new.version}): {archive_.path(new.file('docx').path)}")
+        click.echo(_("new version #{id} (v{version}): {path}").format(id=new.id, version=new.version,
+                                                                      path=archive_.path(new.file("docx").path)))
 
 
 @archive.command(context_settings=CONTEXT)
@@ -261,16 +280,18 @@ def prune(ctx, dry_run: bool, now: str | None) -> None:
     """
     s = ctx.obj["settings"]
     if not s.retention_days and not s.retention_versions:
-        raise UsageError("no retention policy is set, so nothing is pruned",
-                         "Set retention_days and/or retention_versions in the config (see docs/schedules.md).")
+        raise UsageError(_("no retention policy is set, so nothing is pruned"),
+                         _("Set retention_days and/or retention_versions in the config (see docs/schedules.md)."))
     with open_store(ctx) as store:
         ledger, archive_ = _parts(ctx, store)
         chosen = prunable(ledger.find("status = 'done'"), parse_now(now, ctx), s.retention_days, s.retention_versions)
         for report in chosen:
-            click.echo(f"{'would remove' if dry_run else 'removing'} #{report.id} {report.stem} v{report.version}")
+            said = _("would remove #{id} {name} v{version}") if dry_run else _("removing #{id} {name} v{version}")
+            click.echo(said.format(id=report.id, name=report.stem, version=report.version))
         if chosen and not dry_run:
             _prune(ledger, archive_, chosen, s.timezone)
-    click.echo(f"{len(chosen)} briefing(s) {'to prune' if dry_run else 'pruned'}")
+    click.echo((ngettext("{count} briefing to prune", "{count} briefings to prune", len(chosen)) if dry_run else
+                ngettext("{count} briefing pruned", "{count} briefings pruned", len(chosen))).format(count=len(chosen)))
 
 
 def _prune(ledger: Ledger, archive_: Archive, chosen: list[Report], timezone_name: str) -> None:

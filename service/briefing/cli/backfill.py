@@ -80,7 +80,7 @@ def periods_within(kind: str, first: str, last: str) -> list[Period]:
     try:
         low, high = parse_period(first).start, parse_period(last).end
     except ValueError as exc:
-        raise UsageError(f"--from/--to: {exc}") from None
+        raise UsageError(_("--from/--to: {problem}").format(problem=exc)) from None
     period = period_of(kind, low)
     period = period if period.start >= low else period.next()
     out = []
@@ -88,7 +88,7 @@ def periods_within(kind: str, first: str, last: str) -> list[Period]:
         out.append(period)
         period = period.next()
     if not out:
-        raise UsageError(_("no {kind} period lies within {first} to {last}").format(kind=kind, first=first, last=last),
+        raise UsageError(_("no {kind} period lies within {first} to {last}").format(kind=_(kind), first=first, last=last),
                          _("Give --from and --to further apart, or a template of a shorter period."))
     return out
 

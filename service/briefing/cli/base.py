@@ -21,9 +21,9 @@ import click
 
 from .. import i18n
 from .. import settings as settings_mod
-from ..archive.schedules import FORMATS_HINT, formats_problem
+from ..archive.schedules import formats_hint, formats_problem
 from ..errors import BriefingError, CellError, DamagedStore, NotFound, OutOfCalendar, UsageError
-from ..i18n import N_, _
+from ..i18n import N_, _, shown
 from ..ingest import cells
 from ..store.catalog import Catalog, Region
 from ..store.db import Store, iso_utc
@@ -219,12 +219,12 @@ def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
         try:
             moment = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise UsageError(_("{option} '{text}' is not a date or time").format(option=option, text=text),
+            raise UsageError(_("{option} '{text}' is not a date or time").format(option=option, text=shown(text)),
                              _("Write it like 2024-01-17, 2024年1月17日, 2024-01-17T09:00 or "
                                "2024-01-17T09:00+08:00.")) from None
     if not FIRST_DAY <= moment.date() <= LAST_DAY:
         raise UsageError(_("{option} '{text}' is too near the ends of the calendar").format(option=option,
-                                                                                             text=text),
+                                                                                             text=shown(text)),
                          calendar_hint())
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
@@ -234,7 +234,7 @@ def archive_formats(text: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in text.split(",") if f.strip())
     problem = formats_problem(formats)
     if problem:
-        raise UsageError(_("--format: {problem}").format(problem=problem), FORMATS_HINT)
+        raise UsageError(_("--format: {problem}").format(problem=problem), formats_hint())
     return formats
 
 

@@ -41,9 +41,10 @@ def init(ctx: click.Context) -> None:
     with open_store(ctx, create=True) as store:
         applied = store.migrate()
     if existed:
-        click.echo(f"{path} is up to date" if not applied else f"{path}: applied {', '.join(applied)}")
+        click.echo(_("{path} is up to date").format(path=path) if not applied else
+                   _("{path}: applied {migrations}").format(path=path, migrations=", ".join(applied)))
     else:
-        click.echo(f"created {path}")
+        click.echo(_("created {path}").format(path=path))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -72,7 +73,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
         try:
             parse_period(period)
         except ValueError as exc:
-            raise UsageError(f"--period: {exc}") from None
+            raise UsageError(_("--period: {problem}").format(problem=exc)) from None
     progress = _Shown() if on_terminal() else None
     with open_store(ctx) as store:   # only init and demo make a database: a missing one is a wrong path, said so
         try:
@@ -170,7 +171,7 @@ def query_rows(obs: Observations, indicators, regions, first, last, as_of) -> li
         inds = [cat.indicator(i) for i in indicators] or list(cat.indicators.values())
         regs = [cat.region(r) for r in regions] or list(cat.regions.values())
     except NotFound as exc:
-        raise UsageError(exc.message, "List them with `briefing indicators` and `briefing regions`.") from None
+        raise UsageError(exc.message, _("List them with `briefing indicators` and `briefing regions`.")) from None
     rows = []
     for ind in inds:
         start, end = bound(first, "start"), bound(last, "end")
@@ -198,7 +199,7 @@ def bound(text: str | None, side: str) -> date | None:
     try:
         period = parse_period(text)
     except ValueError as exc:
-        raise UsageError(f"--from/--to: {exc}") from None
+        raise UsageError(_("--from/--to: {problem}").format(problem=exc)) from None
     return period.start if side == "start" else period.end
 
 
@@ -255,7 +256,7 @@ def demo(ctx: click.Context, out: Path, region: str, as_of: str | None) -> None:
       briefing demo --as-of 2024-01-17
     """
     if ctx.obj["db_given"]:
-        raise UsageError("demo writes its own database and ignores --db", "Use `briefing demo --out PATH`.")
+        raise UsageError(_("demo writes its own database and ignores --db"), _("Use `briefing demo --out PATH`."))
     tz = tz_of(ctx)
     build_demo(out, tz)
     with Store(out, create=False) as store:
@@ -264,10 +265,12 @@ def demo(ctx: click.Context, out: Path, region: str, as_of: str | None) -> None:
         rows = [[ind.domain, ind.name, fig.period.label(), figure(fig.value, ind.decimals, ind.unit),
                  figure(total, ind.decimals, ind.unit) if total is not None else ""]
                 for ind, fig, total in snapshot(obs, reg.code, parse_as_of(as_of, tz))]
-    click.echo(f"wrote {out} from the sample data")
-    click.echo(f"latest figures for {reg.name}" + (f" as of {as_of}" if as_of else "") + ":")
+    click.echo(_("wrote {path} from the sample data").format(path=out))
+    click.echo(_("latest figures for {region} as of {moment}:").format(region=reg.name, moment=as_of) if as_of
+               else _("latest figures for {region}:").format(region=reg.name))
     click.echo(render(["领域", "指标", "最新期间", "数值", "累计"], rows, right=(3, 4)))
-    click.echo("\nbriefings:")
+    click.echo("\n" + _("briefings:"))
     for path in demo_briefings(ctx.obj["settings"], tz, out, reg.code, parse_as_of(as_of, tz), bool(as_of)):
         click.echo(f"  {path}")
-    click.echo(f"\nExplore: briefing --db {out} observations -i 诊疗患者人次 -r 扎赉特旗 --from 2024-W01")
+    click.echo("\n" + _("Explore: {command}").format(
+        command=f"briefing --db {out} observations -i 诊疗患者人次 -r 扎赉特旗 --from 2024-W01"))

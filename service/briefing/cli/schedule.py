@@ -15,21 +15,22 @@ from ..archive import schedules as schedules_mod
 from ..archive.runner import Runner, schedule_template
 from ..documents import templates as templates_mod
 from ..errors import UsageError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from ..store.db import Store, iso_utc
 from .base import CONTEXT, cli, open_store, parse_moment, tz_of
 
 NEXT_RUNS = 3
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))   # date.weekday() order
 
 
 def load_schedules(ctx: click.Context) -> list[schedules_mod.Schedule]:
     s = ctx.obj["settings"]
     found = schedules_mod.load(s.sections.get("schedule"), s.path)
     if not found:
-        where = f"{s.path} has" if s.path else "no config file was found, so there are"
-        raise UsageError(f"{where} no [[schedule]] tables",
-                         "Copy deploy/briefing.example.toml to briefing.toml (or pass --config) and edit it; "
-                         "see docs/schedules.md.")
+        raise UsageError(_("{path} has no [[schedule]] tables").format(path=s.path) if s.path else
+                         _("no config file was found, so there are no [[schedule]] tables"),
+                         _("Copy deploy/briefing.example.toml to briefing.toml (or pass --config) and edit it; see "
+                           "docs/schedules.md."))
     return found
 
 
@@ -83,12 +84,16 @@ def schedules(ctx: click.Context, now: str | None) -> None:
 
 def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template, runner: Runner | None,
               now: datetime, tz: ZoneInfo) -> None:
-    policy = {"all": "all missed", "latest": "the latest only"}.get(schedule.catch_up, f"at most {schedule.catch_up}")
-    start = schedule.start.date().isoformat() if schedule.start else "when first run"
-    click.echo(f"{schedule.name}: template {schedule.template}, {schedule.in_words()} ({schedule.timezone})")
-    named = sum(len(names) for _, names in schedule.recipients)     # 报、送、发 together
-    click.echo(f"  regions: {', '.join(schedule.regions)} · catch-up: {policy}, within {schedule.horizon_days} days "
-               f"· from {start} · formats: {', '.join(schedule.formats)} · recipients: {named}")
+    policy = {"all": _("all missed"), "latest": _("the latest only")}.get(
+        schedule.catch_up, _("at most {count}").format(count=schedule.catch_up))
+    start = schedule.start.date().isoformat() if schedule.start else _("when first run")
+    click.echo(_("{name}: template {template}, {when} ({zone})").format(
+        name=schedule.name, template=schedule.template, when=schedule.in_words(), zone=schedule.timezone))
+    named = sum(len(names) for _kind, names in schedule.recipients)     # 报、送、发 together
+    click.echo("  " + _("regions: {regions} · catch-up: {policy}, within {days} days · from {start} · formats: "
+                        "{formats} · recipients: {recipients}").format(
+        regions=", ".join(schedule.regions), policy=policy, days=schedule.horizon_days, start=start,
+        formats=", ".join(schedule.formats), recipients=named))
     if schedule.on_failure:
         found = shutil.which(schedule.on_failure[0])
         said = _("on failure: {command}") if found else _("on failure: {command} (not found)")
@@ -96,9 +101,10 @@ def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template
     for moment in schedule.next_moments(now, NEXT_RUNS):
         local = moment.astimezone(schedule.tz)
         here = "" if moment.astimezone(tz).utcoffset() == local.utcoffset() else \
-            f" ({moment.astimezone(tz):%a %Y-%m-%d %H:%M} {tz.key})"     # the configured zone, when it differs
+            _(" ({time} {zone})").format(time=_day_time(moment.astimezone(tz)), zone=tz.key)   # the configured zone
         period = schedules_mod.period_due(template.period, moment, schedule.tz).key
-        click.echo(f"  next: {local:%a %Y-%m-%d %H:%M}{here} → {period} ({_in_words(moment - now)})")
+        click.echo("  " + _("next: {time}{elsewhere} → {period} ({after})").format(
+            time=_day_time(local), elsewhere=here, period=period, after=_in_words(moment - now)))
     if runner:
         made = runner.ledger.find("schedule = ? AND status = 'done'", [schedule.name])
         last = made[-1].period if made else _("none yet")
@@ -108,17 +114,26 @@ def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template
             made=len(made), last=last, failing=len(failing)))
 
 
+def _day_time(moment: datetime) -> str:
+    """Mon 2024-01-22 08:00 (周一 2024-01-22 08:00)."""
+    return f"{_(WEEKDAYS[moment.weekday()])} {moment:%Y-%m-%d %H:%M}"
+
+
 def _in_words(delta) -> str:
+    """in 1 day 22 hours (1天22小时后), in 5 minutes, in less than a minute."""
     seconds = int(delta.total_seconds())
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
-    parts = [f"{days} day{'s' * (days != 1)}"] if days else []
+    parts = [ngettext("{count} day", "{count} days", days).format(count=days)] if days else []
     if hours or (days and not minutes):
-        parts.append(f"{hours} hour{'s' * (hours != 1)}")
+        parts.append(ngettext("{count} hour", "{count} hours", hours).format(count=hours))
     if not days and minutes:
-        parts.append(f"{minutes} minute{'s' * (minutes != 1)}")
-    return "in " + (" ".join(parts) or "less than a minute")
+        parts.append(ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes))
+    if not parts:
+        return _("in less than a minute")
+    joined = parts[0] if len(parts) == 1 else _("{larger} {smaller}").format(larger=parts[0], smaller=parts[1])
+    return _("in {time}").format(time=joined)
 
 
 @cli.command("run-due", context_settings=CONTEXT)
@@ -171,6 +186,6 @@ def serve(ctx: click.Context) -> None:
 
     found = load_schedules(ctx)
     decisions_to_stderr(tz_of(ctx))
-    with open_store(ctx, create=True) as store:   # an empty database is created, so the service can start first
+    with open_store(ctx, create=True) as store:   # a missing database is an error (a wrong path), not a new empty one: run init
         Runner(store, ctx.obj["settings"], found).check()
     Service(ctx.obj["settings"], found).start()

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from ..i18n import _
+from ..i18n import _, shown
 from .periods import _CN_QUARTERS, _DASH, KINDS, Period, _check_kind, _iso_week, period_of, weeks_in_iso_year
 
 _FORMS = {  # accepted forms per kind, for error messages; the first is the canonical key
@@ -71,11 +71,12 @@ def parse_period(text: str, kind: str | None = None) -> Period:
     else:
         kinds = KINDS if kind is None else (kind,)
         forms = _("; ").join(_("{kind} like {forms}").format(kind=_(k), forms=_FORMS[k]) for k in kinds)
-        raise ValueError(_("unrecognized period '{text}'; accepted forms: {forms}").format(text=text, forms=forms))
+        raise ValueError(_("unrecognized period '{text}'; accepted forms: {forms}").format(text=shown(text),
+                                                                                            forms=forms))
     if kind is not None and period.kind != kind:
         example = _FORMS[kind].split(",")[0]
         raise ValueError(_("'{text}' is a {kind}, expected a {expected} (like {example})").format(
-            text=text, kind=_(period.kind), expected=_(kind), example=example))
+            text=shown(text), kind=_(period.kind), expected=_(kind), example=example))
     return period
 
 
@@ -83,7 +84,7 @@ def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
     """Turn the groups of a matched rule into a Period, checking the ranges."""
     year = int(groups["y"])
     if year < 1:
-        raise ValueError(_("'{text}': there is no year 0000; years run from 0001 to 9999").format(text=text))
+        raise ValueError(_("'{text}': there is no year 0000; years run from 0001 to 9999").format(text=shown(text)))
     if kind == "year":
         return period_of(kind, date(year, 1, 1))
     if kind == "day":
@@ -91,7 +92,7 @@ def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
             return period_of(kind, date(year, int(groups["m"]), int(groups["d"])))
         except ValueError as error:
             raise ValueError(_("'{text}' is not a real date ({error}); days look like {forms}").format(
-                text=text, error=error, forms=_FORMS["day"])) from None
+                text=shown(text), error=error, forms=_FORMS["day"])) from None
     raw = groups["n"]
     n = _CN_QUARTERS.index(raw) + 1 if raw in _CN_QUARTERS else int(raw)
     if kind == "quarter":
@@ -111,7 +112,8 @@ def _build(kind: str, groups: dict[str, str | None], text: str) -> Period:
 
 def _check_range(text: str, what: str, n: int, limit: int, hint: str) -> None:
     if not 1 <= n <= limit:
-        raise ValueError(_("'{text}': there is no {what} {n}; {hint}").format(text=text, what=_(what), n=n, hint=hint))
+        raise ValueError(_("'{text}': there is no {what} {n}; {hint}").format(text=shown(text), what=_(what), n=n,
+                                                                               hint=hint))
 
 
 def _check_week_dates(period: Period, dates: str, text: str) -> None:
@@ -124,4 +126,4 @@ def _check_week_dates(period: Period, dates: str, text: str) -> None:
     expected = period._week_dates()
     if given != expected:
         raise ValueError(_("'{text}': the dates in brackets do not match ISO week {week}, which runs {dates}").format(
-            text=text, week=period.key, dates=expected))
+            text=shown(text), week=period.key, dates=expected))

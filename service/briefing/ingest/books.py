@@ -46,7 +46,8 @@ def _xlsx_sheets(path: Path, limits: Limits) -> Sheets:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FileProblem(f"cannot be opened as an Excel workbook ({exc.__class__.__name__}: {exc})") from None
+        raise FileProblem(_("cannot be opened as an Excel workbook ({error})").format(
+            error=f"{exc.__class__.__name__}: {exc}")) from None
     found = []
     try:
         for sheet in book.worksheets:
@@ -67,23 +68,22 @@ def _check_unpacked(path: Path, limits: Limits) -> None:
             size = sum(part.file_size for part in book.infolist())
     except (zipfile.BadZipFile, OSError):
         return  # openpyxl says what is wrong with it
-    limits.check_size(size, "unpacks to")
+    limits.check_size(size, unpacked=True)
 
 
 def _sheet_rows(sheet, limits: Limits) -> list[tuple[int, list]]:
     """A sheet's rows with a value, numbered as Excel numbers them; refused at once when its declared dimension
     is past the row limit, and when its rows go past it (a sheet without a dimension). A row's first cell may be
     empty (under a merged cell): rows are counted, not asked their number."""
-    what = f"the sheet {sheet.title!r} "
     if (sheet.max_row or 0) > limits.max_rows + 1:
-        raise limits.rows_problem(what)
+        raise limits.rows_problem(sheet.title)
     rows = []
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         values = [_xlsx_value(c) for c in cells]
         if _has_value(values):
             rows.append((number, values))
             if len(rows) > limits.max_rows + 1:
-                raise limits.rows_problem(what)
+                raise limits.rows_problem(sheet.title)
     return rows
 
 
@@ -115,7 +115,7 @@ def _calamine_sheets(path: Path, suffix: str, limits: Limits) -> Sheets:
                 continue
             sheet = book.get_sheet_by_name(meta.name)
             if sheet.total_height > limits.max_rows + 1:
-                raise limits.rows_problem(f"the sheet {meta.name!r} ")
+                raise limits.rows_problem(meta.name)
             rows = [(n, [_calamine_value(v) for v in cells])
                     for n, cells in enumerate(sheet.to_python(skip_empty_area=False), start=1)]
             rows = [(n, cells) for n, cells in rows if _has_value(cells)]

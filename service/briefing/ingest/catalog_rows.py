@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..i18n import N_, _, ngettext, shown
 from ..store.catalog import (
     DEFAULT_DECIMALS,
     DEFAULT_REGION_AGG,
@@ -44,17 +45,17 @@ def _choice(options: dict[str, str], what: str):
     def read(raw: object) -> str:
         value = cells.text(raw)
         if value not in by_text:
-            raise cells.CellError(f"{value!r} is not a {what}; write one of "
-                                  + "、".join(f"{zh} ({en})" for en, zh in options.items()))
+            raise cells.CellError(_("'{value}' is not a {what}; write one of {options}").format(
+                value=shown(value), what=_(what), options="、".join(f"{zh} ({en})" for en, zh in options.items())))
         return by_text[value]
     return read
 
 
-_kind = _choice(KINDS, "kind")
-_frequency = _choice(FREQUENCIES, "frequency")
-_time_agg = _choice(TIME_AGGS, "time aggregation")
-_region_agg = _choice(REGION_AGGS, "region aggregation")
-_wording = _choice(WORDINGS, "wording")
+_kind = _choice(KINDS, N_("kind"))
+_frequency = _choice(FREQUENCIES, N_("frequency"))
+_time_agg = _choice(TIME_AGGS, N_("time aggregation"))
+_region_agg = _choice(REGION_AGGS, N_("region aggregation"))
+_wording = _choice(WORDINGS, N_("wording"))
 
 
 def _keep_absent(entry, old, table: SourceTable):
@@ -84,7 +85,8 @@ def validate_regions(table: SourceTable, ctx: Context, db: sqlite_utils.Database
         sort = check.check("sort", cells.whole_number, _cell(table, row, "sort") or 0)
         for value, seen, column in ((code, by_code, "code"), (name, by_name, "name")):
             if value and value in seen:
-                check.fail(column, f"{value!r} is also on row {seen[value]}; each region once")
+                check.fail(column, _("'{value}' is also on row {row}; each region once").format(value=shown(value),
+                                                                                                row=seen[value]))
             elif value:
                 seen[value] = number
         if check.finish():
@@ -107,11 +109,14 @@ def _link_regions(rows: list[tuple], table: SourceTable, ctx: Context, outcome: 
             if by_name:
                 region = Region(region.code, region.name, by_name[0], region.level, region.sort)
             else:
-                check.fail("parent", f"{region.parent!r} is not a region in this file or the catalog")
+                check.fail("parent", _("'{code}' is not a region in this file or the catalog").format(
+                    code=shown(region.parent)))
         if names.get(region.name, region.code) != region.code:
-            check.fail("name", f"{region.name!r} already names region {names[region.name]}")
+            check.fail("name", _("'{name}' already names region {code}").format(name=shown(region.name),
+                                                                                  code=names[region.name]))
         if region.parent and _loops(region, merged):
-            check.fail("parent", f"making {region.parent} the parent of {region.code} would put it under itself")
+            check.fail("parent", _("making {parent} the parent of {code} would put it under itself").format(
+                parent=region.parent, code=region.code))
         merged[region.code] = region
         if check.finish():
             good.append(region)
@@ -171,7 +176,8 @@ def validate_indicators(table: SourceTable, ctx: Context, db: sqlite_utils.Datab
         for column in ("code", "name"):
             value = fields.get(column)
             if value and value in seen:
-                check.fail(column, f"{value!r} is also on row {seen[value]}; each indicator once")
+                check.fail(column, _("'{value}' is also on row {row}; each indicator once").format(value=shown(value),
+                                                                                                   row=seen[value]))
             elif value:
                 seen[value] = number
         if check.finish():
@@ -207,7 +213,7 @@ def _indicator_fields(table: SourceTable, row: list, check: RowChecker) -> dict:
 def _decimals(raw: object) -> int:
     value = cells.whole_number(raw)
     if not 0 <= value <= 6:
-        raise cells.CellError(f"{value} decimals is outside 0–6")
+        raise cells.CellError(_("{value} decimals is outside 0–6").format(value=value))
     return value
 
 
@@ -224,9 +230,10 @@ def _link_indicators(rows: list[tuple], table: SourceTable, ctx: Context, db: sq
         if old and counts.get(ind.code):
             for attr in ("kind", "frequency", "unit", "per"):
                 if getattr(old, attr) != getattr(ind, attr):
-                    check.fail(attr, f"{ind.code} already has {counts[ind.code]} figures stored with {attr} "
-                                     f"{getattr(old, attr)!r}; changing it would change what they mean — "
-                                     "add a new indicator instead")
+                    check.fail(attr, _("{code} already has {count} figures stored with {field} '{value}'; changing it "
+                                       "would change what they mean — add a new indicator instead").format(
+                                           code=ind.code, count=counts[ind.code], field=attr,
+                                           value=shown(getattr(old, attr))))
         if check.finish():
             good.append(ind)
     return good
@@ -234,16 +241,17 @@ def _link_indicators(rows: list[tuple], table: SourceTable, ctx: Context, db: sq
 
 def _check_ratio(ind: Indicator, merged: dict[str, Indicator], check: RowChecker) -> None:
     if ind.region_agg == "ratio" and not (ind.numerator and ind.denominator):
-        check.fail("region_agg", "比值 needs both 分子 and 分母 (numerator and denominator indicators)")
+        check.fail("region_agg", _("比值 needs both 分子 and 分母 (numerator and denominator indicators)"))
     for column in ("numerator", "denominator"):
         code = getattr(ind, column)
         if not code:
             continue
         part = merged.get(code)
         if part is None:
-            check.fail(column, f"{code!r} is not an indicator in this file or the catalog")
+            check.fail(column, _("'{code}' is not an indicator in this file or the catalog").format(code=shown(code)))
         elif part.frequency != ind.frequency or part.kind not in ("flow", "stock"):
-            check.fail(column, f"{code} must be a flow or stock counted per {ind.frequency}, like {ind.code}")
+            check.fail(column, _("{code} must be a flow or stock counted per {frequency}, like {indicator}").format(
+                code=code, frequency=_(ind.frequency), indicator=ind.code))
 
 
 def write_indicators(db: sqlite_utils.Database, rows: list[Indicator], outcome: Outcome, catalog: Catalog,
@@ -267,7 +275,8 @@ def validate_domains(table: SourceTable, ctx: Context, db: sqlite_utils.Database
         heading = check.check("heading", _heading, _cell(table, row, "heading"))
         sort = check.check("sort", cells.whole_number, _cell(table, row, "sort") or 0)
         if name and name in seen:
-            check.fail("domain", f"{name!r} is also on row {seen[name]}; each domain once")
+            check.fail("domain", _("'{name}' is also on row {row}; each domain once").format(name=shown(name),
+                                                                                              row=seen[name]))
         elif name:
             seen[name] = number
         if check.finish():
@@ -281,8 +290,8 @@ def _heading(raw: object) -> str:
     value = cells.safe_text(raw).replace("|", "｜")
     lines = [line.strip() for line in value.split("｜")]
     if "\n" in value or len(lines) > 2 or (value and not all(lines)):
-        raise cells.CellError(f"{value!r} is not a heading; write one line, or two lines split by ｜ "
-                              "(薪火相传育桃李｜教育帮扶托起“振兴之梦”)")
+        raise cells.CellError(_("'{value}' is not a heading; write one line, or two lines split by ｜ "
+                                "(薪火相传育桃李｜教育帮扶托起“振兴之梦”)").format(value=shown(value)))
     return "｜".join(lines)
 
 
@@ -301,10 +310,10 @@ def add_domains(db: sqlite_utils.Database, names: list[str], catalog: Catalog, c
     for offset, name in enumerate(new, 1):
         catalog.domains[name] = Domain(name, None, last + offset)
         db["domains"].insert(stored_fields(catalog.domains[name]))
-    several = len(new) > 1
-    ctx.notices.append(f"{where}: new domain{'s' if several else ''} {'、'.join(new)}, headed by "
-                       f"{'their names' if several else 'its name'}; give headings and an order in a domains file "
-                       "(领域, 标题, 排序)")
+    ctx.notices.append(ngettext("{where}: new domain {names}, headed by its name; give headings and an order in a "
+                                "domains file (领域, 标题, 排序)",
+                                "{where}: new domains {names}, headed by their names; give headings and an order in a "
+                                "domains file (领域, 标题, 排序)", len(new)).format(where=where, names="、".join(new)))
 
 
 # --- the office's own settings ------------------------------------------------------------------------------
@@ -322,7 +331,8 @@ def validate_office(table: SourceTable, ctx: Context, db: sqlite_utils.Database,
         key = check.check("setting", _office_key, _cell(table, row, "setting"))
         value = check.check("value", cells.safe_text, _cell(table, row, "value"))
         if key and key in seen:
-            check.fail("setting", f"{OFFICE[key]} is also on row {seen[key]}; each setting once")
+            check.fail("setting", _("{setting} is also on row {row}; each setting once").format(setting=OFFICE[key],
+                                                                                                 row=seen[key]))
         elif key:
             seen[key] = number
         if key == "template_dirs" and value:
@@ -337,8 +347,9 @@ def _office_key(raw: object) -> str:
     text = cells.text(raw)
     if text not in _SETTING:
         near = difflib.get_close_matches(text, list(OFFICE.values()), 1, 0.4)
-        raise cells.CellError(f"{text!r} is not a setting of the office" + (f"; did you mean {near[0]!r}?" if near else "")
-                              + f" (settings: {'、'.join(OFFICE.values())})")
+        guess = _("; did you mean '{near}'?").format(near=near[0]) if near else ""
+        raise cells.CellError(_("'{text}' is not a setting of the office{guess} (settings: {settings})").format(
+            text=shown(text), guess=guess, settings="、".join(OFFICE.values())))
     return _SETTING[text]
 
 
@@ -348,8 +359,8 @@ def _folders(text: str, base: Path) -> str:
     for folder in split_folders(text.replace("；", ";")):
         path = (base / folder).resolve()
         if not path.is_dir():
-            raise cells.CellError(f"{folder!r} is not a folder (looked for {path}); give the folder of the office's "
-                                  "templates, relative to this file")
+            raise cells.CellError(_("'{folder}' is not a folder (looked for {path}); give the folder of the office's "
+                                    "templates, relative to this file").format(folder=shown(folder), path=path))
         found.append(str(path))
     return ";".join(found)
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import CellError
 from ..files import name_problem
+from ..i18n import _, shown
 
 MISSING = frozenset({"", "—", "——", "-", "--", "–", "－", "/", "N/A", "NA", "n/a", "无数据"})
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
@@ -47,12 +48,13 @@ def safe_text(raw: object) -> str:
     bad = _XML_ILLEGAL.search(value)
     if bad:
         ch = bad.group()
-        raise CellError(f"contains the control character U+{ord(ch):04X} at position {bad.start() + 1}, "
-                        "which a Word document cannot hold; delete it (it often comes from copying out of a PDF)")
+        raise CellError(_("contains the control character U+{code} at position {position}, which a Word document "
+                          "cannot hold; delete it (it often comes from copying out of a PDF)").format(
+                              code=f"{ord(ch):04X}", position=bad.start() + 1))
     bad = _NONCHARACTER.search(value)
     if bad:
-        raise CellError(f"contains U+{ord(bad.group()):04X} at position {bad.start() + 1}, which is not a character "
-                        "of any text; delete it")
+        raise CellError(_("contains U+{code} at position {position}, which is not a character of any text; delete "
+                          "it").format(code=f"{ord(bad.group()):04X}", position=bad.start() + 1))
     return value
 
 
@@ -64,7 +66,7 @@ def number(raw: object, unit: str = "", percent_ok: bool = False, percent_cell: 
     99.25%). Missing values must be handled by the caller (see ``is_missing``).
     """
     if isinstance(raw, bool):
-        raise CellError(f"{raw} is not a number")
+        raise CellError(_("{value} is not a number").format(value=raw))
     if isinstance(raw, (int, float)):
         return _from_excel_number(raw, percent_ok, percent_cell)
     s = str(raw).strip()
@@ -75,12 +77,12 @@ def number(raw: object, unit: str = "", percent_ok: bool = False, percent_cell: 
 
 def _from_excel_number(raw: int | float, percent_ok: bool, percent_cell: bool) -> float:
     if isinstance(raw, float) and not math.isfinite(raw):
-        raise CellError(f"{raw} is not a finite number")
+        raise CellError(_("{value} is not a finite number").format(value=raw))
     value = Decimal(repr(float(raw))) if isinstance(raw, float) else Decimal(raw)
     if percent_cell:
         if not percent_ok:
-            raise CellError("the cell is formatted as a percentage, but this indicator is not a rate; "
-                            "format the cell as a plain number")
+            raise CellError(_("the cell is formatted as a percentage, but this indicator is not a rate; format the "
+                              "cell as a plain number"))
         return float(Decimal(repr(float(value * 100))))  # 0.9925 → 99.25, not 99.25000000000001
     return float(value)  # a number cell is a double already: keep it as it is
 
@@ -88,33 +90,37 @@ def _from_excel_number(raw: int | float, percent_ok: bool, percent_cell: bool) -
 def _from_text(s: str, unit: str, percent_ok: bool) -> float:
     norm = unicodedata.normalize("NFKC", s).replace(" ", "")
     if norm.lower() in {"nan", "inf", "-inf", "+inf", "infinity", "-infinity"}:
-        raise CellError(f"{s!r} is not a finite number; write the figure, or leave the cell blank or — if missing")
+        raise CellError(_("'{value}' is not a finite number; write the figure, or leave the cell blank or — if "
+                          "missing").format(value=shown(s)))
     m = _NUMBER.match(norm)
     if not m or m.group(5)[:1] in tuple("0123456789,."):
-        raise CellError(f"{s!r} is not a number; write digits such as 19532, 19,532, 761.5 or 99.25%")
+        raise CellError(_("'{value}' is not a number; write digits such as 19532, 19,532, 761.5 or 99.25%").format(
+            value=shown(s)))
     sign, whole, frac, scale, rest = m.groups()
     value = Decimal(sign + whole.replace(",", "") + (frac or ""))
     if scale:
         value *= _SCALE[scale]
     if rest == "%":
         if not percent_ok:
-            raise CellError(f"{s!r} is a percentage, but this indicator is counted in {unit or 'units'}; "
-                            "write the figure without %")
+            raise CellError(_("'{value}' is a percentage, but this indicator is counted in {unit}; write the figure "
+                              "without %").format(value=shown(s), unit=unit or _("units")))
     elif rest and rest != unit:
-        raise CellError(f"{s!r} carries the unit {rest!r}, but this indicator is in {unit!r}")
+        raise CellError(_("'{value}' carries the unit '{given}', but this indicator is in '{unit}'").format(
+            value=shown(s), given=shown(rest), unit=unit))
     return _checked(value, s)
 
 
-def _checked(value: Decimal, shown: str) -> float:
+def _checked(value: Decimal, written: str) -> float:
     """The figure as a float, if the float keeps it exactly (any 15 significant digits do, and so do the
     16 or 17 that Excel writes for a formula's result); an error otherwise."""
     as_float = float(value)
     if not math.isfinite(as_float):
-        raise CellError(f"{shown[:20]}… ({len(shown)} characters) is too large to be a figure; check the cell")
+        raise CellError(_("{start}… ({length} characters) is too large to be a figure; check the cell").format(
+            start=written[:20], length=len(written)))
     digits = "".join(map(str, value.as_tuple().digits)).strip("0")   # not normalize(): it rounds to 28 digits
     if len(digits) > MAX_DIGITS and Decimal(repr(as_float)) != value:
-        raise CellError(f"{shown!r} has more significant digits than can be kept exactly; "
-                        "round it (in Excel, =ROUND(…, 2))")
+        raise CellError(_("'{value}' has more significant digits than can be kept exactly; round it (in Excel, "
+                          "=ROUND(…, 2))").format(value=shown(written)))
     return as_float
 
 
@@ -147,7 +153,8 @@ def _parse_moment(s: str) -> datetime:
                                                                  offset[:3] + ":" + offset[-2:]))
         return value
     except ValueError:
-        raise CellError(f"{s!r} is not a date and time; write it like 2024-01-15 09:00") from None
+        raise CellError(_("'{value}' is not a date and time; write it like 2024-01-15 09:00").format(
+            value=shown(s))) from None
 
 
 def day(raw: object) -> date:
@@ -163,7 +170,8 @@ def day(raw: object) -> date:
             raise ValueError
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise CellError(f"{s!r} is not a date; write it like 2024-01-17 or 2024年1月17日") from None
+        raise CellError(_("'{value}' is not a date; write it like 2024-01-17 or 2024年1月17日").format(
+            value=shown(s))) from None
 
 
 def whole_number(raw: object) -> int:
@@ -171,7 +179,7 @@ def whole_number(raw: object) -> int:
     try:
         return int(float(s)) if re.fullmatch(r"-?\d+(\.0+)?", s) else int(s)
     except ValueError:
-        raise CellError(f"{s!r} is not a whole number") from None
+        raise CellError(_("'{value}' is not a whole number").format(value=shown(s))) from None
 
 
 def flag(raw: object) -> bool:
@@ -180,14 +188,14 @@ def flag(raw: object) -> bool:
         return True
     if s in {"", "0", "false", "no", "n", "否", "不"}:
         return False
-    raise CellError(f"{text(raw)!r} is not yes or no; write 是 or 否")
+    raise CellError(_("'{value}' is not yes or no; write 是 or 否").format(value=shown(text(raw))))
 
 
 def required(raw: object) -> str:
     """Text that must be present (a code, a name, a highlight's content)."""
     value = safe_text(raw)
     if not value:
-        raise CellError("is empty; every row needs it")
+        raise CellError(_("is empty; every row needs it"))
     return value
 
 
@@ -207,8 +215,9 @@ def domain(raw: object) -> str:
     catalog's domains becomes a domain headed by its name (catalog_rows.add_domains says so)."""
     value = required(raw)
     if len(value) > MAX_DOMAIN or any(ch in value for ch in "｜|#\n"):
-        raise CellError(f"{value!r} is not a domain name; write a short name such as 教育 or 就业 (at most "
-                        f"{MAX_DOMAIN} characters, without ｜ or #), and its heading in the domains file")
+        raise CellError(_("'{value}' is not a domain name; write a short name such as 教育 or 就业 (at most {most} "
+                          "characters, without ｜ or #), and its heading in the domains file").format(
+                              value=shown(value), most=MAX_DOMAIN))
     return value
 
 

@@ -10,6 +10,8 @@ import difflib
 import re
 import unicodedata
 
+from ..i18n import _, shown
+
 # canonical column -> the headers a person may write for it (the first is the one documented)
 ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("代码", "编码", "区划代码", "编号", "code"),
@@ -119,26 +121,31 @@ def header_problems(kind: str, headers: list[str], given: tuple[str, ...] = ()) 
         if name == "_ignored":
             continue
         if name not in allowed:
-            out.append((str(header), f"unknown column for {kind}; {_suggest(header, allowed)}"))
+            out.append((str(header), _("unknown column for {kind}; {hint}").format(kind=kind,
+                                                                                   hint=_suggest(header, allowed))))
         elif name in seen:
-            out.append((str(header), f"names the same column as {seen[name]!r}; keep one of them"))
+            out.append((str(header), _("names the same column as '{other}'; keep one of them").format(
+                other=shown(seen[name]))))
         else:
             seen[name] = str(header)
     for name in required:
         if name not in seen and name not in given:
-            out.append((None, f"missing the column {ALIASES[name][0]} ({name}), which {kind} need"))
+            out.append((None, _("missing the column {column} ({name}), which {kind} need").format(
+                column=ALIASES[name][0], name=name, kind=kind)))
     return out
 
 
 def describe(kind: str) -> str:
     required, optional = TABLES[kind]
     text = ", ".join(ALIASES[c][0] for c in required)
-    return text + (" (optional: " + ", ".join(ALIASES[c][0] for c in optional) + ")" if optional else "")
+    return text + (_(" (optional: {columns})").format(columns=", ".join(ALIASES[c][0] for c in optional))
+                   if optional else "")
 
 
 def _suggest(header: object, allowed: set[str]) -> str:
     headers = [alias for name in allowed for alias in ALIASES[name]]
     near = difflib.get_close_matches(str(header), headers, n=1, cutoff=0.5)
     if near:
-        return f"did you mean {near[0]!r}? (or delete the column)"
-    return "rename it to one of " + ", ".join(ALIASES[name][0] for name in sorted(allowed)) + ", or delete it"
+        return _("did you mean '{name}'? (or delete the column)").format(name=near[0])
+    return _("rename it to one of {names}, or delete it").format(
+        names=", ".join(ALIASES[name][0] for name in sorted(allowed)))

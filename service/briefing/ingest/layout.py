@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import Problem
+from ..i18n import _
 from . import around, columns
 from .table import Around, SourceTable
 
@@ -26,7 +27,7 @@ def table(file: str, where: str, sheet: str | None, rows: list[tuple[int, list]]
     """The table in a sheet's rows (or a CSV file's, or a JSON list's: scan=1, its header is its keys); None,
     with a problem, when no row is a header. A sheet with no known column at all is left to the caller."""
     if not rows:
-        problems.append(Problem(where, None, None, "is empty"))
+        problems.append(Problem(where, None, None, _("is empty")))
         return None
     if scan > 1:
         rows = rows[:footer_start(rows)]
@@ -36,10 +37,11 @@ def table(file: str, where: str, sheet: str | None, rows: list[tuple[int, list]]
         if looks_wide(rows[:scan]):
             _lines_above(frame, rows[:scan])
             return SourceTable(file, where, "observations", [], [], around=frame, raw=rows)
-        kinds = "; ".join(f"{k}: {columns.describe(k)}" for k in columns.ORDER)
+        kinds = _("; ").join(_("{kind}: {columns}").format(kind=k, columns=columns.describe(k)) for k in columns.ORDER)
         headers = [_text(c) for c in rows[0][1]]
-        problems.append(Problem(where, rows[0][0], None,
-                                f"cannot tell what this table holds from its columns {headers}. Expected {kinds}"))
+        problems.append(Problem(where, rows[0][0], None, _("cannot tell what this table holds from its columns "
+                                                           "{headers}. Expected {kinds}").format(headers=headers,
+                                                                                                kinds=kinds)))
         return None
     _lines_above(frame, rows[:h])
     return _long(file, where, rows[h], rows[h + 1:], frame, problems)
@@ -54,7 +56,7 @@ def has_known_column(rows: list[tuple[int, list]], scan: int = HEAD_ROWS) -> boo
 
 def header_index(rows: list[tuple[int, list]], scan: int = HEAD_ROWS) -> int | None:
     """The index of the first of the first rows whose columns tell a kind of table."""
-    for i, (_, cells) in enumerate(rows[:scan]):
+    for i, (_number, cells) in enumerate(rows[:scan]):
         if columns.kind_of({columns.canonical(c) for c in cells} - {None}):
             return i
     return None
@@ -133,8 +135,9 @@ def _long(file: str, where: str, header: tuple[int, list], body: list[tuple[int,
             continue
         extra = [c for c in cells[width:] if c is not None and str(c).strip()]
         if extra:
-            problems.append(Problem(where, number, None, f"has {len(cells)} cells but the header has {width}; "
-                                    "remove the extra cells or add a header for them"))
+            problems.append(Problem(where, number, None, _("has {cells} cells but the header has {width}; remove the extra "
+                                                      "cells or add a header for them").format(cells=len(cells),
+                                                                                               width=width)))
             continue
         rows.append((number, list(cells[:width]) + [None] * (width - len(cells))))
     units = {f: u for f, h in zip(fields, headers) if f and (u := columns.unit_of(h))}

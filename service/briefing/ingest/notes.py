@@ -11,6 +11,7 @@ import sqlite_utils
 
 from ..errors import NotFound
 from ..figures.period_text import parse_period
+from ..i18n import _
 from . import cells
 from .context import Context, Outcome, RowChecker
 from .read import SourceTable
@@ -36,7 +37,7 @@ def validate_highlights(table: SourceTable, ctx: Context, db: sqlite_utils.Datab
         if day and region and text:
             key = (day.isoformat(), region.code, text)
             if key in seen:
-                check.fail(None, f"repeats row {seen[key]}; keep one of them")
+                check.fail(None, _("repeats row {row}; keep one of them").format(row=seen[key]))
             seen[key] = number
         if check.finish():
             out.append({"date": day.isoformat(), "region": region.code, "domain": domain, "text": text,
@@ -68,11 +69,12 @@ def validate_records(table: SourceTable, ctx: Context, db: sqlite_utils.Database
         key = (record["indicator"], scope, record["period"], holder)
         if None not in key:
             if key in seen:
-                check.fail(None, f"repeats the record of row {seen[key]}; keep one of them")
+                check.fail(None, _("repeats the record of row {row}; keep one of them").format(row=seen[key]))
             seen[key] = number
             if key in stored and value is not None and stored[key] != value:
-                check.fail("value", f"this record is already stored as {stored[key]:g}; a record is never changed in "
-                                    "place — check which figure is right against the record's source")
+                check.fail("value", _("this record is already stored as {value}; a record is never changed in "
+                                      "place — check which figure is right against the record's source").format(
+                                          value=f"{stored[key]:g}"))
         if check.finish():
             out.append(record)
     outcome.rows = len(table.rows)

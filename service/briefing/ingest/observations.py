@@ -18,7 +18,7 @@ import sqlite_utils
 
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, period_of
-from ..i18n import _
+from ..i18n import _, shown
 from ..store.catalog import Indicator
 from ..store.db import iso_utc
 from . import cells
@@ -54,8 +54,8 @@ def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcom
                 continue
             ind, reg, key, value, source, note, recorded = parsed
             if (ind, reg, key) in seen:
-                check.fail(None, f"repeats the indicator, region and period of row {seen[ind, reg, key]}; "
-                                 "keep one of them")
+                check.fail(None, _("repeats the indicator, region and period of row {row}; keep one of them").format(
+                    row=seen[ind, reg, key]))
             seen[ind, reg, key] = number
             if check.errors:
                 check.finish()
@@ -125,9 +125,11 @@ def _against_store(out: list, look: "_Lookups", check: RowChecker, row: tuple, o
         return
     when = recorded or max(look.now, _one_second_after(latest_time))
     if when <= latest_time:
-        check.fail("recorded_at", f"changes the figure to {value:g}, but its time {look.local(when)} is not after "
-                                  f"revision {revision} ({latest_value:g}, recorded {look.local(latest_time)}); "
-                                  "leave 录入时间 blank to record it now, or give a later time")
+        check.fail("recorded_at", _("changes the figure to {value}, but its time {time} is not after revision "
+                                    "{revision} ({latest}, recorded {recorded}); leave 录入时间 blank to record it "
+                                    "now, or give a later time").format(
+                                        value=f"{value:g}", time=look.local(when), revision=revision,
+                                        latest=f"{latest_value:g}", recorded=look.local(latest_time)))
         check.finish()
         return
     outcome.revised += 1
@@ -151,8 +153,8 @@ def _extras(check: RowChecker, row: list, ix: dict, ind: Indicator | None, look:
     if ix["unit"] is not None and ind is not None:
         unit = cells.text(row[ix["unit"]])
         if unit and not is_unit_of(unit, ind):
-            check.fail("unit", f"{unit!r} disagrees with {ind.name}, which is counted in {ind.unit!r}; "
-                               f"convert the figure to {ind.unit} or fix the indicator")
+            check.fail("unit", _("'{unit}' disagrees with {name}, which is counted in '{own}'; convert the figure "
+                                 "to {own} or fix the indicator").format(unit=shown(unit), name=ind.name, own=ind.unit))
     return source, note, recorded
 
 
@@ -250,7 +252,8 @@ class _Lookups:
     def moment(self, raw: object) -> str:
         when = cells.moment(raw, self.ctx.tz)
         if when > self.latest:
-            raise cells.CellError(f"{cells.text(raw)!r} is in the future; give the time the figure was recorded")
+            raise cells.CellError(_("'{value}' is in the future; give the time the figure was recorded").format(
+                value=shown(cells.text(raw))))
         self.moments[raw] = iso_utc(when)
         return self.moments[raw]
 
@@ -260,11 +263,12 @@ def _period(raw: object, ind: Indicator, today) -> Period:
         day = cells.day(raw)
         period = period_of(ind.frequency, day)
         if period.start != day:
-            raise cells.CellError(f"the date {day} lies inside {period.key}; write the period as {period.key}")
+            raise cells.CellError(_("the date {day} lies inside {period}; write the period as {period}").format(
+                day=day, period=period.key))
     else:
         period = parse_period(cells.text(raw), ind.frequency)
     if period.start > today:
-        raise cells.CellError(f"{period.key} has not begun yet")
+        raise cells.CellError(_("{period} has not begun yet").format(period=period.key))
     return period
 
 
@@ -280,8 +284,9 @@ def _header_scale(unit: str | None, line: int | None, ind: Indicator) -> Decimal
         raise cells.CellError(_("the unit line (row {row}) gives figures in '{unit}', but {name} is counted in "
                                 "'{own}'; give this column its unit in its header ({name}（{own}）)").format(
             row=line, unit=unit, name=ind.name, own=ind.unit))
-    raise cells.CellError(f"the column header gives figures in {unit!r}, but {ind.name} is counted in "
-                          f"{ind.unit!r}; put these figures in a file of their own, or in {ind.unit}")
+    raise cells.CellError(_("the column header gives figures in '{unit}', but {name} is counted in '{own}'; put "
+                            "these figures in a file of their own, or in {own}").format(unit=shown(unit), name=ind.name,
+                                                                                       own=ind.unit))
 
 
 def is_unit_of(unit: str, ind: Indicator) -> bool:
@@ -296,11 +301,11 @@ def _value(raw: object, ind: Indicator) -> float:
                                 ".et or .ods file does not tell; save the file as .xlsx, or write the rate in percent "
                                 "(99.25 for 99.25%)").format(value=f"{value:g}", percent=f"{value * 100:g}"))
     if ind.is_rate and not 0 <= value <= 100:
-        raise cells.CellError(f"{cells.text(raw)} is outside 0–100 for the rate {ind.name}; "
-                              "write a percentage such as 99.25 or 99.25%")
+        raise cells.CellError(_("{value} is outside 0–100 for the rate {name}; write a percentage such as 99.25 or "
+                                "99.25%").format(value=shown(cells.text(raw)), name=ind.name))
     if value < 0 and not ind.signed:
-        raise cells.CellError(f"{cells.text(raw)} is negative, but {ind.name} cannot be "
-                              "(mark the indicator 可为负 if it can)")
+        raise cells.CellError(_("{value} is negative, but {name} cannot be (mark the indicator 可为负 if it "
+                                "can)").format(value=shown(cells.text(raw)), name=ind.name))
     return value
 
 

@@ -28,7 +28,7 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None,
     before = len(problems)
     suffix = path.suffix.lower()
     if not path.is_file():
-        problems.append(Problem(str(path), None, None, "no such file"))
+        problems.append(Problem(str(path), None, None, _("no such file")))
         return []
     try:
         raw = _raw(path, suffix, limits)
@@ -42,13 +42,14 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None,
     tables = []
     for where, sheet, rows in raw:
         if sheet is not None and not layout.has_known_column(rows):
-            notices.append(f"{where}: skipped, no column of a table of figures (指标, 地区, 期间, 数值 …) in its first row")
+            notices.append(_("{where}: skipped, no column of a table of figures (指标, 地区, 期间, 数值 …) in its "
+                             "first row").format(where=where))
             continue
         table = layout.table(str(path), where, sheet, rows, problems, scan=1 if suffix == ".json" else layout.HEAD_ROWS)
         if table is not None:
             tables.append(table)
     if not tables and len(problems) == before:
-        problems.append(Problem(str(path), None, None, "holds no table of figures; see docs/ingest.md for the columns"))
+        problems.append(Problem(str(path), None, None, _("holds no table of figures; see docs/ingest.md for the columns")))
     return tables
 
 
@@ -57,7 +58,7 @@ def _raw(path: Path, suffix: str, limits: Limits) -> list[tuple[str, str | None,
     read."""
     if suffix not in {".csv", ".tsv", ".txt", ".json"} | books.WORKBOOKS:
         return None
-    limits.check_size(path.stat().st_size, "is")
+    limits.check_size(path.stat().st_size)
     if suffix in books.WORKBOOKS:
         sheets = books.sheets(path, limits)
         if sheets is not None:
@@ -69,9 +70,9 @@ def _raw(path: Path, suffix: str, limits: Limits) -> list[tuple[str, str | None,
 
 def _decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
-        return _decode_as(data[len(codecs.BOM_UTF8):], "utf-8", "UTF-8 (it starts with a UTF-8 byte order mark)")
+        return _decode_as(data[len(codecs.BOM_UTF8):], "utf-8", _("UTF-8 (it starts with a UTF-8 byte order mark)"))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_as(data, "utf-16", "UTF-16 (it starts with a UTF-16 byte order mark)")
+        return _decode_as(data, "utf-16", _("UTF-16 (it starts with a UTF-16 byte order mark)"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,8 +81,8 @@ def _decode(data: bytes) -> str:
         return data.decode("gb18030")  # a superset of GBK and GB2312, what Excel on Chinese Windows writes
     except UnicodeDecodeError:
         line = data[:first_bad].count(b"\n") + 1
-        raise FileProblem(f"is neither UTF-8 nor GBK/GB18030 text (the first bad byte is on line {line}); "
-                           "in Excel use Save As → 'CSV UTF-8'", line) from None
+        raise FileProblem(_("is neither UTF-8 nor GBK/GB18030 text (the first bad byte is on line {line}); in Excel "
+                            "use Save As → 'CSV UTF-8'").format(line=line), line) from None
 
 
 def _decode_as(data: bytes, encoding: str, said: str) -> str:
@@ -91,10 +92,11 @@ def _decode_as(data: bytes, encoding: str, said: str) -> str:
     except UnicodeDecodeError as exc:
         good = data[:exc.start].decode(encoding, errors="replace")
         line = good.count("\n") + 1
-        what = "ends in the middle of a character" if exc.end >= len(data) and "truncated" in exc.reason \
-            else f"has a byte that is not {encoding.upper()} ({exc.reason})"
-        raise FileProblem(f"is marked as {said} but {what} on line {line}; "
-                          "in Excel use Save As → 'CSV UTF-8'", line) from None
+        what = (_("ends in the middle of a character") if exc.end >= len(data) and "truncated" in exc.reason
+                else _("has a byte that is not {encoding} ({reason})").format(encoding=encoding.upper(),
+                                                                              reason=exc.reason))
+        raise FileProblem(_("is marked as {said} but {what} on line {line}; in Excel use Save As → 'CSV UTF-8'").format(
+            said=said, what=what, line=line), line) from None
 
 
 def _csv_rows(path: Path, limits: Limits = Limits()) -> list[tuple[int, list]]:
@@ -112,23 +114,25 @@ def _csv_rows(path: Path, limits: Limits = Limits()) -> list[tuple[int, list]]:
                     raise limits.rows_problem()
         return rows
     except csv.Error as exc:
-        raise FileProblem(f"is not valid CSV near line {reader.line_num}: {exc}", reader.line_num) from None
+        raise FileProblem(_("is not valid CSV near line {line}: {error}").format(line=reader.line_num, error=exc),
+                                  reader.line_num) from None
 
 
 def _json_tables(path: Path, limits: Limits = Limits()) -> list[tuple[str, list[tuple[int, list]]]]:
     try:
         data = json.loads(_decode(path.read_bytes()), parse_int=_json_int)
     except json.JSONDecodeError as exc:
-        raise FileProblem(f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise FileProblem(_("is not valid JSON: {error} at line {line}, column {column}").format(
+            error=exc.msg, line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
-        raise FileProblem("nests lists or objects too deeply to be a table; give a list of objects, "
-                          "each with one value per field") from None
+        raise FileProblem(_("nests lists or objects too deeply to be a table; give a list of objects, each with one value "
+                            "per field")) from None
     if isinstance(data, list):
         lists = [(str(path), data)]
     elif isinstance(data, dict) and all(isinstance(v, list) for v in data.values()):
         lists = [(f"{path} [{key}]", items) for key, items in data.items()]
     else:
-        raise FileProblem("must hold a list of objects, or an object whose values are lists of objects")
+        raise FileProblem(_("must hold a list of objects, or an object whose values are lists of objects"))
     if sum(len(items) for _where, items in lists) > limits.max_rows:
         raise limits.rows_problem()
     return [(where, _json_rows(items)) for where, items in lists]
@@ -144,7 +148,7 @@ def _json_rows(items: list) -> list[tuple[int, list]]:
     headers: list[str] = []
     for n, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise FileProblem(f"item {n} is not an object with named fields", n)
+            raise FileProblem(_("item {n} is not an object with named fields").format(n=n), n)
         headers.extend(k for k in item if k not in headers)
     rows = [(1, list(headers))]
     rows += [(n, [_json_cell(item.get(h)) for h in headers]) for n, item in enumerate(items, start=1)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import FileProblem
+from ..i18n import _, shown
 
 
 class PercentCell(float):
@@ -80,11 +81,19 @@ class Limits:
     max_bytes: int = 200 * 2**20
     max_rows: int = 2_000_000
 
-    def rows_problem(self, what: str = "") -> FileProblem:
-        return FileProblem(f"{what}has more than {self.max_rows:,} rows, the most an import takes (setting "
-                           "max_rows); split it into smaller files, or raise max_rows")
+    def rows_problem(self, sheet: str | None = None) -> FileProblem:
+        """A file (or its sheet) with more rows than an import takes."""
+        message = (_("the sheet '{sheet}' has more than {most} rows, the most an import takes (setting max_rows); "
+                     "split it into smaller files, or raise max_rows") if sheet is not None else
+                   _("has more than {most} rows, the most an import takes (setting max_rows); split it into smaller "
+                     "files, or raise max_rows"))
+        return FileProblem(message.format(sheet=shown(sheet or ""), most=f"{self.max_rows:,}"))
 
-    def check_size(self, size: int, verb: str) -> None:
+    def check_size(self, size: int, unpacked: bool = False) -> None:
+        """A file (or a workbook, unpacked) larger than an import takes is refused before it is read."""
         if size > self.max_bytes:
-            raise FileProblem(f"{verb} {size / 2**20:,.1f} MB, more than the {self.max_bytes / 2**20:,.0f} MB an "
-                              "import takes (setting max_file_mb); split it into smaller files, or raise max_file_mb")
+            message = (_("unpacks to {size} MB, more than the {most} MB an import takes (setting max_file_mb); "
+                         "split it into smaller files, or raise max_file_mb") if unpacked else
+                       _("is {size} MB, more than the {most} MB an import takes (setting max_file_mb); split it "
+                         "into smaller files, or raise max_file_mb"))
+            raise FileProblem(message.format(size=f"{size / 2**20:,.1f}", most=f"{self.max_bytes / 2**20:,.0f}"))
