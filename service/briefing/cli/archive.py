@@ -147,22 +147,36 @@ def _field(label: str, value: object) -> str:
 
 
 def _fields(ctx, r: Report) -> list[tuple[str, object]]:
-    def f(label: str) -> str:
-        return pgettext("field", label)
-    return [(f("briefing"), _("#{id} {name} (version {version})").format(id=r.id, name=r.stem, version=r.version)),
-            (f("status"), _(r.status)), (f("template"), r.template), (f("period"), r.period),
-            (f("region"), f"{r.region_name} ({r.region})"), (f("script"), r.script),
-            (f("issue"), f"第{r.issue}期" if r.issue else None), (f("data as of"), _local(ctx, r.as_of)),
-            (f("schedule"), r.schedule), (f("due"), _local(ctx, r.due_at)),
-            (f("remake of"), f"#{r.remake_of}" if r.remake_of else None), (f("claimed"), _local(ctx, r.created_at)),
-            (f("done"), _local(ctx, r.done_at)), (f("pruned"), _local(ctx, r.pruned_at)),
-            (f("started"), _local(ctx, r.started_at)), (f("took"), took(r.duration_ms)), (f("attempts"), r.attempts),
-            (f("error"), r.error), (f("failing since"), _local(ctx, r.failed_since)),
-            (f("retry after"), _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None),
-            (f("covers"), "、".join(_names(r.covered)) or None),
-            (f("not reported"), "、".join(_names(r.missing)) or None),
-            (f("held by"), r.claimed_by if r.status == "claimed" else None), (f("data batch"), r.data_batch),
-            (f("template version"), r.template_version), (f("software"), r.software)]
+    retry = _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None
+    return [
+        (pgettext("field", "briefing"), _("#{id} {name} (version {version})").format(id=r.id, name=r.stem,
+                                                                                      version=r.version)),
+        (pgettext("field", "status"), _(r.status)),
+        (pgettext("field", "template"), r.template),
+        (pgettext("field", "period"), r.period),
+        (pgettext("field", "region"), f"{r.region_name} ({r.region})"),
+        (pgettext("field", "script"), r.script),
+        (pgettext("field", "issue"), f"第{r.issue}期" if r.issue else None),
+        (pgettext("field", "data as of"), _local(ctx, r.as_of)),
+        (pgettext("field", "schedule"), r.schedule),
+        (pgettext("field", "due"), _local(ctx, r.due_at)),
+        (pgettext("field", "remake of"), f"#{r.remake_of}" if r.remake_of else None),
+        (pgettext("field", "claimed"), _local(ctx, r.created_at)),
+        (pgettext("field", "done"), _local(ctx, r.done_at)),
+        (pgettext("field", "pruned"), _local(ctx, r.pruned_at)),
+        (pgettext("field", "started"), _local(ctx, r.started_at)),
+        (pgettext("field", "took"), took(r.duration_ms)),
+        (pgettext("field", "attempts"), r.attempts),
+        (pgettext("field", "error"), r.error),
+        (pgettext("field", "failing since"), _local(ctx, r.failed_since)),
+        (pgettext("field", "retry after"), retry),
+        (pgettext("field", "covers"), "、".join(_names(r.covered)) or None),
+        (pgettext("field", "not reported"), "、".join(_names(r.missing)) or None),
+        (pgettext("field", "held by"), r.claimed_by if r.status == "claimed" else None),
+        (pgettext("field", "data batch"), r.data_batch),
+        (pgettext("field", "template version"), r.template_version),
+        (pgettext("field", "software"), r.software),
+    ]
 
 
 @archive.command(context_settings=CONTEXT)

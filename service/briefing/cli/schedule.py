@@ -92,8 +92,8 @@ def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template
     named = sum(len(names) for _kind, names in schedule.recipients)     # 报、送、发 together
     click.echo("  " + _("regions: {regions} · catch-up: {policy}, within {days} days · from {start} · formats: "
                         "{formats} · recipients: {recipients}").format(
-        regions=", ".join(schedule.regions), policy=policy, days=schedule.horizon_days, start=start,
-        formats=", ".join(schedule.formats), recipients=named))
+        regions=_(", ").join(schedule.regions), policy=policy, days=schedule.horizon_days, start=start,
+        formats=_(", ").join(schedule.formats), recipients=named))
     if schedule.on_failure:
         found = shutil.which(schedule.on_failure[0])
         said = _("on failure: {command}") if found else _("on failure: {command} (not found)")
