@@ -95,7 +95,7 @@ class Context(click.Context):
 
 def short_help(text: str | None, limit: int) -> str:
     """A command's line in its group's list: in English click's own shortening; in Chinese the first sentence
-    of the translated help, cut with … when it is wider than limit."""
+    of the translated help, cut with … when it is wider than limit (at the end of a clause when one is near)."""
     if not text:
         return ""
     if language() == "en":
@@ -103,9 +103,11 @@ def short_help(text: str | None, limit: int) -> str:
     sentence = help_text(text).split("\n\n")[0].split("。")[0]
     if columns(sentence) <= limit:
         return sentence
-    while columns(sentence) > limit - 1:
-        sentence = sentence[:-1]
-    return sentence + "…"
+    head = sentence
+    while columns(head) > limit - 1:
+        head = head[:-1]
+    clause = max(head.rfind(mark) for mark in "，；：（")        # rather the end of a clause, if not too short
+    return (head[:clause] if clause > 0 and columns(head[:clause]) >= limit // 2 else head) + "…"
 
 
 class Translated:
