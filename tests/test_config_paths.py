@@ -4,7 +4,10 @@ office generated here (other_office.py) and with the sample's database."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,17 @@ def test_ingest_of_the_sample_into_a_missing_database_says_so(tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []
     assert briefing("--db", "typo/briefing.db", "init").exit_code == 0
     assert briefing("--db", "typo/briefing.db", "ingest", str(sample / "regions.csv")).exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["serve"], ["run-due"]])
+def test_the_service_with_a_config_whose_database_is_missing_says_so_and_makes_none(office, command):
+    """A service started before init, or with a mistyped path, stops with the path instead of waiting forever
+    on a new empty database."""
+    (office / "briefing.toml").write_text(CONFIG + '\n[[schedule]]\nname = "周报"\ntemplate = "weekly"\n'
+                                          'cron = "0 8 * * mon"\n', encoding="utf-8")
+    # a process with a time limit: were serve to make the database, it would run on instead of stopping
+    result = subprocess.run([sys.executable, "-m", "briefing", "--config", str(office / "briefing.toml"), *command],
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "BRIEFING_LANG": "en"})
+    assert result.returncode == 1, result.stderr
+    assert f"no database at {office / 'data' / 'office.db'}" in result.stderr and "briefing init" in result.stderr
+    assert not (office / "data").exists()

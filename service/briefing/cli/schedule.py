@@ -186,6 +186,6 @@ def serve(ctx: click.Context) -> None:
 
     found = load_schedules(ctx)
     decisions_to_stderr(tz_of(ctx))
-    with open_store(ctx, create=True) as store:   # a missing database is an error (a wrong path), not a new empty one: run init
+    with open_store(ctx) as store:   # a missing database is an error (a wrong path), not a new empty one: run init
         Runner(store, ctx.obj["settings"], found).check()
     Service(ctx.obj["settings"], found).start()
