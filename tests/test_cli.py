@@ -11,7 +11,9 @@ import click
 import pytest
 from conftest import INDICATORS, REGIONS, write_csv
 
-from briefing.cli import cli
+from briefing import i18n
+from briefing.cli import COMMANDS as TABLE
+from briefing.cli import cli, load_all
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _commands() -> dict[str, click.Command]:
     """Every command by its full name ("archive verify"), groups included."""
     out: dict[str, click.Command] = {}
-    for name, command in cli.commands.items():
+    for name, command in load_all().items():
         out[name] = command
         for sub, inner in getattr(command, "commands", {}).items():
             out[f"{name} {sub}"] = inner
@@ -32,6 +34,33 @@ COMMANDS = list(ALL)
 
 def test_the_commands_exist():
     assert {"init", "ingest", "observations", "indicators", "regions", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_list_of_commands_in_help_is_each_commands_own_first_line(lang, monkeypatch):
+    """`briefing -h` lists the commands from cli.COMMANDS without importing them: each line there is the one
+    the command itself gives, in either language, and every command is in the table."""
+    assert set(TABLE) == set(load_all()) == set(cli.commands)
+    monkeypatch.setenv("BRIEFING_LANG", lang)
+    i18n.use(lang)
+    page = cli.get_help(click.Context(cli, info_name="briefing"))
+    for name, (module, first) in TABLE.items():
+        command = cli.commands[name]
+        assert command.callback.__module__ == f"briefing.cli.{module}", name
+        listed = cli.command_class(name, help=first).get_short_help_str(60)
+        assert command.get_short_help_str(60) == listed
+        assert listed[:20] in page, (name, listed)
+
+
+def test_help_imports_no_command_and_no_wing():
+    """`briefing -h` in a fresh process imports none of the command modules nor the heavy libraries."""
+    code = ("import sys; from briefing.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('briefing.cli.', 'briefing.store', 'docx', "
+            "'pptx', 'openpyxl', 'sqlite_utils', 'apscheduler', 'jinja2'))), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, "-h"], capture_output=True, text=True, timeout=60)
+    assert "Write a briefing: a Word document" in result.stdout          # generate, listed from the table
+    assert result.stderr.strip() == "['briefing.cli.base', 'briefing.cli.help']", result.stderr
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -21,7 +21,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from briefing import i18n
-from briefing.cli import cli
+from briefing.cli import cli, load_all
 from briefing.cli.help import columns, fill, short_help
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,7 +112,7 @@ def test_the_chinese_quotes_names_the_chinese_way():
 
 
 def commands(group: click.Group, path: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    for name, command in (load_all() if group is cli else group.commands).items():
         yield path + (name,), command
         if isinstance(command, click.Group):
             yield from commands(command, path + (name,))

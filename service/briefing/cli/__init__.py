@@ -1,15 +1,59 @@
 """The ``briefing`` command line (click), one module per group of commands; ``base`` holds the group,
 its error handling and the helpers every command shares.
 
-The top of the house: may import every wing. Commands stay thin; what they do lives in the wings.
+The top of the house: may import every wing. Commands stay thin; what they do lives in the wings. A command's
+module, and the wings it uses, are imported when that command runs or shows its help: `briefing -h` lists the
+commands from the table below (its text is the first paragraph of each command's help, the catalog's msgid;
+tests/test_cli.py holds the two equal).
 """
 
-from . import archive, backfill, data, documents, form, runs, schedule, store  # noqa: F401  (each registers its commands)
+import click
+
 from .base import cli
+
+COMMANDS = {
+    "archive": ("archive", "The archive of briefings made: list, show, verify, remake, prune."),
+    "backfill": ("backfill", "Write the briefings of every period from --from to --to, for each region asked, into a "
+                             "folder."),
+    "backup": ("store", "Copy the database to DEST, consistent while the service runs (SQLite's online backup). "
+                        "DEST may be a folder. The archive of briefings is files: copy its folder (archive_dir) "
+                        "too."),
+    "check": ("store", "Check the database page by page (SQLite's integrity check) and the archive against the "
+                       "ledger (`briefing archive verify`). Exits 1 if either finds a problem."),
+    "demo": ("data", "Build a fresh database from the sample data (data/sample) and print the latest figures."),
+    "form": ("form", "Write the fill-in form (填报表, .xlsx) of a period: a row for each figure the regions "
+                     "report at its frequency, units shown, 地区 as a drop-down, the rest locked. Import it "
+                     "filled with `briefing ingest`."),
+    "generate": ("documents", "Write a briefing: a Word document (and HTML, PDF) from a template and the figures."),
+    "indicators": ("data", "List the indicators: code, name, domain, kind, unit, frequency and how they add up."),
+    "ingest": ("data", "Import CSV, Excel (.xlsx, .xls), WPS (.et) or JSON files: catalogs (regions, indicators)"
+                       " and figures (observations, highlights, records), each told by its columns. A sheet may "
+                       "have title rows and notes below it, and a column per indicator. Nothing is written "
+                       "unless every row is valid."),
+    "init": ("data", "Create an empty database (or bring an old one up to date)."),
+    "observations": ("data", "List figures by indicator, region and period, as of a moment."),
+    "regions": ("data", "List the regions and their hierarchy (totals roll up to the parent)."),
+    "retry": ("runs", "Try failed (or waiting) scheduled briefings again now, without waiting for their next "
+                      "try, and say what happened to each. Exits 1 if any failed again."),
+    "run-due": ("schedule", "Make every briefing the schedules owe, then exit (for cron or a systemd timer)."),
+    "runs": ("runs", "List the latest briefings made, failed or waiting, the latest first: the result, when "
+                     "the last attempt began and how long it took, the attempts, when it is tried again, and "
+                     "the error in words."),
+    "schedules": ("schedule", "List the schedules of the config file, with their next runs and what the ledger holds."),
+    "serve": ("schedule", "Run the schedules in this process until stopped (SIGTERM or Ctrl-C)."),
+    "templates": ("documents", "List the briefing templates and their options."),
+}
+cli.lazy.update(COMMANDS)
 
 
 def main() -> None:
     cli(prog_name="briefing")
 
 
-__all__ = ["cli", "main"]
+def load_all() -> dict:
+    """Every command, each module imported (for the tests and tools that walk the whole tree)."""
+    ctx = click.Context(cli, info_name="briefing")
+    return {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+
+
+__all__ = ["COMMANDS", "cli", "load_all", "main"]

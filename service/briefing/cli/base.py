@@ -10,25 +10,26 @@ wherever it stands, BRIEFING_LANG, the lang setting, the locale). The options of
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sqlite3
 import sys
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from .. import i18n
 from .. import settings as settings_mod
-from ..archive.schedules import formats_hint, formats_problem
 from ..errors import BriefingError, CellError, DamagedStore, NotFound, OutOfCalendar, UsageError
 from ..i18n import N_, _, shown
-from ..ingest import cells
-from ..store.catalog import Catalog, Region
-from ..store.db import Store, iso_utc
-from ..store.observations import FAR_FUTURE
 from .help import Translated
+
+if TYPE_CHECKING:       # the wings are imported by the commands that use them, so that `briefing -h` starts fast
+    from ..store.catalog import Region
+    from ..store.db import Store
 
 log = logging.getLogger(__name__)
 FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 31)   # so a period's neighbours (a year ago, next) exist
@@ -133,6 +134,26 @@ class BriefingGroup(Translated, click.Group):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.params[:0] = general_options()
+        self.lazy: dict[str, tuple[str, str]] = {}   # command -> (its module in briefing.cli, its help's 1st paragraph)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A command, its module imported (with the wings it uses) only when it is the one asked for."""
+        if name not in self.commands and name in self.lazy:
+            importlib.import_module(f"{__package__}.{self.lazy[name][0]}")
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands in `briefing -h`, from the table of their first lines: no module is imported."""
+        listed = {name: self.commands.get(name) or self.command_class(name, help=self.lazy[name][1])
+                  for name in self.list_commands(ctx)}
+        limit = formatter.width - 6 - max(map(len, listed), default=0)
+        rows = [(name, command.get_short_help_str(limit)) for name, command in listed.items() if not command.hidden]
+        if rows:
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
 
     def main(self, args=None, prog_name=None, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -191,6 +212,8 @@ def cli(ctx: click.Context) -> None:
 
 
 def open_store(ctx: click.Context, create: bool = False) -> Store:
+    from ..store.db import Store
+
     s = ctx.obj["settings"]
     return Store(s.db, busy_timeout_ms=s.busy_timeout_ms, create=create)
 
@@ -206,6 +229,9 @@ def tz_of(ctx: click.Context) -> ZoneInfo:
 
 def parse_as_of(text: str | None, tz: ZoneInfo) -> str:
     """--as-of as an ISO UTC string (see parse_moment); without it, every revision ever recorded."""
+    from ..store.db import iso_utc
+    from ..store.observations import FAR_FUTURE
+
     return iso_utc(parse_moment(text, tz, "--as-of")) if text else FAR_FUTURE
 
 
@@ -213,6 +239,8 @@ def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
     """A moment given on the command line (--as-of, --now): a bare date, written as the ingest reads dates
     (2024-01-17, 2024/01/17, 2024年1月17日), is the end of that day; otherwise an ISO 8601 date and time,
     in the service's time zone when it names none."""
+    from ..ingest import cells
+
     try:
         moment = datetime.combine(cells.day(text), time(23, 59, 59), tzinfo=tz)
     except CellError:
@@ -231,6 +259,8 @@ def parse_moment(text: str, tz: ZoneInfo, option: str) -> datetime:
 
 def archive_formats(text: str) -> tuple[str, ...]:
     """--format of a briefing that goes into the archive: docx, with html or pdf."""
+    from ..archive.schedules import formats_hint, formats_problem
+
     formats = tuple(f.strip() for f in text.split(",") if f.strip())
     problem = formats_problem(formats)
     if problem:
@@ -240,6 +270,8 @@ def archive_formats(text: str) -> tuple[str, ...]:
 
 def region_of(store: Store, text: str | None) -> Region:
     """The region a person named (code or name), or the top of the hierarchy when they named none."""
+    from ..store.catalog import Catalog
+
     catalog = Catalog.load(store.db)
     if text is None:
         roots = catalog.roots()
