@@ -9,7 +9,6 @@ import re
 import unicodedata
 
 import click
-from click.utils import make_default_short_help
 
 from ..i18n import _, help_text, language
 
@@ -94,12 +93,10 @@ class Context(click.Context):
 
 
 def short_help(text: str | None, limit: int) -> str:
-    """A command's line in its group's list: in English click's own shortening; in Chinese the first sentence
-    of the translated help, cut with … when it is wider than limit (at the end of a clause when one is near)."""
+    """A command's line in its group's list, in Chinese: the first sentence of the translated help, cut with …
+    when it is wider than limit (at the end of a clause when one is near). In English click shortens its own."""
     if not text:
         return ""
-    if language() == "en":
-        return make_default_short_help(help_text(text), limit)
     sentence = help_text(text).split("\n\n")[0].split("。")[0]
     if columns(sentence) <= limit:
         return sentence
@@ -123,6 +120,8 @@ class Translated:
                 formatter.write_text(text)
 
     def get_short_help_str(self, limit: int = 45) -> str:
+        if language() == "en":
+            return super().get_short_help_str(limit)
         return short_help(self.short_help or self.help, limit).strip()
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -160,7 +160,7 @@ def emit(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "tabl
         write_atomically(out, _encoded(headers, rows, fmt, right, ctx, to_file=True))
         click.echo(str(out))
         return
-    stdout = click.get_binary_stream("stdout")
+    stdout = sys.stdout.buffer
     if fmt == "xlsx" and _terminal(sys.stdout):
         raise UsageError(_("-f xlsx writes a binary workbook, which a terminal cannot show"),
                          _("Give -o FILE.xlsx, or redirect the output to a file (> FILE.xlsx)."))
