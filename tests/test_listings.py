@@ -132,3 +132,14 @@ def test_a_table_writes_money_and_large_counts_as_people_do(run, db):
 def test_archive_list_takes_the_same_formats(run, db, tmp_path):
     assert run("archive", "list", "-f", "xlsx", "-o", "a.xlsx").exit_code == 0
     assert openpyxl.load_workbook(tmp_path / "a.xlsx").active["A1"].value == "编号"
+
+
+def test_templates_take_the_same_formats(run, db, tmp_path):
+    """Every command that lists a table writes it as a workbook too: the templates, with the built-in ones."""
+    assert run("templates", "-f", "xlsx", "-o", "t.xlsx").exit_code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert [c.value for c in sheet[1]][:3] == ["模板", "名称", "期间"]
+    assert {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)} >= {"weekly", "monthly", "bulletin"}
+    assert run("templates", "-f", "xlsx", "-o", "t.xlsx").exit_code == 2            # kept without --force
+    listed = run("templates", "-f", "csv").output
+    assert listed.startswith("模板,名称,期间") and "\nweekly," in listed

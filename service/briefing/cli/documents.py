@@ -20,7 +20,7 @@ from ..store.catalog import Region
 from ..store.db import Store, iso_utc
 from ..store.observations import FAR_FUTURE
 from .base import CONTEXT, archive_formats, cli, open_store, parse_moment, region_of, tz_of
-from .output import render
+from .output import emit, listing_options
 
 
 def formats_option(help_text: str):
@@ -109,14 +109,16 @@ def _refuse_to_overwrite(paths: list[Path], force: bool) -> None:
 @cli.command(context_settings=CONTEXT)
 @click.option("--reference-docx", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the built-in reference document (its styles) to FILE, to restyle in Word.")
+@listing_options
 @click.pass_context
-def templates(ctx, reference_docx) -> None:
+def templates(ctx, reference_docx, fmt) -> None:
     """List the briefing templates and their options.
 
     \b
     Example:
       briefing templates
       briefing templates --reference-docx 我的样式.docx
+      briefing templates -f xlsx -o 模板.xlsx
     """
     s = ctx.obj["settings"]
     if reference_docx is not None:
@@ -131,4 +133,4 @@ def templates(ctx, reference_docx) -> None:
         style = t.style
         options = f"倍={'是' if style.use_multiple else '否'} 百分数小数={style.percent_places}"
         rows.append([t.key, t.name, _(t.period), t.description, options, str(t.folder)])
-    click.echo(render(["模板", "名称", "期间", "说明", "选项", "位置"], rows))
+    emit(["模板", "名称", "期间", "说明", "选项", "位置"], rows, fmt)
