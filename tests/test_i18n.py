@@ -350,3 +350,20 @@ def test_schedules_runs_and_the_archive_in_chinese(default, sample_db, tmp_path)
     shown = invoke("archive", "show", "1").output
     assert "状态              已生成" in shown and "完成时间" in shown and "数据截至          2024-01-15 10:00" in shown
     assert "已核对 1 个文件：缺失 0 个，损坏 0 个，无主 0 个" in invoke("archive", "verify").output
+
+
+def test_an_imports_account_names_its_tables_in_chinese(default, tmp_path):
+    """What ingest prints of each table: its kind in words (地区, 指标, 数据), not the program's name for it."""
+    from conftest import write_csv
+    write_csv(tmp_path / "地区.csv", [["代码", "名称", "上级"], ["650100", "天山市", ""], ["650101", "北湖区", "650100"]])
+    write_csv(tmp_path / "指标.csv", [["代码", "名称", "领域", "类型", "单位", "频率"],
+                                      ["visits", "入户走访户数", "民生", "流量", "户", "月"]])
+    write_csv(tmp_path / "数据.csv", [["指标", "地区", "期间", "数值"], ["入户走访户数", "北湖区", "2025-03", "12"]])
+    assert invoke("--db", "x.db", "init").exit_code == 0
+    result = invoke("--db", "x.db", "ingest", "地区.csv", "指标.csv", "数据.csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("地区.csv：地区，2 行") for line in lines), lines
+    assert any(line.startswith("指标.csv：指标，1 行") for line in lines), lines
+    assert any(line.startswith("数据.csv：数据，1 行") for line in lines), lines
+    assert "observations" not in result.output and "regions" not in result.output
