@@ -61,13 +61,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tick_seconds", 60, "How often `briefing serve` looks for work beyond the schedules' own times "
             "(retries, claims left by a stopped process).", int),
     Setting("lang", "", "Language of messages and help: zh or en (empty: from the locale, else zh).", str),
+    Setting("public_url", "", "The address the archive is served at (https://…): robot messages and large email "
+            "attachments link to the archived file under it (docs/delivery.md).", str),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 # The settings that are paths: written relative in a config file, they are from the file's folder (template_dirs
 # holds several, separated by ':' or ';').
 PATHS = ("db", "template_dirs", "reference_docx", "output_dir", "archive_dir")
-SECTIONS = ("schedule",)   # the file's tables, each read by its own module ([[schedule]]: schedules.py)
+SECTIONS = ("schedule", "channels", "recipients")   # the file's tables ([[schedule]]: schedules.py; [channels.*] and
+# [recipients]: checked here, used by delivery/)
+CHANNEL_KINDS = ("email", "wecom", "dingtalk", "feishu", "webhook", "folder")   # delivery/kinds.py makes each
 
 
 class Settings:
@@ -120,7 +124,9 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     sections: dict[str, Any] = {}
     for name, value in data.items():
         where = located(path, line_of(text, name))
-        if name in SECTIONS:
+        if name in ("channels", "recipients"):
+            sections[name] = value
+        elif name in SECTIONS:
             if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
                 raise UsageError(_("{where}: write {name}s as [[{name}]] tables, not {value}").format(
                                  where=where, name=name, value=toml_value(value)),
@@ -140,7 +146,55 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
                                                             message=unknown_key(name, [*_BY_NAME, *SECTIONS], noun=noun)),
                              _("Settings: {names}; and [[schedule]] tables (docs/settings.md).").format(
                                  names=", ".join(_BY_NAME)))
+    check_delivery(path, text, sections)
     return values, sections
+
+
+def check_delivery(path: Path, text: str, sections: Mapping[str, Any]) -> None:
+    """The [channels.NAME] tables (each with a known kind) and the [recipients] groups (each a list of members:
+    "CHANNEL:ADDRESS" or a channel's name); an error names the file, the line, the table and the key."""
+    channels, groups = sections.get("channels", {}), sections.get("recipients", {})
+
+    def fail(where: tuple, key: str, message: str, hint: str | None = None):
+        raise UsageError(_("{where}: {message}").format(
+            where=located(path, line_of(text, *where) or line_of(text, *where[:-1]) or line_of(text, where[0])),
+            message=_("{where}: {message}").format(where=key, message=message)), hint)
+
+    for name, table in (channels.items() if isinstance(channels, dict) else [("", channels)]):
+        if not isinstance(table, dict):
+            fail(("channels", name), f"[channels.{name}]", _("must be a table with a kind"),
+                 _('Write [channels.NAME] and under it kind = "email" and its settings (docs/delivery.md).'))
+        kind = table.get("kind")
+        if kind not in CHANNEL_KINDS:
+            near = difflib.get_close_matches(str(kind), CHANNEL_KINDS, n=1)
+            fail(("channels", name, "kind"), f"[channels.{name}] kind", (
+                _("unknown kind {kind}").format(kind=toml_value(kind)) if kind is not None else _("missing"))
+                + (_(". Did you mean '{near}'?").format(near=near[0]) if near else ""),
+                _("Kinds: {kinds}.").format(kinds=", ".join(CHANNEL_KINDS)))
+    if not isinstance(groups, dict):
+        fail(("recipients",), "[recipients]", _("must be a table of groups"),
+             _('Write it like [recipients] and under it 领导 = ["邮件:zhang@example.gov.cn", "办公室群"].'))
+    for group, members in groups.items():
+        if wrong_type(group, members, list):
+            fail(("recipients", group), f"[recipients] {group}", wrong_type(group, members, list))
+        for member in members:
+            problem = member_problem(member, channels)
+            if problem:
+                fail(("recipients", group), f"[recipients] {group}", problem,
+                     _("Channels: {names} ([channels.NAME] tables).").format(names=", ".join(channels) or _("none")))
+
+
+def member_problem(member: str, channels: Mapping[str, Any]) -> str | None:
+    """What is wrong with a recipient member ("CHANNEL:ADDRESS", or a channel's name), or None."""
+    channel, _colon, address = member.partition(":")
+    channel = channel.strip()
+    if channel in channels:
+        needs = isinstance(channels[channel], dict) and channels[channel].get("kind") == "email"
+        return _("{member}: the channel {channel} needs an address after ':'").format(
+            member=toml_value(member), channel=channel) if (_colon or needs) and not address.strip() else None
+    near = difflib.get_close_matches(channel, list(channels), n=1)
+    return _("{member}: there is no channel {channel}").format(member=toml_value(member), channel=toml_value(channel)) \
+        + (_(". Did you mean '{near}'?").format(near=near[0]) if near else "")
 
 
 def load(config: str | Path | None = None, env: Mapping[str, str] | None = None,

@@ -118,7 +118,12 @@ class Claim:
 
 def _backoff(first_s: float, most_s: float, report: Report) -> float:
     """A wait that doubles with each attempt of the report, from the first up to the most."""
-    return min(first_s * 2 ** max(report.attempts - 1, 0), most_s)
+    return backoff(first_s, most_s, report.attempts)
+
+
+def backoff(first_s: float, most_s: float, attempts: int) -> float:
+    """A wait that doubles with each attempt, from the first up to the most (briefings, deliveries)."""
+    return min(first_s * 2 ** max(attempts - 1, 0), most_s)
 
 
 def later(seconds: float, now: str | None = None) -> str:

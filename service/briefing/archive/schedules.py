@@ -41,7 +41,7 @@ REGION_WORDS = {                 # words a schedule's regions may use besides na
     "all": lambda catalog: list(catalog.regions),                # every region
 }
 FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "corrections", "start",
-          "formats", "script", "recipients", "on_failure"}
+          "formats", "script", "recipients", "on_failure", "deliver_to", "deliver_to_regions", "notify_failure_to"}
 DEFAULT_HORIZON_DAYS = 90
 
 
@@ -61,6 +61,9 @@ class Schedule:
     hold_hours: int = 0                    # hold a region's briefing until all its parts have reported, so long
     corrections: str = "ask"               # when a made period's figures change: never, ask (log it), auto (更正版)
     on_failure: tuple[str, ...] = ()       # a command (argv) run when one of its briefings begins failing (hooks.py)
+    deliver_to: tuple[str, ...] = ()       # recipient groups or members its briefings are sent to (docs/delivery.md)
+    deliver_to_regions: bool = False       # also each region's briefing to the group named like the region
+    notify_failure_to: tuple[str, ...] = ()   # groups or members told when a briefing or a delivery fails
 
     @property
     def tz(self) -> ZoneInfo:
@@ -186,7 +189,10 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     _formats(table.get("formats", ["docx"]), fail), _script(table.get("script", "simplified"), fail),
                     _recipients(table.get("recipients", []), fail), _hold(table.get("hold_hours", 0), fail),
                     _choice(table.get("corrections", "ask"), "corrections", CORRECTIONS, fail),
-                    on_failure=_command(table.get("on_failure"), source, fail))
+                    on_failure=_command(table.get("on_failure"), source, fail),
+                    deliver_to=_strings(table.get("deliver_to", []), "deliver_to", fail),
+                    deliver_to_regions=_flag(table.get("deliver_to_regions", False), "deliver_to_regions", fail),
+                    notify_failure_to=_strings(table.get("notify_failure_to", []), "notify_failure_to", fail))
 
 
 def _cron(table: dict[str, Any], fail) -> str:
@@ -331,3 +337,9 @@ def _strings(value: Any, field: str, fail) -> tuple[str, ...]:
         fail(field, _("{value} is not a list of names").format(value=repr(value)),
              _('Write it like {field} = ["…", "…"].').format(field=field))
     return tuple(v.strip() for v in value)
+
+
+def _flag(value: Any, field: str, fail) -> bool:
+    if not isinstance(value, bool):
+        fail(field, wrong_type(field, value, bool), _("Write it like {field} = true.").format(field=field))
+    return value

@@ -237,8 +237,37 @@ def m009_runs(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE reports ADD COLUMN failed_since TEXT")
 
 
+def m010_deliveries(db: sqlite_utils.Database) -> None:
+    """The outbox of delivery (delivery/outbox.py): one row per (report, channel, recipient), the key that makes
+    a briefing reach each reader once. A row is queued, then sending (held by one process until its lease runs
+    out), then sent or failed; a failed send is tried again at next_at, after a doubling wait, until its attempts
+    run out. ``kind`` is what is sent: the briefing, or a short notice of a failure (its text in ``notice``)."""
+    db.execute("""
+        CREATE TABLE deliveries (
+            id          INTEGER PRIMARY KEY,
+            report      INTEGER NOT NULL REFERENCES reports(id),
+            channel     TEXT NOT NULL,
+            recipient   TEXT NOT NULL DEFAULT '',
+            name        TEXT NOT NULL DEFAULT '',
+            kind        TEXT NOT NULL DEFAULT 'briefing' CHECK (kind IN ('briefing', 'notice')),
+            notice      TEXT,
+            state       TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_at     TEXT NOT NULL,
+            holder      TEXT,
+            lease_until TEXT,
+            error       TEXT,
+            created_at  TEXT NOT NULL,
+            sent_at     TEXT,
+            receipt     TEXT,
+            UNIQUE (report, channel, recipient, kind)
+        )""")
+    db.execute("CREATE INDEX deliveries_due ON deliveries (state, next_at)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
                                      m007_corrections,
                                      m008_issues,
-                                     m009_runs)
+                                     m009_runs,
+                                     m010_deliveries)
