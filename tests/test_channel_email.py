@@ -1,0 +1,146 @@
+"""The email channel against a real aiosmtpd server on 127.0.0.1: what a reader's mail program would see (the
+subject, both bodies, the attachments byte for byte under their Chinese names as the standard library's parser
+decodes them), refusals sorted into permanent and transient, and no header added from data."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+from channel_servers import briefing, free_port, smtp_server  # noqa: F401 (a fixture)
+
+from briefing import i18n
+from briefing.delivery.channel import DeliveryFailed, Recipient, make_channel
+from briefing.errors import UsageError
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40
+
+
+def channel(port: int, **extra):
+    table = {"kind": "email", "host": "127.0.0.1", "port": port, "security": "none",
+             "from": "兴安盟帮扶办 <office@xam.example.gov.cn>", **extra}
+    return make_channel("邮件", table, {})
+
+
+def received(mailbox):
+    assert len(mailbox.envelopes) == 1
+    return message_from_bytes(mailbox.envelopes[0].original_content, policy=policy.default)
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["sample", "other-office"])
+def test_the_reader_gets_subject_both_bodies_and_the_files(tmp_path, smtp_server, other):  # noqa: F811
+    controller, mailbox = smtp_server
+    sent = briefing(tmp_path, other=other, pdf=PDF)
+    receipt = channel(controller.port).send(sent, Recipient("邮件", "zhang@example.gov.cn", "张三"))
+
+    mail = received(mailbox)
+    assert mailbox.envelopes[0].rcpt_tos == ["zhang@example.gov.cn"]
+    assert mail["Subject"] == f"{sent.title}（{sent.period_text}）"
+    assert mail["To"].addresses[0].display_name == "张三"
+    assert mail["From"].addresses[0].display_name == "兴安盟帮扶办"
+    assert mail["Message-ID"] == receipt
+    assert sent.headline[0] in mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert f"<h1>{sent.title}</h1>" in html
+    parts = list(mail.iter_attachments())
+    assert [p.get_filename() for p in parts] == [f.name for f in sent.files]
+    assert [p.get_content() for p in parts] == [f.read_bytes() for f in sent.files]
+    assert parts[0].get_content_type().endswith("wordprocessingml.document")
+    raw = mailbox.envelopes[0].original_content
+    assert raw.count(b"utf-8''") == len(sent.files)    # RFC 2231 (filename*= or its continuations filename*0*=)
+    assert sent.files[0].name.encode() not in raw
+
+
+def test_a_file_over_the_limit_goes_as_the_link(tmp_path, smtp_server):  # noqa: F811
+    controller, mailbox = smtp_server
+    link = "https://briefing.example.gov.cn/archive/7/简报.docx"
+    sent = briefing(tmp_path, link=link, pdf=b"%PDF" + b"x" * 300_000)
+    channel(controller.port, max_attachment_mb=0.1).send(sent, Recipient("邮件", "li@example.gov.cn"))
+    mail = received(mailbox)
+    assert [p.get_filename() for p in mail.iter_attachments()] == [sent.files[0].name]
+    for kind in ("plain", "html"):
+        body = mail.get_body((kind,)).get_content()
+        assert link in body and sent.files[1].name in body
+
+
+def test_a_file_over_the_limit_without_a_link_fails_saying_why(tmp_path, smtp_server):  # noqa: F811
+    controller, mailbox = smtp_server
+    sent = briefing(tmp_path, pdf=b"%PDF" + b"x" * 300_000)
+    with pytest.raises(DeliveryFailed, match=r"over max_attachment_mb = 0.1.*public_url") as failed:
+        channel(controller.port, max_attachment_mb=0.1).send(sent, Recipient("邮件", "li@example.gov.cn"))
+    assert failed.value.permanent and sent.files[1].name in str(failed.value)
+    assert mailbox.envelopes == []
+
+
+@pytest.mark.parametrize("reply, permanent", [("550 5.1.1 no such mailbox", True),
+                                              ("451 4.3.0 try again later", False)])
+def test_a_refusal_is_permanent_for_5xx_and_retried_for_4xx(tmp_path, smtp_server, reply, permanent):  # noqa: F811
+    controller, mailbox = smtp_server
+    mailbox.refuse = reply
+    with pytest.raises(DeliveryFailed, match=reply.split()[0]) as failed:
+        channel(controller.port).send(briefing(tmp_path), Recipient("邮件", "nobody@example.gov.cn"))
+    assert failed.value.permanent is permanent
+    assert mailbox.envelopes == []
+
+
+def test_a_server_that_is_down_is_retried(tmp_path):
+    port = free_port()
+    with pytest.raises(DeliveryFailed, match=f"127.0.0.1:{port}") as failed:
+        channel(port).send(briefing(tmp_path), Recipient("邮件", "zhang@example.gov.cn"))
+    assert not failed.value.permanent
+
+
+@pytest.mark.parametrize("title, name, address", [
+    ("周报\r\nBcc: spy@evil.example", "", "zhang@example.gov.cn"),
+    ("=?utf-8?b?QmNjOiBzcHlAZXZpbC5leGFtcGxl?=", "", "zhang@example.gov.cn"),
+    ("周报", "张三\nBcc: spy@evil.example", "zhang@example.gov.cn"),
+    ("周报", "=?utf-8?q?spy?=", "zhang@example.gov.cn"),
+    ("周报", "", "zhang@example.gov.cn\r\nBcc: spy@evil.example"),
+    ("周报", "", "zhang@example.gov.cn, spy@evil.example"),
+    ("周报", "", "not an address"),
+    ("周报", "", "zhang@localhost"),
+], ids=["crlf-subject", "encoded-subject", "lf-name", "encoded-name", "crlf-address", "two-addresses",
+        "no-at", "no-domain"])
+def test_nothing_from_data_adds_a_header(tmp_path, smtp_server, title, name, address):  # noqa: F811
+    controller, mailbox = smtp_server
+    sent = briefing(tmp_path)
+    sent = type(sent)(**{**sent.__dict__, "title": title, "period_text": "2024年第2周"})
+    with pytest.raises(DeliveryFailed) as failed:
+        channel(controller.port).send(sent, Recipient("邮件", address, name))
+    assert failed.value.permanent
+    assert mailbox.envelopes == []
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"hots": "x"}, ["'邮件'", "unknown key 'hots'"]),
+    ({"security": "tls"}, ["'security' must be ssl, starttls or none"]),
+    ({"host": "smtp.example.gov.cn"}, ["security = none is allowed only"]),
+    ({"user": "office"}, ["give 'password' or 'password_env'"]),
+    ({"user": "office", "password_env": "NOT_SET_HERE"}, ["NOT_SET_HERE", "is not set"]),
+    ({"from": "office"}, ["'from'", "'office' is not an email address"]),
+    ({"port": "25"}, ["'port' must be a number"]),
+])
+def test_a_wrong_table_is_named_by_channel_and_key(extra, words):
+    extra = dict(extra)
+    with pytest.raises(UsageError) as wrong:
+        channel(extra.pop("port", 2525), **extra)
+    for word in words:
+        assert word in str(wrong.value)
+
+
+def test_the_password_comes_from_the_environment_and_never_shows(tmp_path):
+    table = {"kind": "email", "host": "127.0.0.1", "port": free_port(), "security": "none", "user": "office",
+             "password_env": "SMTP_PW", "from": "office@xam.example.gov.cn"}
+    made = make_channel("邮件", table, {"SMTP_PW": "s3cret-Passw0rd"})
+    assert made.password == "s3cret-Passw0rd"
+    with pytest.raises(DeliveryFailed) as failed:
+        made.send(briefing(tmp_path), Recipient("邮件", "zhang@example.gov.cn"))
+    assert "s3cret-Passw0rd" not in str(failed.value)
+
+
+def test_a_wrong_table_is_told_in_chinese(monkeypatch):
+    monkeypatch.setenv("BRIEFING_LANG", "zh")
+    monkeypatch.setattr(i18n, "_active", None)
+    with pytest.raises(UsageError) as wrong:
+        channel(2525, hots="x")
+    assert "渠道“邮件”" in str(wrong.value) and "“hots”" in str(wrong.value)
