@@ -144,3 +144,13 @@ def test_a_wrong_table_is_told_in_chinese(monkeypatch):
     with pytest.raises(UsageError) as wrong:
         channel(2525, hots="x")
     assert "渠道“邮件”" in str(wrong.value) and "“hots”" in str(wrong.value)
+
+
+def test_starttls_or_a_login_the_server_does_not_offer_fails_for_good(tmp_path, smtp_server):  # noqa: F811
+    controller, mailbox = smtp_server
+    for extra in ({"security": "starttls"}, {"user": "office", "password": "pw-1234"}):
+        with pytest.raises(DeliveryFailed, match="cannot do what channel '邮件' asks") as failed:
+            channel(controller.port, **extra).send(briefing(tmp_path), Recipient("邮件", "zhang@example.gov.cn"))
+        assert failed.value.permanent
+    assert mailbox.envelopes == []
+    assert "pw-1234" not in repr(channel(controller.port, user="office", password="pw-1234"))

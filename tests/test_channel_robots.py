@@ -145,3 +145,9 @@ def test_the_webhook_comes_from_the_environment():
     assert made.webhook.endswith("/abc") and made.secret == "s"
     with pytest.raises(UsageError, match="'kind' must be one of email, wecom"):
         make_channel("群", {"kind": "telegram"}, {})
+
+
+def test_a_channel_shows_no_secret_when_printed():
+    environ = {"HOOK": "https://oapi.dingtalk.com/robot/send?access_token=TOKEN-printed", "SEC": "SEC-printed"}
+    made = make_channel("群", {"kind": "dingtalk", "webhook_env": "HOOK", "secret_env": "SEC"}, environ)
+    assert "printed" not in repr(made) and "printed" not in str(made)

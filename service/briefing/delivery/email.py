@@ -12,7 +12,7 @@ from __future__ import annotations
 import mimetypes
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -109,7 +109,7 @@ class Email:
     port: int
     security: str
     user: str
-    password: str
+    password: str = field(repr=False)
     sender: Address
     max_attachment_mb: float
 
@@ -125,6 +125,10 @@ class Email:
             raise self.refused(code, reply) from None
         except smtplib.SMTPResponseException as e:
             raise self.refused(e.smtp_code, e.smtp_error) from None
+        except smtplib.SMTPNotSupportedError as e:     # no STARTTLS or no AUTH: the config asks what it cannot do
+            raise DeliveryFailed(_("the mail server {host}:{port} cannot do what channel '{channel}' asks: {reason}")
+                                 .format(host=self.host, port=self.port, channel=shown(self.name), reason=e),
+                                 permanent=True) from None
         except (smtplib.SMTPException, OSError) as e:
             raise DeliveryFailed(_("cannot reach the mail server {host}:{port}: {reason}").format(
                 host=self.host, port=self.port, reason=scrub(str(e), (self.password,))), permanent=False) from None

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote_plus, urlsplit, urlunsplit
@@ -64,7 +64,7 @@ def multipart(field: str, path: Path) -> tuple[bytes, str]:
 @dataclass(frozen=True)
 class WeCom:
     name: str
-    webhook: str
+    webhook: str = field(repr=False)
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
         secrets = (self.webhook, key_of(self.webhook))
@@ -112,8 +112,8 @@ def feishu_sign(secret: str, timestamp: str) -> str:
 @dataclass(frozen=True)
 class DingTalk:
     name: str
-    webhook: str
-    secret: str
+    webhook: str = field(repr=False)
+    secret: str = field(repr=False)
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
         url = self.webhook
@@ -137,8 +137,8 @@ def feishu_post(briefing: Briefing) -> dict:
 @dataclass(frozen=True)
 class Feishu:
     name: str
-    webhook: str
-    secret: str
+    webhook: str = field(repr=False)
+    secret: str = field(repr=False)
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
         payload = feishu_post(briefing)

@@ -12,12 +12,12 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..files import sha256_of
 from .channel import Briefing, Recipient
-from .transport import Table, post
+from .transport import Table, post, scrub
 
 
 def payload(briefing: Briefing, max_file_mb: float) -> dict:
@@ -39,15 +39,15 @@ def signature(secret: str, body: bytes) -> str:
 @dataclass(frozen=True)
 class Webhook:
     name: str
-    url: str
-    secret: str
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
     max_file_mb: float
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
         body = json.dumps(payload(briefing, self.max_file_mb), ensure_ascii=False).encode("utf-8")
         headers = {"X-Briefing-Signature": signature(self.secret, body)} if self.secret else {}
         answer = post(self.url, body, "application/json; charset=utf-8", (self.url, self.secret), headers)
-        return answer[:200].decode("utf-8", "replace") or "ok"
+        return scrub(answer[:200].decode("utf-8", "replace"), (self.url, self.secret)) or "ok"
 
 
 def make_webhook(name: str, table: Mapping[str, object], environ: Mapping[str, str]) -> Webhook:
