@@ -37,7 +37,7 @@ def test_wecom_gets_the_headline_then_the_docx_whole(tmp_path, http_server, othe
     sent = briefing(tmp_path, other=other, link=LINK)
     robot("wecom", http_server, "/cgi-bin/webhook/send?key=K-123").send(sent, Recipient("群"))
 
-    text, upload, file = http_server.requests
+    upload, text, file = http_server.requests     # the upload first: a failure there leaves nothing sent
     assert (text.path, text.query) == ("/cgi-bin/webhook/send", {"key": "K-123"})
     content = text.json()["markdown"]["content"]
     assert text.json()["msgtype"] == "markdown"
@@ -51,6 +51,23 @@ def test_wecom_gets_the_headline_then_the_docx_whole(tmp_path, http_server, othe
     assert f'name="media"; filename="{sent.files[0].name}"'.encode() in head
     assert data[:-2] == sent.files[0].read_bytes()                       # the .docx arrives whole
     assert file.json() == {"msgtype": "file", "file": {"media_id": "MEDIA-1"}}
+
+
+def test_wecom_keeps_to_its_limits(tmp_path, http_server):  # noqa: F811
+    http_server.answer = wecom_answers
+    sent = briefing(tmp_path, link=LINK)
+    long = type(sent)(**{**sent.__dict__, "headline": tuple(f"第{n}项指标本周完成1,234人。" for n in range(400))})
+    with open(sent.files[0], "r+b") as f:                   # a .docx of 21 MB (sparse): over WeCom's 20 MB
+        f.truncate(21 << 20)
+    receipt = robot("wecom", http_server, "/cgi-bin/webhook/send?key=K").send(long, Recipient("群"))
+    (text,) = http_server.requests                          # no upload: the link stands for the file
+    content = text.json()["markdown"]["content"]
+    assert len(content.encode()) <= 4096 and "> ……" in content and content.endswith(f"]({LINK})")
+    assert "第0项" in content and "第399项" not in content and "sent as the link" in receipt
+    without_link = type(sent)(**{**sent.__dict__, "link": None})
+    with pytest.raises(DeliveryFailed, match="21.0 MB, over the 20 MB a WeCom robot takes") as failed:
+        robot("wecom", http_server, "/cgi-bin/webhook/send?key=K").send(without_link, Recipient("群"))
+    assert failed.value.permanent and len(http_server.requests) == 1    # nothing more was sent
 
 
 def test_dingtalk_signs_as_its_documentation_says(tmp_path, http_server):  # noqa: F811

@@ -28,16 +28,25 @@ LINK_TEXT = "查看简报"    # the robots' messages are part of the briefing, w
 WECOM_TRANSIENT = {-1, 45009, 45033}
 DINGTALK_TRANSIENT = {-1, 130101, 410100}
 FEISHU_TRANSIENT = {11232, 99991400}
+WECOM_MARKDOWN_BYTES = 4096     # the longest markdown content each platform takes
+DINGTALK_MARKDOWN_BYTES = 20000
+WECOM_FILE_MB = 20              # the largest file a WeCom robot takes
 
 
-def markdown(briefing: Briefing) -> str:
+def markdown(briefing: Briefing, limit: int) -> str:
     """The message as WeCom's and DingTalk's markdown: a bold title, the region and period, the headline
-    sentences as a quote, the link."""
-    lines = [f"**{briefing.title}**", f"{briefing.region} {briefing.period_text}".strip(), ""]
-    lines += [f"> {sentence}" for sentence in briefing.headline]
-    if briefing.link:
-        lines += ["", f"[{LINK_TEXT}]({briefing.link})"]
-    return "\n".join(lines)
+    sentences as a quote, the link; within the platform's limit of UTF-8 bytes (the last sentences left out,
+    and a …… in their place, when they would not fit)."""
+    sentences = list(briefing.headline)
+    while True:
+        lines = [f"**{briefing.title}**", f"{briefing.region} {briefing.period_text}".strip(), ""]
+        lines += [f"> {sentence}" for sentence in sentences]
+        lines += ["> ……"] if len(sentences) < len(briefing.headline) else []
+        lines += ["", f"[{LINK_TEXT}]({briefing.link})"] if briefing.link else []
+        text = "\n".join(lines)
+        if len(text.encode("utf-8")) <= limit or not sentences:
+            return text
+        sentences.pop()
 
 
 def answered(data: dict, key: str, channel: str, transient: set[int], secrets: tuple[str, ...]) -> str:
@@ -67,15 +76,33 @@ class WeCom:
     webhook: str = field(repr=False)
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
+        """The file is uploaded first (nothing shows in the group until a message names it), so a failure
+        there leaves nothing sent, and a retry sends no second markdown message."""
         secrets = (self.webhook, key_of(self.webhook))
-        answer = post_json(self.webhook, {"msgtype": "markdown", "markdown": {"content": markdown(briefing)}},
-                           secrets)
+        media = self.media(briefing, secrets)
+        content = markdown(briefing, WECOM_MARKDOWN_BYTES)
+        answer = post_json(self.webhook, {"msgtype": "markdown", "markdown": {"content": content}}, secrets)
         receipts = [answered(answer, "errcode", self.name, WECOM_TRANSIENT, secrets)]
-        if briefing.files:
-            media = self.upload(briefing.files[0], secrets)
+        if media:
             answer = post_json(self.webhook, {"msgtype": "file", "file": {"media_id": media}}, secrets)
             receipts.append(f"file {answered(answer, 'errcode', self.name, WECOM_TRANSIENT, secrets)}")
+        elif briefing.files:
+            receipts.append(f"file over {WECOM_FILE_MB} MB: sent as the link")
         return "; ".join(receipts)
+
+    def media(self, briefing: Briefing, secrets: tuple[str, ...]) -> str | None:
+        """The media_id of the uploaded .docx; None when there is none, or when it is over what WeCom takes
+        and the markdown's link stands for it (without a link, DeliveryFailed)."""
+        if not briefing.files:
+            return None
+        size = briefing.files[0].stat().st_size / (1 << 20)
+        if size <= WECOM_FILE_MB:
+            return self.upload(briefing.files[0], secrets)
+        if briefing.link:
+            return None
+        raise DeliveryFailed(_("{file} is {size:.1f} MB, over the {limit} MB a WeCom robot takes, and no "
+                               "public_url gives a link to send instead").format(
+                                   file=briefing.files[0].name, size=size, limit=WECOM_FILE_MB), permanent=True)
 
     def upload(self, path: Path, secrets: tuple[str, ...]) -> str:
         """The media_id of the file uploaded to the robot (upload_media?key=…&type=file)."""
@@ -121,7 +148,7 @@ class DingTalk:
             timestamp = str(round(time.time() * 1000))
             url += f"&timestamp={timestamp}&sign={quote_plus(dingtalk_sign(self.secret, timestamp))}"
         secrets = (self.webhook, key_of(self.webhook), self.secret)
-        payload = {"msgtype": "markdown", "markdown": {"title": briefing.title, "text": markdown(briefing)}}
+        payload = {"msgtype": "markdown", "markdown": {"title": briefing.title, "text": markdown(briefing, DINGTALK_MARKDOWN_BYTES)}}
         return answered(post_json(url, payload, secrets), "errcode", self.name, DINGTALK_TRANSIENT, secrets)
 
 
