@@ -79,4 +79,6 @@ def test_a_permanent_failure_is_final_at_once_and_retry_queues_it_again(report):
     assert outbox.failed(first, "550 no such user", permanent=True) == "failed"
     assert outbox.retry(every_failed=True) == [first.id]
     again = outbox.get(first.id)
-    assert again.state == "queued" and again.attempts == 0 and again.error == "550 no such user"
+    assert again.state == "queued" and again.attempts == 1 and again.error == "550 no such user"
+    [claimed] = outbox.claim_due()
+    assert claimed.id == first.id and claimed.attempts == 2

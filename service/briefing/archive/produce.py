@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..documents import templates
@@ -105,24 +106,30 @@ class Producer:
             target = pdf.convert_to_pdf(source, self.archive.path(relative).parent)
         return File("pdf", relative, sha256_of(target), target.stat().st_size)
 
-    def finish(self, report: Report, rendered: Rendered, files: list[File]) -> bool:
-        """Mark the report done and rewrite its folder's index, in one transaction."""
+    def finish(self, report: Report, rendered: Rendered, files: list[File], then: Callable[[], None] | None = None
+               ) -> bool:
+        """Mark the report done and rewrite its folder's index, in one transaction (with `then`: its deliveries)."""
         facts = rendered.briefing.facts
         made_from = {"data_batch": rendered.data_batch, "template_version": rendered.template_version,
                      "software": software_version(), "covered": json.dumps(facts.reported, ensure_ascii=False),
                      "missing": json.dumps(facts.missing, ensure_ascii=False)}
-        return self.ledger.finish(report, files, made_from,
-                                  then=lambda: reindex(self.ledger, self.archive, report.template, report.period,
-                                                       self.settings.timezone))
+
+        def inside() -> None:
+            reindex(self.ledger, self.archive, report.template, report.period, self.settings.timezone)
+            if then is not None:
+                then()
+        return self.ledger.finish(report, files, made_from, then=inside)
 
     def make(self, report: Report, template: templates.Template, formats: tuple[str, ...],
-             rendered: Rendered | None = None, hold: bool = False) -> tuple[list[File], float]:
-        """Render (unless given), archive and mark done; the files and the milliseconds it took."""
+             rendered: Rendered | None = None, hold: bool = False, then: Callable[[], None] | None = None
+             ) -> tuple[list[File], float]:
+        """Render (unless given), archive and mark done (`then` inside that transaction); the files and the
+        milliseconds it took."""
         started = time.perf_counter()
         self.archive.tidy(report)
         rendered = rendered or self.render(report, template, hold)
         files = self.archive_files(report, rendered, formats)
-        if not self.finish(report, rendered, files):
+        if not self.finish(report, rendered, files, then):
             raise LostClaim(report)
         return files, (time.perf_counter() - started) * 1000
 

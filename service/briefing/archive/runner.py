@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..documents import templates
@@ -36,6 +37,16 @@ from .produce import Producer
 from .schedules import REGION_WORDS, Schedule
 
 log = logging.getLogger(__name__)
+
+
+class Delivery(Protocol):
+    """What the runner asks of delivery (delivery/deliver.py), which it may not import (it is the wing above)."""
+
+    def made(self, schedule: Schedule, report: Report) -> int: ...
+
+    def failed(self, schedule: Schedule, report: Report) -> int: ...
+
+    def drain(self) -> object: ...
 
 
 @dataclass
@@ -96,6 +107,10 @@ class Runner:
         self.producer = Producer(store, settings, self.ledger, self.archive)
         self.source = str(settings.path or "config")
         self.tz = ZoneInfo(settings.timezone)
+        # the wing above that sends briefings (delivery.deliver.Deliverer), given by the command that runs the
+        # step: its made() runs inside the transaction that marks a briefing done, failed() when one begins
+        # failing, drain() after each step
+        self.delivery: Delivery | None = None
 
     def at(self, moment: datetime | str | None) -> str:
         """A moment for a log line: in the configured time zone, to the minute, with its offset."""
@@ -129,6 +144,8 @@ class Runner:
         for schedule, template, regions in self.plan(catalog, chosen):
             self._schedule(schedule, template, regions, catalog, now, step)
         log.info("run as of %s: %s", self.at(now), step.summary())
+        if self.delivery is not None:
+            self.delivery.drain()
         return step
 
     def _schedule(self, schedule: Schedule, template: templates.Template, regions: list[str], catalog: Catalog,
@@ -187,7 +204,8 @@ class Runner:
         log.info("%s %s (report #%d, attempt %d)", claim.outcome, what, report.id, report.attempts)
         deadline = due + timedelta(hours=schedule.hold_hours)
         try:
-            files, ms = self.producer.make(report, template, schedule.formats, hold=now < deadline)
+            queue = (lambda: self.delivery.made(schedule, report)) if self.delivery is not None else None
+            files, ms = self.producer.make(report, template, schedule.formats, hold=now < deadline, then=queue)
         except LostClaim as exc:
             step.skipped += 1
             log.warning("skipped %s: %s", what, exc)
@@ -218,6 +236,8 @@ class Runner:
             self._notify(schedule, self.ledger.get(report.id))
 
     def _notify(self, schedule: Schedule, report: Report) -> None:
+        if self.delivery is not None:
+            self.delivery.failed(schedule, report)
         if not schedule.on_failure:
             return
         failure = hooks.Failure(schedule.name, report.template, report.period, report.region_name, report.region,

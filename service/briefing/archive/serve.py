@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 from datetime import datetime, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -29,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class Service:
-    def __init__(self, settings: Settings, schedules: list[Schedule]):
+    def __init__(self, settings: Settings, schedules: list[Schedule], attach: Callable[[Runner], None] | None = None):
         self.settings, self.schedules = settings, schedules
+        self.attach = attach       # gives each step's runner the delivery of what it makes (cli/delivery.py)
         self.lock = threading.Lock()
         self.scheduler = BlockingScheduler(
             timezone=ZoneInfo(settings.timezone),
@@ -42,7 +44,10 @@ class Service:
             log.info("woke up: %s", why)
             try:
                 with Store(self.settings.db, busy_timeout_ms=self.settings.busy_timeout_ms, create=False) as store:
-                    Runner(store, self.settings, self.schedules).run_due(datetime.now(timezone.utc))
+                    runner = Runner(store, self.settings, self.schedules)
+                    if self.attach is not None:
+                        self.attach(runner)
+                    runner.run_due(datetime.now(timezone.utc))
             except BriefingError as exc:
                 log.error("run failed: %s", exc)
             except Exception:  # keep serving; the next wake-up tries again

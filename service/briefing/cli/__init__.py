@@ -20,6 +20,13 @@ COMMANDS = {
                         "too."),
     "check": ("store", "Check the database page by page (SQLite's integrity check) and the archive against the "
                        "ledger (`briefing archive verify`). Exits 1 if either finds a problem."),
+    "deliver": ("delivery", "Send an archived briefing now, to its schedule's recipients or to those given with --to, "
+                            "and say what happened to each. A recipient it was sent to already is not sent it again. "
+                            "Exits 1 if any was not sent."),
+    "deliveries": ("delivery", "List the deliveries of briefings, the latest first: the briefing, the channel and "
+                               "recipient, the state (待发送, 发送中, 已发送, 失败), the attempts, when it was sent or "
+                               "is tried next, and the last error. `briefing deliveries retry` sends failed ones "
+                               "again."),
     "demo": ("data", "Build a fresh database from the sample data (data/sample) and print the latest figures."),
     "form": ("form", "Write the fill-in form (填报表, .xlsx) of a period: a row for each figure the regions "
                      "report at its frequency, units shown, 地区 as a drop-down, the rest locked. Import it "

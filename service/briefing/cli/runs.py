@@ -13,7 +13,7 @@ from ..i18n import N_, _, ngettext
 from .base import CONTEXT, cli, open_store, tz_of
 from .output import emit, listing_options, width
 from .progress import progress
-from .schedule import load_schedules, parse_now
+from .schedule import attach, load_schedules, parse_now
 
 RESULTS = {"done": N_("generated"), "failed": N_("failed"), "waiting": N_("waiting for data"),
            "claimed": N_("in progress"), "pruned": N_("pruned")}
@@ -127,6 +127,7 @@ def retry(ctx: click.Context, report_ids: tuple[int, ...], every_failing: bool, 
     moment = parse_now(now, ctx)
     with open_store(ctx) as store:
         runner = Runner(store, ctx.obj["settings"], found)
+        attach(runner)       # a briefing made now is delivered as a scheduled run's is
         chosen = runner.failing(moment, only) if every_failing else [_report(runner.ledger, n) for n in report_ids]
         lines, still = [], 0
         with progress(len(chosen), _("retrying")) as advance:

@@ -34,6 +34,15 @@ def load_schedules(ctx: click.Context) -> list[schedules_mod.Schedule]:
     return found
 
 
+def attach(runner: Runner) -> None:
+    """Give a runner the delivery of what it makes (delivery/deliver.py; its schedules' recipients checked first)."""
+    from ..delivery.deliver import Deliverer
+
+    deliverer = Deliverer(runner.store, runner.settings, runner.schedules)
+    deliverer.check()
+    runner.delivery = deliverer
+
+
 def parse_now(text: str | None, ctx: click.Context) -> datetime:
     """--now as an aware moment, read as --as-of is (a bare date is the end of that day); without it, now."""
     return parse_moment(text, tz_of(ctx), "--now") if text else datetime.now(timezone.utc)
@@ -43,6 +52,7 @@ def decisions_to_stderr(tz: ZoneInfo | None = None) -> None:
     """The runner's one line per decision, shown whatever -v says (they are what these commands are for); with a
     time zone, each line begins with its time there (serve's journal), whatever zone the machine runs in."""
     logging.getLogger("briefing.archive").setLevel(logging.INFO)  # the runner, serve and the hooks
+    logging.getLogger("briefing.delivery").setLevel(logging.INFO)  # each delivery sent, tried again or failed
     if tz is not None:
         for handler in logging.getLogger().handlers:
             handler.setFormatter(ZonedFormatter("%(asctime)s %(levelname)s %(message)s", tz))
@@ -157,6 +167,7 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
     moment = parse_now(now, ctx)
     with open_store(ctx) as store:
         runner = Runner(store, ctx.obj["settings"], found)
+        attach(runner)       # what it makes is queued to its schedule's recipients, and sent at the end of the step
         step = runner.run_due(moment, only)
         for path in step.made + step.corrected:
             click.echo(str(runner.archive.path(path)))
@@ -187,5 +198,7 @@ def serve(ctx: click.Context) -> None:
     found = load_schedules(ctx)
     decisions_to_stderr(tz_of(ctx))
     with open_store(ctx) as store:   # a missing database is an error (a wrong path), not a new empty one: run init
-        Runner(store, ctx.obj["settings"], found).check()
-    Service(ctx.obj["settings"], found).start()
+        runner = Runner(store, ctx.obj["settings"], found)
+        runner.check()
+        attach(runner)
+    Service(ctx.obj["settings"], found, attach=attach).start()

@@ -35,7 +35,7 @@ class Delivery:
     channel: str
     recipient: str
     name: str
-    kind: str                  # briefing | notice (a failure told to notify_failure_to)
+    kind: str                  # briefing, or a notice told to notify_failure_to: failed (the briefing), failed:ID
     notice: str | None
     state: str
     attempts: int
@@ -64,11 +64,11 @@ class Outbox:
         self.holder = f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def enqueue(self, report: int, recipients: Iterable[Recipient], notice: str | None = None,
-                now: str | None = None) -> int:
-        """Queue a report (or a notice about it) for each recipient, once: a row already there is left as it
-        is. Inside the caller's write transaction when there is one. Returns how many rows are new."""
+                kind: str = "briefing", now: str | None = None) -> int:
+        """Queue a report (or, with its text, a notice about it of a kind: failed, failed:ID) for each recipient,
+        once: a row already there is left as it is. Inside the caller's write transaction when there is one.
+        Returns how many rows are new."""
         now = now or utcnow()
-        kind = "briefing" if notice is None else "notice"
         added = 0
         with self.store.write() as db:
             for r in recipients:
@@ -116,7 +116,8 @@ class Outbox:
         return state
 
     def retry(self, ids: Iterable[int] = (), every_failed: bool = False, now: str | None = None) -> list[int]:
-        """Queue failed (or waiting) rows to be sent at once, their attempts counted anew; the ids queued."""
+        """Queue failed (or waiting) rows to be sent at once; the ids queued. Their attempts go on counting: one
+        whose attempts had run out fails for good again if this try fails."""
         now = now or utcnow()
         wanted = list(ids)
         where = "state IN ('failed', 'queued')" + (" AND id = ?" if wanted else " AND state = 'failed'")
@@ -128,7 +129,7 @@ class Outbox:
                 params = [delivery_id] if wanted else []
                 rows = [r[0] for r in db.execute(f"SELECT id FROM deliveries WHERE {where}", params)]
                 for row_id in rows:
-                    db.execute("UPDATE deliveries SET state = 'queued', next_at = ?, attempts = 0 WHERE id = ?",
+                    db.execute("UPDATE deliveries SET state = 'queued', next_at = ? WHERE id = ?",
                                [now, row_id])
                 done += rows
         return done
@@ -137,7 +138,9 @@ class Outbox:
         found = self.find("id = ?", [delivery_id])
         return found[0] if found else None
 
-    def find(self, where: str = "1", params: list | None = None) -> list[Delivery]:
-        cursor = self.store.db.execute(f"SELECT * FROM deliveries WHERE {where} ORDER BY report, id", params or [])
+    def find(self, where: str = "1", params: list | None = None, latest: int | None = None) -> list[Delivery]:
+        """Rows matching a condition, in the order they were queued; with ``latest``, that many, the latest first."""
+        order = "id" if latest is None else f"id DESC LIMIT {int(latest)}"
+        cursor = self.store.db.execute(f"SELECT * FROM deliveries WHERE {where} ORDER BY {order}", params or [])
         names = [d[0] for d in cursor.description]
         return [Delivery(**dict(zip(names, row))) for row in cursor.fetchall()]

@@ -241,7 +241,8 @@ def m010_deliveries(db: sqlite_utils.Database) -> None:
     """The outbox of delivery (delivery/outbox.py): one row per (report, channel, recipient), the key that makes
     a briefing reach each reader once. A row is queued, then sending (held by one process until its lease runs
     out), then sent or failed; a failed send is tried again at next_at, after a doubling wait, until its attempts
-    run out. ``kind`` is what is sent: the briefing, or a short notice of a failure (its text in ``notice``)."""
+    run out. ``kind`` is what is sent: the briefing, or a short notice of a failure (its text in ``notice``):
+    ``failed`` for the briefing's own failure, ``failed:ID`` for the delivery ID that failed for good."""
     db.execute("""
         CREATE TABLE deliveries (
             id          INTEGER PRIMARY KEY,
@@ -249,7 +250,7 @@ def m010_deliveries(db: sqlite_utils.Database) -> None:
             channel     TEXT NOT NULL,
             recipient   TEXT NOT NULL DEFAULT '',
             name        TEXT NOT NULL DEFAULT '',
-            kind        TEXT NOT NULL DEFAULT 'briefing' CHECK (kind IN ('briefing', 'notice')),
+            kind        TEXT NOT NULL DEFAULT 'briefing',
             notice      TEXT,
             state       TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
             attempts    INTEGER NOT NULL DEFAULT 0,

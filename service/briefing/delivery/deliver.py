@@ -1,0 +1,120 @@
+"""Delivering: what the runner calls (a briefing made, a briefing failing) and the step that sends what the
+outbox holds due, through each configured channel (make_channel), one row at a time, each claimed first.
+
+A briefing's rows are queued inside the transaction that marks it made (``made``, run by the ledger), so a
+process killed between making and sending leaves them to the next drain. A briefing that begins failing, and a
+delivery that ends failed, queue a short notice to the schedule's notify_failure_to, once each."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from ..archive.ledger import Ledger, Report
+from ..archive.schedules import Schedule
+from ..errors import BriefingError
+from ..i18n import _
+from ..settings import Settings
+from ..store.db import Store
+from . import message, recipients
+from .channel import Briefing, Channel, DeliveryFailed, make_channel
+from .outbox import Delivery, Outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Sent:
+    """What one drain did: a line per row sent, queued again, or failed."""
+    sent: list[str] = field(default_factory=list)
+    again: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Deliverer:
+    def __init__(self, store: Store, settings: Settings, schedules: list[Schedule],
+                 environ: Mapping[str, str] | None = None):
+        self.store, self.settings = store, settings
+        self.schedules = {s.name: s for s in schedules}
+        self.environ = os.environ if environ is None else environ
+        self.outbox = Outbox(store)
+        self.ledger = Ledger(store)
+        self._channels: dict[str, Channel] = {}
+
+    def check(self) -> None:
+        """Every schedule's deliver_to and notify_failure_to resolves."""
+        recipients.check(self.schedules.values(), self.settings)
+
+    # --- what the runner calls --------------------------------------------------------------------------------
+
+    def made(self, schedule: Schedule, report: Report) -> int:
+        """Queue a briefing just made for its schedule's recipients (inside the transaction that marks it done)."""
+        return self.outbox.enqueue(report.id, recipients.of_briefing(schedule, report.region_name, self.settings))
+
+    def failed(self, schedule: Schedule, report: Report) -> int:
+        """Queue the notice that a briefing began failing, to the schedule's notify_failure_to."""
+        text = _("The briefing could not be made (attempt {attempts}): {error}").format(
+            attempts=report.attempts, error=report.error or "")
+        return self.outbox.enqueue(report.id, recipients.of_failure(schedule, self.settings), text, kind="failed")
+
+    # --- sending ------------------------------------------------------------------------------------------------
+
+    def drain(self, now: str | None = None) -> Sent:
+        """Send every row due (claimed first, so no other process sends it), until none is due."""
+        done = Sent()
+        while batch := self.outbox.claim_due(now):
+            for row in batch:
+                self._one(row, done, now)
+        return done
+
+    def _one(self, row: Delivery, done: Sent, now: str | None) -> None:
+        what = f"#{row.id} (report #{row.report} → {row.channel}{':' + row.recipient if row.recipient else ''})"
+        try:
+            receipt = self._channel(row.channel).send(self._briefing(row), row.to)
+        except DeliveryFailed as exc:
+            self._failed(row, what, str(exc), exc.permanent, done, now)
+        except BriefingError as exc:          # the channel's config, or the archived briefing, is wrong
+            self._failed(row, what, exc.message, True, done, now)
+        except OSError as exc:
+            self._failed(row, what, str(exc) or exc.__class__.__name__, False, done, now)
+        except Exception as exc:  # a bug in one channel must not stop the others; keep the traceback
+            log.debug("traceback of %s", what, exc_info=True)
+            self._failed(row, what, _("internal error: {kind}: {error}").format(kind=exc.__class__.__name__,
+                                                                                 error=exc), False, done, now)
+        else:
+            if self.outbox.sent(row, receipt):
+                done.sent.append(what)
+                log.info("sent %s: %s", what, receipt)
+
+    def _failed(self, row: Delivery, what: str, error: str, permanent: bool, done: Sent, now: str | None) -> None:
+        state = self.outbox.failed(row, error, permanent, now)
+        if state == "queued":
+            done.again.append(f"{what}: {error}")
+            log.warning("not sent %s (attempt %d): %s; tried again later", what, row.attempts, error)
+            return
+        done.failed.append(f"{what}: {error}")
+        log.error("failed %s after %d attempt(s): %s", what, row.attempts, error)
+        report = self.ledger.get(row.report)
+        schedule = self.schedules.get(report.schedule or "") if report else None
+        if row.kind == "briefing" and schedule is not None:
+            text = _("Sending it to {channel} {recipient} failed: {error}").format(
+                channel=row.channel, recipient=row.recipient, error=error)
+            self.outbox.enqueue(row.report, recipients.of_failure(schedule, self.settings), text,
+                                kind=f"failed:{row.id}")
+
+    def _channel(self, name: str) -> Channel:
+        if name not in self._channels:
+            tables = self.settings.sections.get("channels", {})
+            if name not in tables:
+                raise BriefingError(_("there is no channel {name} in {config} any more").format(
+                    name=name, config=self.settings.path or "config"))
+            self._channels[name] = make_channel(name, tables[name], self.environ)
+        return self._channels[name]
+
+    def _briefing(self, row: Delivery) -> Briefing:
+        report = self.ledger.get(row.report)
+        if row.kind != "briefing":
+            return message.notice(report, row.notice or "", self.settings)
+        return message.build(report, self.settings)
