@@ -9,6 +9,8 @@ process is finished as usual, so each run finishes what the run before it left. 
     mid-write     inside the real write_atomically of the .docx: half of the bytes written to the file it
                   opened (its temporary file), then the kill
     before-done   the files written, before the report is marked done (Ledger.finish not yet run)
+    made          the report marked done, its deliveries queued with it (Ledger.finish has returned), nothing
+                  sent yet
 
 No product code knows about this: the named functions are wrapped here before the command line runs.
 """
@@ -24,7 +26,7 @@ from briefing.archive import folders
 from briefing.archive.ledger import Ledger
 from briefing.cli import main
 
-POINTS = ("claimed", "mid-write", "before-done")
+POINTS = ("claimed", "mid-write", "before-done", "made")
 
 point = ""
 fresh = False         # whether the briefing being made was claimed anew by this process (not taken over)
@@ -71,7 +73,10 @@ def half_then_die(data: bytes):
 def finish(self, *args, **kwargs):
     if fresh and point == "before-done":
         die()
-    return real_finish(self, *args, **kwargs)
+    result = real_finish(self, *args, **kwargs)
+    if fresh and point == "made" and result:
+        die()
+    return result
 
 
 if __name__ == "__main__":

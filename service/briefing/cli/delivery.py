@@ -89,6 +89,9 @@ def retry(ctx: click.Context, delivery_ids: tuple[int, ...], every_failed: bool)
     with open_store(ctx) as store:
         deliverer = _deliverer(ctx, store)
         queued = deliverer.outbox.retry(delivery_ids, every_failed)
+        if every_failed and not queued:
+            click.echo(_("No delivery has failed."))
+            return
         unknown = sorted(set(delivery_ids) - set(queued))
         if unknown:
             raise UsageError(_("no failed or waiting delivery has the ID {ids}").format(
