@@ -16,6 +16,7 @@ from ..figures.numbers import round_half_up
 from ..figures.period_text import parse_period
 from ..i18n import N_, _
 from ..ingest import ingest_files
+from ..ingest.columns import kind_word
 from ..ingest.context import Given
 from ..ingest.read import Limits
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
@@ -93,16 +94,10 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
         click.echo(f"  {line}", err=True)
 
 
-# what each kind of table is called in an import's account (the kinds of ingest/columns.TABLES)
-TABLE_WORDS = {"office": N_("office"), "regions": N_("regions"), "domains": N_("domains"),
-               "indicators": N_("indicators"), "observations": N_("observations"), "highlights": N_("highlights"),
-               "records": N_("records")}
-
-
 def outcome_line(o) -> str:
     """What became of one table: its rows (a wide sheet's rows, indicator columns and figures) and the figures
     added, revised, unchanged and missing."""
-    counts = dict(where=o.where, kind=_(TABLE_WORDS.get(o.kind, o.kind)), rows=o.rows, added=o.added,
+    counts = dict(where=o.where, kind=kind_word(o.kind), rows=o.rows, added=o.added,
                   revised=o.revised, unchanged=o.unchanged)
     if o.shape:
         line = _("{where}: {kind}, {rows} rows × {columns} indicators, {figures} figures — {added} added, {revised} "

@@ -39,10 +39,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import VerificationError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from .numbers import HUNDRED_MILLION, NEAR_TOLERANCE, TEN_THOUSAND, Approximation
 
 KINDS = ("number", "percent", "points", "multiple")
+KIND_NAMES = (N_("number"), N_("percent"), N_("points"), N_("multiple"))   # each kind's word, for _(kind)
 INFINITY = Decimal("Infinity")
 CONTEXT = 12  # characters of surrounding words shown for each unaccounted figure
 
@@ -214,10 +215,10 @@ def _describe(text: str, f: Found, claims: list[Claim]) -> str:
     before = text[max(0, f.start - CONTEXT):f.start].replace("\n", " ")
     after = text[f.end:f.end + CONTEXT].replace("\n", " ")
     line = "  " + _("'{figure}' at {start}–{end} ({kind} {band}): …{before}【{figure}】{after}…").format(
-        figure=f.text, start=f.start, end=f.end, kind=f.kind, band=f.band(), before=before, after=after)
+        figure=f.text, start=f.start, end=f.end, kind=_(f.kind), band=f.band(), before=before, after=after)
     near = _nearest(f, [c for c in claims if c.kind == f.kind])
     if near is not None:
-        line += _("; nearest {kind} fact: {value}").format(kind=f.kind, value=_plain(near.value)) + (
+        line += _("; nearest {kind} fact: {value}").format(kind=_(f.kind), value=_plain(near.value)) + (
             f" ({near.label})" if near.label else "")
     return line
 

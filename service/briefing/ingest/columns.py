@@ -10,7 +10,7 @@ import difflib
 import re
 import unicodedata
 
-from ..i18n import _, shown
+from ..i18n import N_, _, shown
 
 # canonical column -> the headers a person may write for it (the first is the one documented)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -62,6 +62,15 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # catalogs go in before the figures that refer to them, and domains before the indicators that name them
 ORDER = ("office", "regions", "domains", "indicators", "observations", "highlights", "records")
+# what each kind of table is called where a person reads it (an import's account, a header's problem)
+KIND_WORDS = {"office": N_("office"), "regions": N_("regions"), "domains": N_("domains"),
+              "indicators": N_("indicators"), "observations": N_("observations"), "highlights": N_("highlights"),
+              "records": N_("records")}
+
+
+def kind_word(kind: str) -> str:
+    """A kind of table in the interface's language (地区, 指标, 数据 …)."""
+    return _(KIND_WORDS.get(kind, kind))
 
 # Columns a rejects file adds (行号 row, 错误 problem): accepted in any table and ignored, so a fixed
 # rejects file can be imported as it is.
@@ -121,7 +130,7 @@ def header_problems(kind: str, headers: list[str], given: tuple[str, ...] = ()) 
         if name == "_ignored":
             continue
         if name not in allowed:
-            out.append((str(header), _("unknown column for {kind}; {hint}").format(kind=kind,
+            out.append((str(header), _("unknown column for {kind}; {hint}").format(kind=kind_word(kind),
                                                                                    hint=_suggest(header, allowed))))
         elif name in seen:
             out.append((str(header), _("names the same column as '{other}'; keep one of them").format(
@@ -131,14 +140,14 @@ def header_problems(kind: str, headers: list[str], given: tuple[str, ...] = ()) 
     for name in required:
         if name not in seen and name not in given:
             out.append((None, _("missing the column {column} ({name}), which {kind} need").format(
-                column=ALIASES[name][0], name=name, kind=kind)))
+                column=ALIASES[name][0], name=name, kind=kind_word(kind))))
     return out
 
 
 def describe(kind: str) -> str:
     required, optional = TABLES[kind]
-    text = ", ".join(ALIASES[c][0] for c in required)
-    return text + (_(" (optional: {columns})").format(columns=", ".join(ALIASES[c][0] for c in optional))
+    text = _(", ").join(ALIASES[c][0] for c in required)
+    return text + (_(" (optional: {columns})").format(columns=_(", ").join(ALIASES[c][0] for c in optional))
                    if optional else "")
 
 

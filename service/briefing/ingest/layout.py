@@ -37,8 +37,9 @@ def table(file: str, where: str, sheet: str | None, rows: list[tuple[int, list]]
         if looks_wide(rows[:scan]):
             _lines_above(frame, rows[:scan])
             return SourceTable(file, where, "observations", [], [], around=frame, raw=rows)
-        kinds = _("; ").join(_("{kind}: {columns}").format(kind=k, columns=columns.describe(k)) for k in columns.ORDER)
-        headers = [_text(c) for c in rows[0][1]]
+        kinds = _("; ").join(_("{kind}: {columns}").format(kind=columns.kind_word(k), columns=columns.describe(k))
+                             for k in columns.ORDER)
+        headers = _(", ").join(_text(c) for c in rows[0][1])
         problems.append(Problem(where, rows[0][0], None, _("cannot tell what this table holds from its columns "
                                                            "{headers}. Expected {kinds}").format(headers=headers,
                                                                                                 kinds=kinds)))
