@@ -6,7 +6,10 @@ real .docx under a Chinese name, for the sample's banner and for an office that 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import docx
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from briefing.delivery.channel import Briefing
 
@@ -132,3 +136,45 @@ def smtp_server():
     controller.start()
     yield controller, mailbox
     controller.stop()
+
+
+@pytest.fixture
+def smtp_servers():
+    """Start SMTP servers with aiosmtpd's options (tls_context, ssl_context, authenticator…); all stopped after
+    the test. Each start gives (port, mailbox)."""
+    started = []
+
+    def start(**options):
+        mailbox = Mailbox()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
+        controller.start()
+        started.append(controller)
+        return controller.port, mailbox
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory) -> tuple[Path, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1 made by openssl (its PEM file, to be given as the trusted CA),
+    and a server context holding it."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make a certificate with")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "ca.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def authenticator(user: str, password: str):
+    """An aiosmtpd authenticator that takes one login."""
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            user.encode(), password.encode())
+        return AuthResult(success=ok, handled=False)     # handled=False: aiosmtpd answers 535 itself
+    return check

@@ -7,7 +7,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 import pytest
-from channel_servers import briefing, free_port, smtp_server  # noqa: F401 (a fixture)
+from channel_servers import authenticator, briefing, certificate, free_port, smtp_server, smtp_servers  # noqa: F401
 
 from briefing import i18n
 from briefing.delivery.channel import DeliveryFailed, Recipient, make_channel
@@ -154,3 +154,38 @@ def test_starttls_or_a_login_the_server_does_not_offer_fails_for_good(tmp_path, 
         assert failed.value.permanent
     assert mailbox.envelopes == []
     assert "pw-1234" not in repr(channel(controller.port, user="office", password="pw-1234"))
+
+
+def tls_channel(port: int, security: str, ca: str = "", password: str = "pw-Right-1"):
+    table = {"kind": "email", "host": "127.0.0.1", "port": port, "security": security, "user": "office",
+             "password_env": "SMTP_PASSWORD", "from": "兴安盟帮扶办 <office@xam.example.gov.cn>",
+             **({"ca_file": ca} if ca else {})}
+    return make_channel("邮件", table, {"SMTP_PASSWORD": password})
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")   # the SSL server: TLS from the start
+def test_ssl_and_starttls_with_a_login(tmp_path, smtp_servers, certificate):  # noqa: F811
+    ca, context = certificate
+    login = authenticator("office", "pw-Right-1")
+    sent = briefing(tmp_path, other=True)
+    ssl_port, ssl_box = smtp_servers(ssl_context=context, authenticator=login, auth_required=True,
+                                     auth_require_tls=False)      # the whole connection is TLS already
+    tls_port, tls_box = smtp_servers(tls_context=context, require_starttls=True, authenticator=login,
+                                     auth_required=True)
+    tls_channel(ssl_port, "ssl", str(ca)).send(sent, Recipient("邮件", "zhang@example.gov.cn"))
+    tls_channel(tls_port, "starttls", str(ca)).send(sent, Recipient("邮件", "li@example.gov.cn"))
+    for mailbox in (ssl_box, tls_box):
+        assert received(mailbox)["Subject"] == f"{sent.title}（{sent.period_text}）"
+
+    with pytest.raises(DeliveryFailed, match="535") as refused:        # a wrong password: for good
+        tls_channel(ssl_port, "ssl", str(ca), password="pw-Wrong-2").send(sent, Recipient("邮件", "a@b.gov.cn"))
+    assert refused.value.permanent and "pw-Wrong-2" not in str(refused.value)
+    with pytest.raises(DeliveryFailed, match="give that CA's PEM file as ca_file") as unverified:
+        tls_channel(tls_port, "starttls").send(sent, Recipient("邮件", "a@b.gov.cn"))
+    assert unverified.value.permanent
+    assert len(ssl_box.envelopes) == len(tls_box.envelopes) == 1
+
+
+def test_ca_file_must_be_there(tmp_path):
+    with pytest.raises(UsageError, match="'ca_file': there is no file"):
+        tls_channel(465, "ssl", str(tmp_path / "missing.pem"))

@@ -112,6 +112,7 @@ class Email:
     password: str = field(repr=False)
     sender: Address
     max_attachment_mb: float
+    ca_file: str = ""           # a PEM file of the CA that signed the server's certificate, else the system's
 
     def send(self, briefing: Briefing, recipient: Recipient) -> str:
         mail = message(briefing, self.sender, address(recipient.name, recipient.address), self.max_attachment_mb)
@@ -125,6 +126,10 @@ class Email:
             raise self.refused(code, reply) from None
         except smtplib.SMTPResponseException as e:
             raise self.refused(e.smtp_code, e.smtp_error) from None
+        except ssl.SSLCertVerificationError as e:     # retrying cannot help: the config must name its CA
+            raise DeliveryFailed(_("the certificate of the mail server {host} cannot be verified ({reason}); if "
+                                   "an in-house CA signed it, give that CA's PEM file as ca_file").format(
+                                       host=self.host, reason=e.verify_message or e), permanent=True) from None
         except smtplib.SMTPNotSupportedError as e:     # no STARTTLS or no AUTH: the config asks what it cannot do
             raise DeliveryFailed(_("the mail server {host}:{port} cannot do what channel '{channel}' asks: {reason}")
                                  .format(host=self.host, port=self.port, channel=shown(self.name), reason=e),
@@ -135,11 +140,16 @@ class Email:
         return mail["Message-ID"]
 
     def connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context(cafile=self.ca_file or None)
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT, context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT, context=context)
         smtp = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT)
         if self.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            try:
+                smtp.starttls(context=context)
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
 
     def refused(self, code: int, reply: bytes | str) -> DeliveryFailed:
@@ -151,7 +161,7 @@ class Email:
 def make_email(name: str, table: Mapping[str, object], environ: Mapping[str, str]) -> Email:
     config = Table(name, table, environ)
     config.check_keys(("host", "from"), ("port", "security", "user", "password", "password_env",
-                                         "max_attachment_mb"))
+                                         "max_attachment_mb", "ca_file"))
     security = config.text("security", "ssl")
     if security not in SECURITY:
         raise config.error(_("'security' must be ssl, starttls or none"))
@@ -169,5 +179,8 @@ def make_email(name: str, table: Mapping[str, object], environ: Mapping[str, str
     port = config.number("port", SECURITY[security])
     if port != int(port):
         raise config.error(_("'{key}' must be a whole number").format(key="port"))
+    ca_file = config.text("ca_file", "")
+    if ca_file and not Path(ca_file).is_file():
+        raise config.error(_("'ca_file': there is no file {path}").format(path=ca_file))
     return Email(name, host, int(port), security, user, config.secret("password", required=bool(user)), sender,
-                 config.number("max_attachment_mb", 10))
+                 config.number("max_attachment_mb", 10), ca_file)
