@@ -79,6 +79,12 @@ class HttpServer:
 
 def _handler(server: HttpServer):
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            server.requests.append(Request(self.path, {}, dict(self.headers.items()), b""))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             parts = urlsplit(self.path)
@@ -89,6 +95,8 @@ def _handler(server: HttpServer):
             out = json.dumps(data).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            if 300 <= status < 400:
+                self.send_header("Location", "/elsewhere")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
             self.wfile.write(out)

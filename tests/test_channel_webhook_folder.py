@@ -42,7 +42,7 @@ def test_the_webhook_gets_the_fields_and_the_small_files(tmp_path, http_server, 
     assert request.headers["X-Briefing-Signature"] == expected
 
 
-@pytest.mark.parametrize("status, permanent", [(404, True), (429, False), (503, False)])
+@pytest.mark.parametrize("status, permanent", [(404, True), (429, False), (503, False), (302, True)])
 def test_a_webhook_refusal_is_sorted(tmp_path, http_server, status, permanent):  # noqa: F811
     http_server.answer = lambda request: (status, {})
     made = make_channel("系统", {"kind": "webhook", "url": http_server.url + "/h?token=TOK-77",
@@ -50,6 +50,7 @@ def test_a_webhook_refusal_is_sorted(tmp_path, http_server, status, permanent): 
     with pytest.raises(DeliveryFailed, match=f"HTTP {status}") as failed:
         made.send(briefing(tmp_path), Recipient("系统"))
     assert failed.value.permanent is permanent and "TOK-77" not in str(failed.value)
+    assert [r.path for r in http_server.requests] == ["/h"]       # a redirect is not followed (as a GET)
 
 
 def test_the_webhook_must_be_https():

@@ -95,6 +95,17 @@ def scrub(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: urllib would repeat a POST as a GET without its body, and the message
+    would be lost while the answer looked like success. The 3xx is a failure to correct in the config."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
 def post(url: str, body: bytes, content_type: str, secrets: tuple[str, ...],
          headers: Mapping[str, str] | None = None) -> bytes:
     """POST and return the answer's body; DeliveryFailed naming the host only (the address holds the token):
@@ -102,7 +113,7 @@ def post(url: str, body: bytes, content_type: str, secrets: tuple[str, ...],
     host = urlsplit(url).hostname or ""
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type, **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:
+        with OPENER.open(request, timeout=TIMEOUT) as answer:
             return answer.read()
     except urllib.error.HTTPError as e:
         transient = e.code == 429 or e.code >= 500
