@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -18,6 +20,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from channel_servers import Mailbox, free_port, http_server, smtp_server  # noqa: F401 (fixtures)
 from other_office import BANNERS, TOP, write_office
+from test_run_due import TZ, Lines, add_figures, latest_week
+
+from briefing.figures.period_text import parse_period
 
 FAULT_POINTS = Path(__file__).with_name("fault_points.py")
 NOW = "2024-01-22T10:00+08:00"      # 2024-W02 and 2024-W03 of the sample are due (start 2024-01-08)
@@ -224,3 +229,23 @@ def test_a_schedule_naming_an_unknown_group_stops_run_due_before_anything_is_mad
     result = briefing(site, "run-due", "--now", NOW)
     assert result.returncode != 0 and not (site / "archive").exists()
     assert "[[schedule]] 周报: deliver_to" in result.stderr and "Did you mean '领导'?" in result.stderr
+
+
+def test_serve_sends_what_it_makes(site):
+    (site / "share").mkdir()
+    write_config(site, {"共享盘": {"kind": "folder", "path": "share"}}, {}, start="2024-01-01", catch_up="latest",
+                 deliver_to=["共享盘"], top={"tick_seconds": 3600})
+    owed = parse_period(latest_week(datetime.now(TZ)))     # whichever of these the run at start owes has figures
+    add_figures(site, owed.key, owed.next().key, entered=datetime.now(TZ) - timedelta(minutes=5))
+    proc = subprocess.Popen([sys.executable, "-m", "briefing", "--config", "briefing.toml", "serve"], cwd=site,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = Lines(proc.stderr)
+    try:
+        sent = log.until(" sent #")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    err = log.until_the_end()
+    assert sent and "共享盘" in sent, err
+    [made] = (site / "archive").rglob("*.docx")
+    assert [p.read_bytes() for p in (site / "share").iterdir()] == [made.read_bytes()]

@@ -82,3 +82,76 @@ def test_a_permanent_failure_is_final_at_once_and_retry_queues_it_again(report):
     assert again.state == "queued" and again.attempts == 1 and again.error == "550 no such user"
     [claimed] = outbox.claim_due()
     assert claimed.id == first.id and claimed.attempts == 2
+
+
+# --- the config: channels, groups, and who a schedule's briefing goes to ----------------------------------------
+
+CONFIG = '''public_url = "https://briefing.example.gov.cn"
+
+[channels."邮件"]
+kind = "email"
+host = "smtp.example.gov.cn"
+from = "office@example.gov.cn"
+
+[channels."办公室群"]
+kind = "wecom"
+webhook_env = "BRIEFING_WECOM_OFFICE"
+
+[recipients]
+"领导" = ["邮件:zhang@example.gov.cn", "邮件:李四 <li@example.gov.cn>", "办公室群"]
+"鄂温克族自治旗" = ["邮件:office@ewenki.example.gov.cn", "邮件:zhang@example.gov.cn"]
+
+[[schedule]]
+name = "周报"
+template = "weekly"
+deliver_to = ["领导"]
+deliver_to_regions = true
+notify_failure_to = ["办公室群"]
+'''
+
+
+def loaded(tmp_path: Path, text: str):
+    from briefing import settings
+    from briefing.archive import schedules
+
+    path = tmp_path / "briefing.toml"
+    path.write_text(text, encoding="utf-8")
+    found = settings.load(path, env={})
+    return found, schedules.load(found.sections.get("schedule"), path)
+
+
+def test_a_regions_briefing_goes_to_the_schedules_groups_and_the_group_named_like_it(tmp_path):
+    from briefing.delivery import recipients
+
+    found, [schedule] = loaded(tmp_path, CONFIG)
+    assert recipients.of_briefing(schedule, "鄂温克族自治旗", found) == [
+        Recipient("邮件", "zhang@example.gov.cn"), Recipient("邮件", "li@example.gov.cn", "李四"), Recipient("办公室群"),
+        Recipient("邮件", "office@ewenki.example.gov.cn")]                 # zhang once, though in both groups
+    assert recipients.of_briefing(schedule, "陈巴尔虎旗", found) == recipients.resolve(["领导"], found)
+    assert recipients.of_failure(schedule, found) == [Recipient("办公室群")]
+
+
+@pytest.mark.parametrize("change, line, said", [
+    (('kind = "wecom"', 'kind = "wecon"'), 9, "unknown kind \"wecon\". Did you mean 'wecom'?"),
+    (('"办公室群"]\n"鄂', '"办公群"]\n"鄂'), 13, "there is no channel \"办公群\". Did you mean '办公室群'?"),
+    (('"邮件:office@ewenki.example.gov.cn"', '"邮件"'), 14, "the channel 邮件 needs an address after ':'"),
+    (('[channels."邮件"]', '[channels.邮件]'), 3, "Invalid initial character for a key part"),
+])
+def test_a_wrong_channel_or_member_names_the_file_line_and_what_to_write(tmp_path, change, line, said):
+    from briefing.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        loaded(tmp_path, CONFIG.replace(*change))
+    assert f"briefing.toml, line {line}" in caught.value.message and said in caught.value.message
+
+
+def test_a_schedules_unknown_group_is_refused_with_the_nearest_name(tmp_path):
+    from briefing.delivery import recipients
+    from briefing.errors import UsageError
+
+    found, [schedule] = loaded(tmp_path, CONFIG.replace('deliver_to = ["领导"]', 'deliver_to = ["领导们"]'))
+    with pytest.raises(UsageError) as caught:
+        recipients.check([schedule], found)
+    assert "[[schedule]] 周报: deliver_to" in caught.value.message and "Did you mean '领导'?" in caught.value.message
+    with pytest.raises(UsageError):
+        loaded(tmp_path, CONFIG.replace("deliver_to_regions = true", 'deliver_to_regions = "yes"'))
