@@ -340,16 +340,18 @@ def test_schedules_runs_and_the_archive_in_chinese(default, sample_db, tmp_path)
     db.write_bytes(sample_db.read_bytes())
     (tmp_path / "briefing.toml").write_text(
         f'db = "{db}"\narchive_dir = "archive"\n\n[[schedule]]\nname = "周报"\ntemplate = "weekly"\n'
-        'cron = "0 8 * * mon"\nregions = ["扎赉特旗"]\nstart = 2024-01-08\n', encoding="utf-8")
+        'cron = "0 8 * * mon"\nregions = ["扎赉特旗", "top"]\nstart = 2024-01-08\n', encoding="utf-8")
     listed = invoke("schedules", "--now", "2024-01-20T10:00+08:00").output
+    assert "地区：扎赉特旗、top（最上级地区）" in listed, listed
     assert "周报：模板 weekly，每周一 08:00（Asia/Shanghai）" in listed
     assert "下次：周一 2024-01-22 08:00 → 2024-W03（1天22小时后）" in listed and "已生成：0 · 最新期间：尚无 · 失败：0" in listed
     assert invoke("run-due", "--now", "2024-01-15T10:00+08:00").exit_code == 0
     runs = invoke("runs").output
     assert runs.startswith("编号  计划") and "已生成" in runs
     shown = invoke("archive", "show", "1").output
+    assert "简体" in shown and "simplified" not in shown
     assert "状态              已生成" in shown and "完成时间" in shown and "数据截至          2024-01-15 10:00" in shown
-    assert "已核对 1 个文件：缺失 0 个，损坏 0 个，台账未登记 0 个" in invoke("archive", "verify").output
+    assert "已核对 2 个文件：缺失 0 个，损坏 0 个，台账未登记 0 个" in invoke("archive", "verify").output
 
 
 def test_an_imports_account_names_its_tables_in_chinese(default, tmp_path):

@@ -14,6 +14,7 @@ from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
 from ..errors import UsageError
 from ..figures.period_text import parse_period
+from ..figures.script import SCRIPT_WORDS
 from ..i18n import N_, _, ngettext, pgettext
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
@@ -155,7 +156,7 @@ def _fields(ctx, r: Report) -> list[tuple[str, object]]:
         (pgettext("field", "template"), r.template),
         (pgettext("field", "period"), r.period),
         (pgettext("field", "region"), f"{r.region_name} ({r.region})"),
-        (pgettext("field", "script"), r.script),
+        (pgettext("field", "script"), _(SCRIPT_WORDS.get(r.script, r.script))),
         (pgettext("field", "issue"), f"第{r.issue}期" if r.issue else None),
         (pgettext("field", "data as of"), _local(ctx, r.as_of)),
         (pgettext("field", "schedule"), r.schedule),

@@ -20,6 +20,8 @@ from ..store.db import Store, iso_utc
 from .base import CONTEXT, cli, open_store, parse_moment, tz_of
 
 NEXT_RUNS = 3
+# the words of archive/schedules.py's region selectors where a person reads a schedule
+SELECTOR_WORDS = {"top": N_("top (the top region)"), "all": N_("all (every region)")}
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))   # date.weekday() order
 
 
@@ -102,7 +104,8 @@ def _describe(schedule: schedules_mod.Schedule, template: templates_mod.Template
     named = sum(len(names) for _kind, names in schedule.recipients)     # 报、送、发 together
     click.echo("  " + _("regions: {regions} · catch-up: {policy}, within {days} days · from {start} · formats: "
                         "{formats} · recipients: {recipients}").format(
-        regions=_(", ").join(schedule.regions), policy=policy, days=schedule.horizon_days, start=start,
+        regions=_(", ").join(_(SELECTOR_WORDS[r]) if r in SELECTOR_WORDS else r for r in schedule.regions),
+        policy=policy, days=schedule.horizon_days, start=start,
         formats=_(", ").join(schedule.formats), recipients=named))
     if schedule.on_failure:
         found = shutil.which(schedule.on_failure[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..i18n import _
+from ..i18n import N_, _
 
 SCRIPTS = {
     "simplified": None,          # as written
@@ -18,6 +18,10 @@ SCRIPTS = {
     "traditional-hk": "s2hk",    # Hong Kong standard forms (户, 裡)
     "traditional-opencc": "s2t",  # OpenCC's own standard (爲)
 }
+# each script's name where a person reads it (archive show), for _(SCRIPT_WORDS[script])
+SCRIPT_WORDS = {"simplified": N_("simplified"), "traditional": N_("traditional (Taiwan forms)"),
+                "traditional-hk": N_("traditional (Hong Kong forms)"),
+                "traditional-opencc": N_("traditional (OpenCC forms)")}
 
 
 @lru_cache(maxsize=None)
