@@ -35,7 +35,8 @@ def test_the_reader_gets_subject_both_bodies_and_the_files(tmp_path, smtp_server
 
     mail = received(mailbox)
     assert mailbox.envelopes[0].rcpt_tos == ["zhang@example.gov.cn"]
-    assert mail["Subject"] == f"{sent.title}（{sent.period_text}）"
+    assert mail["Subject"] == {"扎赉特旗帮扶工作周报": "扎赉特旗帮扶工作周报（2024年第2周，1月8日—1月14日）",
+                               "鄂温克族自治旗生态就业月报": "鄂温克族自治旗生态就业月报（2025年3月）"}[sent.title]
     assert mail["To"].addresses[0].display_name == "张三"
     assert mail["From"].addresses[0].display_name == "兴安盟帮扶办"
     assert mail["Message-ID"] == receipt
@@ -189,3 +190,12 @@ def test_ssl_and_starttls_with_a_login(tmp_path, smtp_servers, certificate):  # 
 def test_ca_file_must_be_there(tmp_path):
     with pytest.raises(UsageError, match="'ca_file': there is no file"):
         tls_channel(465, "ssl", str(tmp_path / "missing.pem"))
+
+
+def test_a_title_that_names_its_period_is_the_subject_as_it_is(tmp_path):
+    """The sample's titles end in their period (……工作周报（2024年第2周）): the subject does not say it twice."""
+    from dataclasses import replace
+
+    from briefing.delivery.email import subject
+    sent = replace(briefing(tmp_path), title="扎赉特旗干部人才“组团式”帮扶工作周报（2024年第2周）")
+    assert subject(sent) == "扎赉特旗干部人才“组团式”帮扶工作周报（2024年第2周）"

@@ -55,8 +55,14 @@ def address(name: str, addr: str) -> Address:
 
 
 def subject(briefing: Briefing) -> str:
-    title = briefing.title
-    text = title if not briefing.period_text or briefing.period_text in title else f"{title}（{briefing.period_text}）"
+    """The title, and the period after it when the title does not name it already: 扎赉特旗帮扶工作周报（2024年第2周，
+    1月8日—1月14日）, one pair of brackets (a title such as ……周报（2024年第2周） is the subject as it is)."""
+    title, period = briefing.title, briefing.period_text
+    name, _bracket, dates = period.partition("（")
+    if not period or name in title:
+        text = title
+    else:
+        text = f"{title}（{name}，{dates.removesuffix('）')}）" if dates else f"{title}（{period}）"
     return checked(_("subject"), text)
 
 
