@@ -31,6 +31,23 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
+def test_the_example_configs_commented_delivery_is_a_valid_config_once_uncommented(tmp_path, sample_db):
+    """What a person uncomments in deploy/briefing.example.toml to deliver (the deliver_to lines, the channels,
+    the groups) is read and checked without a complaint: every channel kind, group and member exists."""
+    lines = (DEPLOY / "briefing.example.toml").read_text(encoding="utf-8").splitlines()
+    key = re.compile(r'^# (\[[^ ]|[a-z_]+ = |"[^"]+" = )')
+    uncommented = "\n".join(line[2:] if key.match(line) else line for line in lines)
+    assert uncommented.count("deliver_to = ") == 1 and '[channels."邮件"]' in uncommented
+    (tmp_path / "data").mkdir()
+    shutil.copy(sample_db, tmp_path / "data" / "briefing.db")
+    (tmp_path / "briefing.toml").write_text(uncommented + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "briefing.toml"), "schedules",
+                                      "--now", "2024-01-20T10:00+08:00"])
+    assert result.exit_code == 0, result.output
+    settings = load_settings(tmp_path / "briefing.toml", env={})
+    assert {"邮件", "办公室群", "共享盘"} <= set(settings.sections["channels"])
+
+
 def test_serve_unit_restarts_on_failure_and_runs_serve():
     service = unit("briefing.service")["Service"]
     assert service["ExecStart"] == f"{INSTALLED} serve"
