@@ -60,7 +60,8 @@ def briefings(settings, tz: ZoneInfo, db: Path, region: str, moment: str, as_of_
     (the latest figures if none)."""
     with Store(db, create=False) as store:
         week = _latest_week(store, moment)
-        last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?", [moment]).fetchone()[0]
+        last = store.db.execute("SELECT MAX(recorded_at) FROM observations WHERE recorded_at <= ?",
+                                [moment]).fetchone()[0]
         day = datetime.fromisoformat(moment if as_of_given else last).astimezone(tz).date()
         made = [make(store, settings, Request("weekly", week, region, moment)),
                 make(store, settings, Request("article", period_of("day", day), region, moment))]

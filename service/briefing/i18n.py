@@ -163,7 +163,8 @@ def extract(fileobj, keywords, comment_tags, options):
         if isinstance(node, ast.Call):
             texts += [(k.value.lineno, k.value.value) for k in node.keywords if k.arg in ("help", "short_help")
                       and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
-            if getattr(node.func, "id", "").endswith("_option") and node.args and isinstance(node.args[0], ast.Constant):
+            named = getattr(node.func, "id", "")
+            if named.endswith("_option") and node.args and isinstance(node.args[0], ast.Constant):
                 texts.append((node.lineno, node.args[0].value))     # an option made by a function of ours
         for line, text in texts:
             for piece in help_pieces(text):

@@ -31,14 +31,16 @@ def formats_option(help_text: str):
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("-t", "--template", "template_key", default="weekly", show_default=True, help="Template (see `briefing templates`).")
+@click.option("-t", "--template", "template_key", default="weekly", show_default=True,
+              help="Template (see `briefing templates`).")
 @click.option("-p", "--period", help="Period of the briefing, e.g. 2024-W02 (a summary takes --as-of instead).")
 @click.option("-r", "--region", default=None, help="Region [default: the top of the hierarchy].")
 @click.option("--as-of", metavar="TIME", help="Use the figures as known then, e.g. 2024-01-17T00:00.")
 @formats_option("Formats to write: -f docx,html or -f docx -f html.")
 @click.option("--script", type=click.Choice(list(SCRIPTS)), default="simplified", show_default=True,
               help="Characters of the edition: simplified, or traditional (OpenCC, Taiwan forms) and variants.")
-@click.option("-o", "--out", type=click.Path(path_type=Path), help="Folder (or .docx file) to write to [default: output_dir].")
+@click.option("-o", "--out", type=click.Path(path_type=Path),
+              help="Folder (or .docx file) to write to [default: output_dir].")
 @click.option("--force", is_flag=True, help="Replace files that are already there (else that is an error).")
 @click.option("--archive", "to_archive", is_flag=True,
               help="Put it in the archive as the next version of this briefing, recorded in the ledger "

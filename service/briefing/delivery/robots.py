@@ -148,7 +148,8 @@ class DingTalk:
             timestamp = str(round(time.time() * 1000))
             url += f"&timestamp={timestamp}&sign={quote_plus(dingtalk_sign(self.secret, timestamp))}"
         secrets = (self.webhook, key_of(self.webhook), self.secret)
-        payload = {"msgtype": "markdown", "markdown": {"title": briefing.title, "text": markdown(briefing, DINGTALK_MARKDOWN_BYTES)}}
+        text = markdown(briefing, DINGTALK_MARKDOWN_BYTES)
+        payload = {"msgtype": "markdown", "markdown": {"title": briefing.title, "text": text}}
         return answered(post_json(url, payload, secrets), "errcode", self.name, DINGTALK_TRANSIENT, secrets)
 
 

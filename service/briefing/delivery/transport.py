@@ -111,7 +111,8 @@ def post(url: str, body: bytes, content_type: str, secrets: tuple[str, ...],
     """POST and return the answer's body; DeliveryFailed naming the host only (the address holds the token):
     transient for 429, 5xx and a server that cannot be reached, permanent for any other refusal."""
     host = urlsplit(url).hostname or ""
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": content_type, **(headers or {})})
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": content_type, **(headers or {})})
     try:
         with OPENER.open(request, timeout=TIMEOUT) as answer:
             return answer.read()
