@@ -155,3 +155,29 @@ def test_a_schedules_unknown_group_is_refused_with_the_nearest_name(tmp_path):
     assert "[[schedule]] 周报: deliver_to" in caught.value.message and "Did you mean '领导'?" in caught.value.message
     with pytest.raises(UsageError):
         loaded(tmp_path, CONFIG.replace("deliver_to_regions = true", 'deliver_to_regions = "yes"'))
+
+
+def test_a_drain_claims_each_row_as_it_sends_it(report, monkeypatch):
+    """A slow channel does not eat the leases of the rows still to send: while the first is sent, the others are
+    still queued (so their lease starts when their own send does, and no second process can take them mid-send)."""
+    from briefing.delivery import deliver
+    from briefing.settings import load
+
+    store, report_id = report
+    Outbox(store).enqueue(report_id, LEADERS + [Recipient("邮件", "li@example.gov.cn")],
+                          now="2024-01-15T01:00:00+00:00")
+    seen = []
+
+    class Watching:
+        name = "watching"
+
+        def send(self, briefing, recipient):
+            seen.append(sorted(r.state for r in Outbox(store).find()))
+            return "ok"
+
+    deliverer = deliver.Deliverer(store, load(None, env={}), [])
+    monkeypatch.setattr(deliverer, "_channel", lambda name: Watching())
+    monkeypatch.setattr(deliverer, "_briefing", lambda row: None)
+    deliverer.drain(now="2024-01-15T01:00:00+00:00")
+    assert seen == [["queued", "queued", "sending"], ["queued", "sending", "sent"], ["sending", "sent", "sent"]]
+    assert {r.state for r in Outbox(store).find()} == {"sent"}

@@ -64,7 +64,7 @@ class Deliverer:
     def drain(self, now: str | None = None) -> Sent:
         """Send every row due (claimed first, so no other process sends it), until none is due."""
         done = Sent()
-        while batch := self.outbox.claim_due(now):
+        while batch := self.outbox.claim_due(now, limit=1):   # one at a time: a claim's lease starts as it is sent
             for row in batch:
                 self._one(row, done, now)
         return done
