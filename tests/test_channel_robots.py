@@ -168,3 +168,16 @@ def test_a_channel_shows_no_secret_when_printed():
     environ = {"HOOK": "https://oapi.dingtalk.com/robot/send?access_token=TOKEN-printed", "SEC": "SEC-printed"}
     made = make_channel("群", {"kind": "dingtalk", "webhook_env": "HOOK", "secret_env": "SEC"}, environ)
     assert "printed" not in repr(made) and "printed" not in str(made)
+
+
+def test_an_address_that_cannot_be_sent_to_fails_for_good_without_showing_its_token():
+    """A space or control character in a robot's address (a paste gone wrong) makes urllib refuse it with a message
+    quoting the whole address: the failure names the host only, never the token after it."""
+    from briefing.delivery.transport import post
+
+    for address in ("https://127.0.0.1:9/robot/send?access_token=SECRET TOKEN",
+                    "https://127.0.0.1:9/robot/send?access_token=SECRET\x01TOKEN"):
+        with pytest.raises(DeliveryFailed) as failed:
+            post(address, b"{}", "application/json", ("SECRET",))
+        assert failed.value.permanent and "127.0.0.1" in str(failed.value)
+        assert "SECRET" not in str(failed.value) and "TOKEN" not in str(failed.value)

@@ -5,6 +5,7 @@ secret text an answer echoes is replaced by ***."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -123,6 +124,9 @@ def post(url: str, body: bytes, content_type: str, secrets: tuple[str, ...],
         transient = True
         reason = getattr(e, "reason", e)
         message = _("cannot reach {host}: {reason}").format(host=host, reason=scrub(str(reason), secrets))
+    except (http.client.HTTPException, ValueError) as e:    # an address that cannot be sent to (a space in it …):
+        transient = False                                   # its message quotes the whole address, so not shown
+        message = _("cannot send to {host}: {reason}").format(host=host, reason=e.__class__.__name__)
     raise DeliveryFailed(message, permanent=not transient)
 
 
