@@ -226,3 +226,21 @@ def test_templates_writes_the_reference_document_to_restyle(runner, tmp_path):
     assert f"wrote {target}" in result.output
     ids = {s.style_id for s in docx.Document(str(target)).styles}
     assert STYLE_IDS <= ids
+
+
+@pytest.mark.parametrize("args", [["--db", "x.db", "init"], ["init", "--db", "x.db"], ["--db=x.db", "regions"]])
+def test_the_settings_are_read_once_a_command(runner, tmp_path, monkeypatch, args):
+    """The language is chosen from the settings before click reads the command line, and the command uses those
+    same settings: the config file is read once, not again for the command."""
+    from briefing import settings
+
+    monkeypatch.delenv("BRIEFING_LANG")
+    monkeypatch.chdir(tmp_path)
+    reads = []
+    real = settings.load
+    monkeypatch.setattr(settings, "load", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert runner.invoke(cli, ["--db", "x.db", "init"]).exit_code == 0
+    reads.clear()
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert len(reads) == 1

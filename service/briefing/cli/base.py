@@ -74,10 +74,10 @@ def prepare(ctx: click.Context) -> None:
     if obj.get("loaded") != given:
         obj["settings"] = settings_mod.load(obj.get("config"), overrides={"db": obj.get("db")})
         obj["db_given"], obj["loaded"] = obj.get("db") is not None, given
-        lang = obj["settings"].lang
-        if lang and not i18n.code(lang):
-            raise UsageError(_("lang = '{value}' ({origin}) is not a language of briefing").format(
-                value=lang, origin=obj["settings"].origin["lang"]), _("Use zh (Chinese) or en (English)."))
+    lang = obj["settings"].lang
+    if lang and not i18n.code(lang):
+        raise UsageError(_("lang = '{value}' ({origin}) is not a language of briefing").format(
+            value=lang, origin=obj["settings"].origin["lang"]), _("Use zh (Chinese) or en (English)."))
 
 
 def given(args: list[str], option: str) -> str | None:
@@ -93,16 +93,18 @@ def given(args: list[str], option: str) -> str | None:
     return value
 
 
-def choose_language(args: list[str]) -> str:
-    """--lang, BRIEFING_LANG, the lang setting of the config file (when it can be read), the locale."""
+def choose_language(args: list[str]) -> tuple[str, dict]:
+    """--lang, BRIEFING_LANG, the lang setting of the config file (when it can be read), the locale; with the
+    settings read for it, kept for the command (prepare reads them again only if its --db or --config differ)."""
     option = given(args, "--lang")
     if i18n.code(option) or i18n.code(os.environ.get("BRIEFING_LANG")):
-        return i18n.choose(option)
+        return i18n.choose(option), {}
+    db, config = given(args, "--db"), given(args, "--config")
     try:
-        setting = settings_mod.load(given(args, "--config")).lang
+        read = settings_mod.load(config, overrides={"db": db})
     except BriefingError:       # the command says what is wrong with the file, in the language chosen without it
-        setting = None
-    return i18n.choose(option, setting)
+        return i18n.choose(option), {}
+    return i18n.choose(option, read.lang), {"settings": read, "loaded": (db, config)}
 
 
 class BriefingCommand(Translated, click.Command):
@@ -157,7 +159,10 @@ class BriefingGroup(Translated, click.Group):
 
     def main(self, args=None, prog_name=None, **extra):
         args = list(sys.argv[1:] if args is None else args)
-        i18n.use(choose_language(args))
+        lang, read = choose_language(args)
+        i18n.use(lang)
+        if read and "obj" not in extra:
+            extra["obj"] = {**read, "db_given": read["loaded"][0] is not None}
         return super().main(args, prog_name, **extra)
 
     def invoke(self, ctx: click.Context):
