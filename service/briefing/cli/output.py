@@ -34,6 +34,7 @@ from ..figures.phrasing import figure as phrased
 from ..files import spreadsheet_cell, write_atomically
 from ..i18n import _
 from ..ingest.form import width
+from .progress import on_terminal
 
 FORMATS = ("table", "csv", "json", "xlsx")
 BOM = "\ufeff"
@@ -161,7 +162,7 @@ def emit(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "tabl
         click.echo(str(out))
         return
     stdout = sys.stdout.buffer
-    if fmt == "xlsx" and _terminal(sys.stdout):
+    if fmt == "xlsx" and on_terminal(sys.stdout):
         raise UsageError(_("-f xlsx writes a binary workbook, which a terminal cannot show"),
                          _("Give -o FILE.xlsx, or redirect the output to a file (> FILE.xlsx)."))
     if fmt in ("xlsx", "csv"):
@@ -183,13 +184,6 @@ def _encoded(headers, rows, fmt: str, right, ctx: click.Context, to_file: bool) 
         return workbook(headers, rows, ctx.command.name or "列表")
     text = render(headers, rows, fmt, right) + "\n"
     return ((BOM if fmt == "csv" and to_file else "") + text).encode("utf-8")
-
-
-def _terminal(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _regular_file(stream) -> bool:
