@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from ..errors import OutsideArchive
 from ..files import TEMP, leftover, safe_name, sha256_of, write_atomically
 from ..i18n import _
+from ..store.db import in_zone
 from .ledger import File, Report
 
 INDEX = "index.json"
@@ -187,7 +188,7 @@ def _entry(report: Report, tz: ZoneInfo) -> dict:
 
 def _local(moment: str | None, tz: ZoneInfo) -> str | None:
     """A moment of the ledger (ISO UTC) in a time zone, ISO with its offset."""
-    return datetime.fromisoformat(moment).astimezone(tz).isoformat() if moment else None
+    return in_zone(moment, tz).isoformat() if moment else None
 
 
 def glob_escape(name: str) -> str:

@@ -19,8 +19,9 @@ import signal
 import socket
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from ..store.db import in_zone
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Failure:
 def environment(failure: Failure, tz: ZoneInfo) -> dict[str, str]:
     """The variables the hook is given: moments in the configured time zone, with their offset."""
     def local(moment: str | None) -> str:
-        return datetime.fromisoformat(moment).astimezone(tz).isoformat() if moment else ""
+        return in_zone(moment, tz).isoformat() if moment else ""
 
     return {"BRIEFING_EVENT": "failed", "BRIEFING_SCHEDULE": failure.schedule, "BRIEFING_TEMPLATE": failure.template,
             "BRIEFING_PERIOD": failure.period, "BRIEFING_REGION": failure.region,

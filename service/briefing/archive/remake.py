@@ -22,7 +22,7 @@ from ..documents.make import template_dirs
 from ..errors import UsageError
 from ..files import sha256_of, write_atomically
 from ..i18n import _
-from ..store.db import iso_utc
+from ..store.db import iso_utc, local_text
 from .ledger import Report
 from .produce import Producer, Rendered, software_version
 
@@ -137,8 +137,7 @@ class Remaker:
 
     def _local(self, moment: str) -> str:
         """A moment of the store (ISO UTC) in the configured time zone, to the minute, as a person reads it."""
-        tz = ZoneInfo(self.producer.settings.timezone)
-        return datetime.fromisoformat(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        return local_text(moment, ZoneInfo(self.producer.settings.timezone))
 
     def _text_changes(self, original: Report, rendered: Rendered) -> list[str]:
         docx = original.file("docx")

@@ -28,7 +28,7 @@ from ..figures.periods import Period
 from ..i18n import _
 from ..settings import Settings
 from ..store.catalog import Catalog
-from ..store.db import Store, iso_utc
+from ..store.db import Store, in_zone, iso_utc
 from . import corrections, hooks
 from . import schedules as schedules_mod
 from .folders import Archive
@@ -116,8 +116,7 @@ class Runner:
         """A moment for a log line: in the configured time zone, to the minute, with its offset."""
         if moment is None:
             return "-"
-        moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-        return moment.astimezone(self.tz).isoformat(timespec="minutes")
+        return in_zone(moment, self.tz).isoformat(timespec="minutes")
 
     def plan(self, catalog: Catalog, chosen: list[Schedule] | None = None
              ) -> list[tuple[Schedule, templates.Template, list[str]]]:

@@ -18,10 +18,10 @@ from ..figures.script import SCRIPT_WORDS
 from ..i18n import N_, _, ngettext, pgettext
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
-from .base import CONTEXT, archive_formats, cli, open_store, region_of, tz_of
+from .base import CONTEXT, archive_formats, cli, open_store, region_of
 from .documents import formats_option
 from .output import emit, listing_options, width
-from .runs import took
+from .runs import local, took
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
@@ -42,12 +42,6 @@ def archive() -> None:
 def _parts(ctx: click.Context, store) -> tuple[Ledger, Archive]:
     s = ctx.obj["settings"]
     return Ledger(store, s.lease_seconds), Archive(s.archive_dir)
-
-
-def _local(ctx: click.Context, moment: str | None) -> str:
-    if not moment:
-        return ""
-    return datetime.fromisoformat(moment).astimezone(tz_of(ctx)).strftime("%Y-%m-%d %H:%M")
 
 
 @archive.command("list", context_settings=CONTEXT)
@@ -78,8 +72,8 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
         reports = [r for r in ledger.find(" AND ".join(where), params) if _within(r, first, last)]
         stale = corrections.out_of_date(store.db, Catalog.load(store.db), corrections.latest_versions(reports),
                                         iso_utc(datetime.now(timezone.utc)))
-    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), _local(ctx, r.as_of),
-             _local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), local(ctx, r.as_of),
+             local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
             for r in reports]
     emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
 
@@ -148,7 +142,7 @@ def _field(label: str, value: object) -> str:
 
 
 def _fields(ctx, r: Report) -> list[tuple[str, object]]:
-    retry = _local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None
+    retry = local(ctx, r.retry_at) if r.status in ("failed", "waiting") else None
     return [
         (pgettext("field", "briefing"), _("#{id} {name} (version {version})").format(id=r.id, name=r.stem,
                                                                                       version=r.version)),
@@ -158,18 +152,18 @@ def _fields(ctx, r: Report) -> list[tuple[str, object]]:
         (pgettext("field", "region"), f"{r.region_name} ({r.region})"),
         (pgettext("field", "script"), _(SCRIPT_WORDS.get(r.script, r.script))),
         (pgettext("field", "issue"), f"第{r.issue}期" if r.issue else None),
-        (pgettext("field", "data as of"), _local(ctx, r.as_of)),
+        (pgettext("field", "data as of"), local(ctx, r.as_of)),
         (pgettext("field", "schedule"), r.schedule),
-        (pgettext("field", "due"), _local(ctx, r.due_at)),
+        (pgettext("field", "due"), local(ctx, r.due_at)),
         (pgettext("field", "remake of"), f"#{r.remake_of}" if r.remake_of else None),
-        (pgettext("field", "claimed"), _local(ctx, r.created_at)),
-        (pgettext("field", "done"), _local(ctx, r.done_at)),
-        (pgettext("field", "pruned"), _local(ctx, r.pruned_at)),
-        (pgettext("field", "started"), _local(ctx, r.started_at)),
+        (pgettext("field", "claimed"), local(ctx, r.created_at)),
+        (pgettext("field", "done"), local(ctx, r.done_at)),
+        (pgettext("field", "pruned"), local(ctx, r.pruned_at)),
+        (pgettext("field", "started"), local(ctx, r.started_at)),
         (pgettext("field", "took"), took(r.duration_ms)),
         (pgettext("field", "attempts"), r.attempts),
         (pgettext("field", "error"), r.error),
-        (pgettext("field", "failing since"), _local(ctx, r.failed_since)),
+        (pgettext("field", "failing since"), local(ctx, r.failed_since)),
         (pgettext("field", "retry after"), retry),
         (pgettext("field", "covers"), "、".join(_names(r.covered)) or None),
         (pgettext("field", "not reported"), "、".join(_names(r.missing)) or None),
@@ -265,7 +259,7 @@ def remake(ctx, report_id: int, current: bool, formats: str) -> None:
     docx = original.file("docx")
     if remade.outcome == "identical":
         click.echo(_("#{id} made again as of {moment}: byte-identical to {path} (sha256 {sha256})").format(
-            id=original.id, moment=_local(ctx, original.as_of), path=archive_.path(docx.path), sha256=docx.sha256))
+            id=original.id, moment=local(ctx, original.as_of), path=archive_.path(docx.path), sha256=docx.sha256))
     elif remade.outcome == "restored":
         click.echo(_("#{id} made again byte-identical; the archived file was missing or damaged and has been put "
                      "back: {path}").format(id=original.id, path=archive_.path(docx.path)))
@@ -273,7 +267,7 @@ def remake(ctx, report_id: int, current: bool, formats: str) -> None:
         new = remade.report
         if not current:
             click.echo(_("#{id} made again as of {moment} differs from the archived file:").format(
-                id=original.id, moment=_local(ctx, original.as_of)))
+                id=original.id, moment=local(ctx, original.as_of)))
             for line in remade.account:
                 click.echo(f"  {line}")
         click.echo(_("new version #{id} (v{version}): {path}").format(id=new.id, version=new.version,

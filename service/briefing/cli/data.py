@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +20,7 @@ from ..ingest.columns import kind_word
 from ..ingest.context import Given
 from ..ingest.read import Limits
 from ..store.catalog import FREQUENCIES, KINDS, REGION_AGGS, TIME_AGGS, Catalog
-from ..store.db import Store
+from ..store.db import Store, local_text
 from ..store.observations import Observations, snapshot
 from .base import CONTEXT, cli, open_store, parse_as_of, region_of, tz_of
 from .output import emit, figure, listing_options, render, written
@@ -160,7 +160,7 @@ def observations(ctx: click.Context, indicators, regions, first, last, as_of, fm
         rows = query_rows(obs, indicators, regions, first, last, parse_as_of(as_of, tz_of(ctx)))
     tz = tz_of(ctx)
     for row in rows:  # 录入时间 in the service's time zone, as people entered it
-        row[6] = datetime.fromisoformat(row[6]).astimezone(tz).strftime("%Y-%m-%d %H:%M") if row[6] else ""
+        row[6] = local_text(row[6], tz)
     headers = ["指标", "地区", "期间", "数值", "单位", "修订", "录入时间", "来源", "备注"]
     if fmt == "table":  # figures as people write them (110万, 1.05亿); csv, json and xlsx keep them exact
         rows = written(rows, {i.name: i.decimals for i in obs.catalog.indicators.values()})

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 
 from ..archive.ledger import STILL_FAILING, Ledger, Report
 from ..archive.runner import Runner
 from ..errors import UsageError
 from ..i18n import N_, _, ngettext
+from ..store.db import local_text
 from .base import CONTEXT, cli, open_store, tz_of
 from .output import emit, listing_options, width
 from .progress import progress
@@ -89,9 +88,7 @@ def took(ms: int | None) -> str:
 
 def local(ctx: click.Context, moment: str | None) -> str:
     """A moment of the ledger (ISO UTC) in the configured time zone, to the minute."""
-    if not moment:
-        return ""
-    return datetime.fromisoformat(moment).astimezone(tz_of(ctx)).strftime("%Y-%m-%d %H:%M")
+    return local_text(moment, tz_of(ctx))
 
 
 def _shortened(text: str) -> str:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import sqlite_utils
@@ -198,6 +198,19 @@ def integrity(path: Path) -> list[str]:
 def iso_utc(moment: datetime) -> str:
     """A moment as the store writes it: ISO 8601 in UTC, to the second (so text order is time order)."""
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+SHOWN = "%Y-%m-%d %H:%M"     # a moment as a person reads it in a listing (in their time zone, to the minute)
+
+
+def in_zone(moment: str | datetime, tz: tzinfo) -> datetime:
+    """A moment of the store (ISO, as iso_utc writes it) or a datetime, in a time zone."""
+    return (datetime.fromisoformat(moment) if isinstance(moment, str) else moment).astimezone(tz)
+
+
+def local_text(moment: str | None, tz: tzinfo) -> str:
+    """A moment of the store as a person reads it (SHOWN, in tz); "" for none."""
+    return in_zone(moment, tz).strftime(SHOWN) if moment else ""
 
 
 def utcnow() -> str:
