@@ -244,3 +244,17 @@ def test_the_settings_are_read_once_a_command(runner, tmp_path, monkeypatch, arg
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert len(reads) == 1
+
+
+@pytest.mark.parametrize("args", [["archive", "--db", "x.db", "list"], ["archive", "list", "--db", "x.db"],
+                                  ["deliveries", "--db", "x.db"], ["--db", "x.db", "deliveries", "-f", "csv"]])
+def test_the_general_options_after_a_group_name_too(runner, tmp_path, monkeypatch, args):
+    """--db after `archive` or `deliveries` means what it means before them (it was refused after archive)."""
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(cli, ["--db", "x.db", "init"]).exit_code == 0
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "data").exists()          # the default database was not looked for
+    for group in ("archive", "deliveries"):
+        page = runner.invoke(cli, [group, "-h"]).output
+        assert page.count("--db PATH") == 1, page

@@ -107,8 +107,8 @@ def choose_language(args: list[str]) -> tuple[str, dict]:
     return i18n.choose(option, read.lang), {"settings": read, "loaded": (db, config)}
 
 
-class BriefingCommand(Translated, click.Command):
-    """A command: its help in the chosen language; the general options after its name too."""
+class Prepared:
+    """The general options after a command's (or a group's) name too, and the settings read before it runs."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,8 +119,12 @@ class BriefingCommand(Translated, click.Command):
         return super().invoke(ctx)
 
 
-class CommandGroup(Translated, click.Group):
-    """A group of commands below the top (briefing archive …)."""
+class BriefingCommand(Prepared, Translated, click.Command):
+    """A command: its help in the chosen language; the general options after its name too."""
+
+
+class CommandGroup(Prepared, Translated, click.Group):
+    """A group of commands below the top (briefing archive …): the general options after its name too."""
 
     command_class = BriefingCommand
     group_class = type

@@ -11,7 +11,7 @@ import click
 from ..archive.ledger import Ledger
 from ..errors import UsageError
 from ..i18n import N_, _
-from .base import CONTEXT, cli, general_options, open_store, prepare
+from .base import CONTEXT, cli, open_store
 from .output import emit, listing_options
 from .runs import _shortened, local
 from .schedule import load_schedules
@@ -43,7 +43,6 @@ def deliveries(ctx: click.Context, only_failed: bool, limit: int, fmt: str) -> N
       briefing deliveries --failed
       briefing deliveries retry --failed
     """
-    prepare(ctx)
     if ctx.invoked_subcommand is not None:
         return
     from ..delivery.outbox import Outbox
@@ -53,9 +52,6 @@ def deliveries(ctx: click.Context, only_failed: bool, limit: int, fmt: str) -> N
         rows = outbox.find("state = 'failed'" if only_failed else "1", latest=limit)
         rows_out = [_row(ctx, ledger, d, fmt == "table") for d in rows]
     emit([_(h) for h in HEADERS], rows_out, fmt, right=(0, 1, 6))
-
-
-deliveries.params += general_options()
 
 
 def _row(ctx: click.Context, ledger: Ledger, d, short: bool) -> list:
