@@ -181,3 +181,21 @@ def test_a_drain_claims_each_row_as_it_sends_it(report, monkeypatch):
     deliverer.drain(now="2024-01-15T01:00:00+00:00")
     assert seen == [["queued", "queued", "sending"], ["queued", "sending", "sent"], ["sending", "sent", "sent"]]
     assert {r.state for r in Outbox(store).find()} == {"sent"}
+
+
+def test_a_failure_notice_goes_once_each_time_a_briefing_begins_failing(report, tmp_path):
+    """As the on_failure hook: told when the briefing begins failing, not again while it keeps failing, and
+    again if it begins failing anew (after waiting for figures, say)."""
+    from dataclasses import replace
+
+    from briefing.delivery.deliver import Deliverer
+
+    store, report_id = report
+    found, [schedule] = loaded(tmp_path, CONFIG)
+    deliverer = Deliverer(store, found, [schedule])
+    failing = replace(Ledger(store).get(report_id), failed_since="2024-01-15T01:00:00+00:00", error="模板出错")
+    assert deliverer.failed(schedule, failing) == 1                   # the 办公室群 robot told
+    assert deliverer.failed(schedule, replace(failing, attempts=2)) == 0
+    assert deliverer.failed(schedule, replace(failing, failed_since="2024-01-22T01:00:00+00:00")) == 1
+    notices = [r for r in Outbox(store).find() if r.kind != "briefing"]
+    assert [(r.channel, r.state) for r in notices] == [("办公室群", "queued")] * 2

@@ -54,10 +54,12 @@ class Deliverer:
         return self.outbox.enqueue(report.id, recipients.of_briefing(schedule, report.region_name, self.settings))
 
     def failed(self, schedule: Schedule, report: Report) -> int:
-        """Queue the notice that a briefing began failing, to the schedule's notify_failure_to."""
+        """Queue the notice that a briefing began failing, to the schedule's notify_failure_to: once for each time
+        it begins failing (its failed_since), as the schedule's on_failure hook is run."""
         text = _("The briefing could not be made (attempt {attempts}): {error}").format(
             attempts=report.attempts, error=report.error or "")
-        return self.outbox.enqueue(report.id, recipients.of_failure(schedule, self.settings), text, kind="failed")
+        return self.outbox.enqueue(report.id, recipients.of_failure(schedule, self.settings), text,
+                                   kind=f"failed@{report.failed_since}")
 
     # --- sending ------------------------------------------------------------------------------------------------
 

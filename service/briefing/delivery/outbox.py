@@ -35,7 +35,8 @@ class Delivery:
     channel: str
     recipient: str
     name: str
-    kind: str                  # briefing, or a notice told to notify_failure_to: failed (the briefing), failed:ID
+    kind: str                  # briefing, or a notice told to notify_failure_to: failed@SINCE (the briefing
+                               # began failing then), failed:ID (delivery ID failed for good)
     notice: str | None
     state: str
     attempts: int
@@ -65,7 +66,7 @@ class Outbox:
 
     def enqueue(self, report: int, recipients: Iterable[Recipient], notice: str | None = None,
                 kind: str = "briefing", now: str | None = None) -> int:
-        """Queue a report (or, with its text, a notice about it of a kind: failed, failed:ID) for each recipient,
+        """Queue a report (or, with its text, a notice about it of a kind: failed@SINCE, failed:ID) for each recipient,
         once: a row already there is left as it is. Inside the caller's write transaction when there is one.
         Returns how many rows are new."""
         now = now or utcnow()
