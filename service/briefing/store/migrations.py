@@ -266,9 +266,26 @@ def m010_deliveries(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX deliveries_due ON deliveries (state, next_at)")
 
 
+def m011_approvals(db: sqlite_utils.Database) -> None:
+    """Sign-off (审核/签发, archive/approvals.py): the events of a briefing whose schedule requires it, in order:
+    asked (made and waiting for an approver), then approved (its deliveries queued) or returned (sent back, with
+    the reason in ``comment``); who (``by``) and when (``at``, ISO UTC). A briefing with no event needs none."""
+    db.execute("""
+        CREATE TABLE approvals (
+            id      INTEGER PRIMARY KEY,
+            report  INTEGER NOT NULL REFERENCES reports(id),
+            action  TEXT NOT NULL CHECK (action IN ('asked', 'approved', 'returned')),
+            by      TEXT,
+            at      TEXT NOT NULL,
+            comment TEXT
+        )""")
+    db.execute("CREATE INDEX approvals_report ON approvals (report, id)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
                                      m007_corrections,
                                      m008_issues,
                                      m009_runs,
-                                     m010_deliveries)
+                                     m010_deliveries,
+                                     m011_approvals)
