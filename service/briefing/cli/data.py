@@ -11,7 +11,7 @@ import click
 
 from ..demo import briefings as demo_briefings
 from ..demo import build as build_demo
-from ..errors import NotFound, UsageError, problem_lines
+from ..errors import InputError, NotFound, UsageError, problem_lines
 from ..figures.numbers import round_half_up
 from ..figures.period_text import parse_period
 from ..i18n import N_, _
@@ -57,9 +57,12 @@ def init(ctx: click.Context) -> None:
                    "e.g. 2024-W05, 2024年1月.")
 @click.option("--region", metavar="CODE|名称",
               help="The region of a sheet that has no 地区 column and names none in its title or sheet name.")
+@click.option("--check", is_flag=True,
+              help="Check only: read and check every row, say what the import would add, revise and leave "
+                   "unchanged, and write nothing (no rejects file either).")
 @click.pass_context
 def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, period: str | None,
-           region: str | None) -> None:
+           region: str | None, check: bool) -> None:
     """Import CSV, Excel (.xlsx, .xls), WPS (.et) or JSON files: catalogs (regions, indicators) and figures
     (observations, highlights, records), each told by its columns. A sheet may have title rows and notes
     below it, and a column per indicator. Nothing is written unless every row is valid.
@@ -69,6 +72,7 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
       briefing ingest data/sample/regions.csv data/sample/indicators.csv
       briefing ingest 周报数据.xlsx --skip-invalid
       briefing ingest 扎赉特旗周报.xls --period 2024-W05
+      briefing ingest 周报数据.xlsx --check
     """
     if period is not None:
         try:
@@ -79,10 +83,22 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
     with open_store(ctx) as store:   # only init and demo make a database: a missing one is a wrong path, said so
         try:
             report = ingest_files(store, list(files), tz_of(ctx), skip_invalid=skip_invalid, limits=limits_of(ctx),
-                                  given=Given(period, region), progress=progress)
+                                  given=Given(period, region), progress=progress, check_only=check)
         finally:
             if progress is not None:
                 progress.close()
+    if report.refusal is not None:   # a check refused as the import would be, and saying it was only a check
+        raise InputError(report.refusal.problems, "\n".join(filter(None, [report.refusal.hint, _checked_line()])))
+    _account(report)
+
+
+def _checked_line() -> str:
+    return _("Checked only: nothing was written.")
+
+
+def _account(report) -> None:
+    """What an import did, or a check found it would do: notices, a line a table, its rejected rows, problems;
+    a check's last line says nothing was written."""
     for notice in report.notices:
         click.echo(notice, err=True)
     for o in report.outcomes:
@@ -90,8 +106,13 @@ def ingest(ctx: click.Context, files: tuple[Path, ...], skip_invalid: bool, peri
         if o.reject_file:
             click.secho("  " + _("{count} rows rejected; see {file}").format(count=len(o.rejected), file=o.reject_file),
                         fg="yellow", err=True)
+        elif o.rejected:
+            click.secho("  " + _("{count} rows would be rejected (a check writes no rejects file)").format(
+                        count=len(o.rejected)), fg="yellow", err=True)
     for line in problem_lines(report.problems):
         click.echo(f"  {line}", err=True)
+    if report.checked_only:
+        click.echo(_checked_line())
 
 
 def outcome_line(o) -> str:

@@ -7,6 +7,10 @@ before the write lock is taken, in a read transaction, and written in a short on
 not keep a scheduled briefing waiting. With ``skip_invalid`` the valid rows are kept and the others are
 written, with the reason, to ``<file>.rejects.csv`` beside the input.
 
+A check (``check_only=True``: ``briefing ingest --check``, the upload page before the person confirms) runs the
+very same import, reads, checks and writes included, in transactions that are rolled back instead of committed,
+and writes no rejects file: its counts are the ones the import then makes, and nothing is kept.
+
 May import ``store``, ``figures`` and the base modules (errors, files, settings).
 """
 
@@ -41,10 +45,17 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)   # what was passed over on purpose (a 说明 sheet)
+    checked_only: bool = False                          # made by a check: nothing was written
+    refusal: InputError | None = None                   # a check's: what the import itself would raise, or None
 
     @property
     def rejected(self) -> int:
         return sum(len(o.rejected) for o in self.outcomes)
+
+    @property
+    def would_write(self) -> bool:
+        """Whether the import itself would write (a check found nothing that refuses it)."""
+        return self.refusal is None
 
 
 @contextlib.contextmanager
@@ -66,13 +77,26 @@ Progress = Callable[[str, int, int], None]   # (step, done, total): "read" files
 
 def ingest_files(store: Store, paths: list[Path], tz: ZoneInfo, skip_invalid: bool = False,
                  now: datetime | None = None, limits: Limits = Limits(), given: Given = Given(),
-                 progress: Progress | None = None) -> Report:
+                 progress: Progress | None = None, check_only: bool = False) -> Report:
     """Import the files; raise InputError (nothing written) unless every row is valid or skip_invalid. A file
     past the limits (size, rows) is refused before its rows are read. ``given`` is the period and region of
-    tables that have no such column and say none around them; ``progress`` is told how far the import is."""
+    tables that have no such column and say none around them; ``progress`` is told how far the import is.
+
+    ``check_only`` runs the same import and keeps nothing: no row in the database, no rejects file. It never
+    raises InputError: the Report holds every Problem (file and sheet, row, column) and, in ``refusal``, the
+    InputError the import itself would raise with these arguments (None when it would write). Its outcomes count
+    what the valid rows make (added, revised, unchanged, each rejected row with its reason): the counts the
+    import makes, with skip_invalid when some rows are wrong. Other errors (StoreError …) are raised as usual."""
     with _no_gc():
-        run = _Run(tz, now or datetime.now(tz), skip_invalid, given, _Meter(progress or _quiet), limits)
-        return _ingest(store, [Path(p) for p in paths], run)
+        run = _Run(tz, now or datetime.now(tz), skip_invalid, given, _Meter(progress or _quiet), limits, check_only)
+        report = Report(checked_only=check_only)
+        try:
+            _ingest(store, [Path(p) for p in paths], run, report)
+        except InputError as exc:
+            if not check_only:
+                raise
+            report.refusal = exc    # a file that cannot be read at all: the import stops there too
+        return report
 
 
 def _quiet(step: str, done: int, total: int) -> None:
@@ -89,14 +113,14 @@ class _Run:
     given: Given
     meter: "_Meter"
     limits: Limits
+    check_only: bool = False
 
     def context(self, db, report: Report) -> Context:
         return Context(Catalog.load(db), self.tz, self.now, report.problems, report.notices, self.given,
                        tick=self.meter.tick, max_rows=self.limits.max_rows)
 
 
-def _ingest(store: Store, paths: list[Path], run: _Run) -> Report:
-    report = Report()
+def _ingest(store: Store, paths: list[Path], run: _Run, report: Report) -> None:
     tables: list[SourceTable] = []
     for done, path in enumerate(paths, start=1):
         tables.extend(map(_as_typed, read(path, report.problems, report.notices, run.limits)))
@@ -109,17 +133,37 @@ def _ingest(store: Store, paths: list[Path], run: _Run) -> Report:
     if _independent(tables):
         _validate_then_write(store, tables, report, run)
     else:
-        with store.write() as db:
+        with _transaction(store, run) as db:
             ctx = run.context(db, report)
             run.meter.start(tables)
             for table in tables:
                 report.outcomes.append(_import_table(db, table, ctx))
                 run.meter.next()
-            _refuse(report, ctx, run.skip_invalid)
+            _refuse(report, ctx, run)
+    if run.check_only:
+        return
     for outcome, table in zip(report.outcomes, tables):
         if outcome.rejected:
             outcome.reject_file = str(write_rejects(table, outcome))
-    return report
+        if table.kind in _FIGURES:
+            log.info("imported %s: %d added, %d revised, %d unchanged", table.where, outcome.added, outcome.revised,
+                     outcome.unchanged)
+
+
+class _Undo(Exception):
+    """Raised at the end of a check's write transaction, so that store.write() rolls it back."""
+
+
+@contextlib.contextmanager
+def _transaction(store: Store, run: _Run):
+    """store.write(): committed, or for a check rolled back once everything in it is done."""
+    try:
+        with store.write() as db:
+            yield db
+            if run.check_only:
+                raise _Undo
+    except _Undo:
+        pass
 
 
 class _Meter:
@@ -162,10 +206,11 @@ def _validate_then_write(store: Store, tables: list[SourceTable], report: Report
     with store.read() as db:
         version = db.execute("PRAGMA data_version").fetchone()[0]
         checked = _validate(db, tables, report, run)
-    with store.write() as db:
+    with _transaction(store, run) as db:
         if db.execute("PRAGMA data_version").fetchone()[0] != version:
             report.problems.clear()
             report.notices[:] = read_notices
+            report.refusal = None
             checked = _validate(db, tables, report, run)
         ctx, validated = checked
         report.outcomes = [_write_table(db, table, rows, outcome, ctx) for table, rows, outcome in validated]
@@ -179,16 +224,20 @@ def _validate(db, tables: list[SourceTable], report: Report, run: _Run):
         outcome = Outcome(table.where, table.kind)
         validated.append((table, _VALIDATE[table.kind](table, ctx, db, outcome), outcome))
         run.meter.next()
-    _refuse(report, ctx, run.skip_invalid)
+    _refuse(report, ctx, run)
     return ctx, validated
 
 
-def _refuse(report: Report, ctx: Context, skip_invalid: bool) -> None:
+def _refuse(report: Report, ctx: Context, run: _Run) -> None:
     """Nothing is written when a row has a problem, unless --skip-invalid; nor, even then, when a table is
-    wrong as a whole (a wide sheet's unknown column)."""
-    if report.problems and (ctx.whole or not skip_invalid):
-        raise InputError(report.problems, _("Fix the problems above and import again.") if ctx.whole else
-                         _("Fix the rows above and import again, or use --skip-invalid to keep the valid rows."))
+    wrong as a whole (a wide sheet's unknown column). A check keeps the refusal in the report and goes on, so
+    that it counts what the valid rows make."""
+    if report.problems and (ctx.whole or not run.skip_invalid):
+        refusal = InputError(report.problems, _("Fix the problems above and import again.") if ctx.whole else
+                             _("Fix the rows above and import again, or use --skip-invalid to keep the valid rows."))
+        if not run.check_only:
+            raise refusal
+        report.refusal = refusal
 
 
 def _earliest_time(table: SourceTable, tz: ZoneInfo) -> str:
@@ -245,11 +294,11 @@ def _write_table(db, table: SourceTable, rows: list, outcome: Outcome, ctx: Cont
         "file": table.where, "sha256": sha256_of(table.file), "table_kind": table.kind, "rows": outcome.rows,
         "added": outcome.added, "revised": outcome.revised, "unchanged": outcome.unchanged,
         "imported_at": iso_utc(ctx.now)}).last_pk
-    {"observations": observations.write, "highlights": notes.write_highlights,
-     "records": notes.write_records}[table.kind](db, rows, batch)
-    log.info("imported %s: %d added, %d revised, %d unchanged", table.where, outcome.added, outcome.revised,
-             outcome.unchanged)
+    _FIGURES[table.kind](db, rows, batch)
     return outcome
+
+
+_FIGURES = {"observations": observations.write, "highlights": notes.write_highlights, "records": notes.write_records}
 
 
 REJECTS = ("行号 row", "错误 problem")    # the columns a rejects file adds, before and after the input's
