@@ -41,7 +41,8 @@ REGION_WORDS = {                 # words a schedule's regions may use besides na
     "all": lambda catalog: list(catalog.regions),                # every region
 }
 FIELDS = {"name", "template", "when", "cron", "timezone", "regions", "catch_up", "horizon_days", "hold_hours", "corrections", "start",
-          "formats", "script", "recipients", "on_failure", "deliver_to", "deliver_to_regions", "notify_failure_to"}
+          "formats", "script", "recipients", "on_failure", "deliver_to", "deliver_to_regions", "notify_failure_to",
+          "approval"}
 DEFAULT_HORIZON_DAYS = 90
 
 
@@ -64,6 +65,7 @@ class Schedule:
     deliver_to: tuple[str, ...] = ()       # recipient groups or members its briefings are sent to (docs/delivery.md)
     deliver_to_regions: bool = False       # also each region's briefing to the group named like the region
     notify_failure_to: tuple[str, ...] = ()   # groups or members told when a briefing or a delivery fails
+    approval: bool = False                 # its briefings wait for sign-off (审核/签发) before they are delivered
 
     @property
     def tz(self) -> ZoneInfo:
@@ -192,7 +194,8 @@ def _one(table: dict[str, Any], n: int, source: Path | str | None, text: str) ->
                     on_failure=_command(table.get("on_failure"), source, fail),
                     deliver_to=_strings(table.get("deliver_to", []), "deliver_to", fail),
                     deliver_to_regions=_flag(table.get("deliver_to_regions", False), "deliver_to_regions", fail),
-                    notify_failure_to=_strings(table.get("notify_failure_to", []), "notify_failure_to", fail))
+                    notify_failure_to=_strings(table.get("notify_failure_to", []), "notify_failure_to", fail),
+                    approval=_flag(table.get("approval", False), "approval", fail))
 
 
 def _cron(table: dict[str, Any], fail) -> str:

@@ -12,6 +12,13 @@ import click
 from .base import cli
 
 COMMANDS = {
+    "approvals": ("approval", "List the briefings waiting for sign-off (待审核), the one asked longest ago first: its "
+                              "ID, template, period, region, version, schedule, when it was made and when sign-off "
+                              "was asked. `briefing approve ID` signs one off; `briefing send-back ID -m REASON` "
+                              "sends it back."),
+    "approve": ("approval", "Sign off (签发) a briefing waiting for sign-off: who and when are kept in the ledger, and "
+                            "it is queued for its schedule's recipients; `briefing deliver ID`, run-due or serve "
+                            "sends it."),
     "archive": ("archive", "The archive of briefings made: list, show, verify, remake, prune."),
     "backfill": ("backfill", "Write the briefings of every period from --from to --to, for each region asked, into a "
                              "folder."),
@@ -47,6 +54,10 @@ COMMANDS = {
                      "the last attempt began and how long it took, the attempts, when it is tried again, and "
                      "the error in words."),
     "schedules": ("schedule", "List the schedules of the config file, with their next runs and what the ledger holds."),
+    "send-back": ("approval", "Send back (退回) a briefing waiting for sign-off, with the reason: it is not "
+                              "delivered, and its schedule's notify_failure_to is told who sent it back and why. Its "
+                              "correction is a new version (`briefing archive remake ID --current`), asked for "
+                              "sign-off in its turn."),
     "serve": ("schedule", "Run the schedules in this process until stopped (SIGTERM or Ctrl-C)."),
     "templates": ("documents", "List the briefing templates and their options."),
 }

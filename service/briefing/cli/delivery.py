@@ -119,7 +119,8 @@ def deliver(ctx: click.Context, report_id: int, names: tuple[str, ...]) -> None:
         if report is None or report.status != "done":
             raise UsageError(_("there is no made briefing #{id}").format(id=report_id),
                              _("`briefing archive list` lists the briefings made, with their IDs."))
-        schedule = deliverer.schedules.get(report.schedule or "")
+        deliverer.check_signed_off(report)      # one waiting for sign-off, or sent back, is not delivered
+        schedule = deliverer.schedules.get(deliverer.approvals.schedule_of(report) or "")   # a remake: its original's
         if names:
             chosen = recipients.resolve(names, ctx.obj["settings"], "--to")
         elif schedule is not None:

@@ -3,7 +3,11 @@ outbox holds due, through each configured channel (make_channel), one row at a t
 
 A briefing's rows are queued inside the transaction that marks it made (``made``, run by the ledger), so a
 process killed between making and sending leaves them to the next drain. A briefing that begins failing, and a
-delivery that ends failed, queue a short notice to the schedule's notify_failure_to, once each."""
+delivery that ends failed, queue a short notice to the schedule's notify_failure_to, once each.
+
+A schedule with ``approval = true`` has its briefings asked for sign-off there instead (archive/approvals.py):
+their rows are queued when an approver approves (``approve``, in the transaction that records it); one sent
+back (``send_back``) is never queued, and its schedule's notify_failure_to is told who sent it back and why."""
 
 from __future__ import annotations
 
@@ -11,13 +15,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 from typing import Mapping
+from zoneinfo import ZoneInfo
 
+from ..archive.approvals import STATES as APPROVAL_STATES
+from ..archive.approvals import Approvals
 from ..archive.ledger import Ledger, Report
 from ..archive.schedules import Schedule
-from ..errors import BriefingError
+from ..errors import BriefingError, UsageError
 from ..i18n import _
 from ..settings import Settings
-from ..store.db import Store
+from ..store.db import Store, local_text, utcnow
 from . import message, recipients
 from .channel import Briefing, Channel, DeliveryFailed, make_channel
 from .outbox import Delivery, Outbox
@@ -41,6 +48,7 @@ class Deliverer:
         self.environ = os.environ if environ is None else environ
         self.outbox = Outbox(store)
         self.ledger = Ledger(store)
+        self.approvals = Approvals(store, ZoneInfo(settings.timezone))
         self._channels: dict[str, Channel] = {}
 
     def check(self) -> None:
@@ -50,7 +58,11 @@ class Deliverer:
     # --- what the runner calls --------------------------------------------------------------------------------
 
     def made(self, schedule: Schedule, report: Report) -> int:
-        """Queue a briefing just made for its schedule's recipients (inside the transaction that marks it done)."""
+        """Queue a briefing just made for its schedule's recipients (inside the transaction that marks it done);
+        when its schedule asks for sign-off, ask it instead, and queue nothing (0)."""
+        if schedule.approval:
+            self.approvals.ask(report.id)
+            return 0
         return self.outbox.enqueue(report.id, recipients.of_briefing(schedule, report.region_name, self.settings))
 
     def failed(self, schedule: Schedule, report: Report) -> int:
@@ -60,6 +72,58 @@ class Deliverer:
             attempts=report.attempts, error=report.error or "")
         return self.outbox.enqueue(report.id, recipients.of_failure(schedule, self.settings), text,
                                    kind=f"failed@{report.failed_since}")
+
+    # --- sign-off (审核/签发) ----------------------------------------------------------------------------------
+
+    def approve(self, report_id: int, by: str, comment: str | None = None, now: str | None = None) -> int:
+        """Sign off a briefing waiting for it, and queue it for its schedule's recipients, in one transaction;
+        how many deliveries were queued (sent by the next drain: `briefing deliver`, run-due, serve)."""
+        now = now or utcnow()
+        with self.store.write():
+            _event, report = self.approvals.decide(report_id, "approved", by, comment, now)
+            chosen = recipients.of_briefing(self._schedule(report), report.region_name, self.settings)
+            return self.outbox.enqueue(report.id, chosen, now=now)
+
+    def send_back(self, report_id: int, by: str, comment: str, now: str | None = None) -> int:
+        """Send a briefing waiting for sign-off back (退回) with the reason: it is never delivered, and its
+        schedule's notify_failure_to is told who sent it back and why (the notices queued, in the same
+        transaction)."""
+        if not (comment or "").strip():
+            raise UsageError(_("give the reason for sending briefing #{id} back").format(id=report_id),
+                             _('Write it with -m, e.g. -m "第二部分的数字有误".'))
+        now = now or utcnow()
+        with self.store.write():
+            event, report = self.approvals.decide(report_id, "returned", by, comment, now)
+            schedule = self.schedules.get(self.approvals.schedule_of(report) or "")
+            if schedule is None:
+                return 0
+            text = _("Sent back by {by} on {at}: {comment}. It is not delivered; a new version of it (`briefing "
+                     "archive remake {id} --current`) is asked for sign-off again.").format(
+                         by=event.by, at=local_text(event.at, self.approvals.tz), comment=event.comment, id=report.id)
+            return self.outbox.enqueue(report.id, recipients.of_failure(schedule, self.settings), text,
+                                       kind=f"returned:{event.id}", now=now)
+
+    def _schedule(self, report: Report) -> Schedule:
+        """The schedule of the config a briefing (or the briefing it is a new version of) was made by."""
+        name = self.approvals.schedule_of(report)
+        if name not in self.schedules:
+            raise UsageError(_("briefing #{id} was made by the schedule {name}, which is no longer in {config}, so "
+                               "there is no one to deliver it to").format(
+                                   id=report.id, name=name or "-", config=self.settings.path or "config"),
+                             _("Put the schedule back, or send it with `briefing deliver {id} --to GROUP`.").format(
+                                 id=report.id))
+        return self.schedules[name]
+
+    def check_signed_off(self, report: Report) -> None:
+        """Refuse to deliver a briefing waiting for sign-off or sent back (one that needs none, or is signed off,
+        passes): what `briefing deliver` asks before it queues one by hand."""
+        state = self.approvals.state(report.id)
+        if state in ("pending", "returned"):
+            raise UsageError(_("briefing #{id} is not signed off ({state}), so it is not delivered").format(
+                id=report.id, state=_(APPROVAL_STATES[state])),
+                _("Sign it off first: `briefing approve {id}`.").format(id=report.id) if state == "pending" else
+                _("It was sent back: make a new version (`briefing archive remake {id} --current`) and sign that "
+                  "one off.").format(id=report.id))
 
     # --- sending ------------------------------------------------------------------------------------------------
 
