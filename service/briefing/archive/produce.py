@@ -27,8 +27,7 @@ from ..files import sha256_of
 from ..settings import Settings
 from ..store.catalog import Catalog
 from ..store.db import Store
-from . import corrections
-from .approvals import Approvals
+from . import corrections, search
 from .folders import Archive, folder_of, relative_path
 from .ledger import File, Key, Ledger, Report
 
@@ -109,13 +108,17 @@ class Producer:
 
     def finish(self, report: Report, rendered: Rendered, files: list[File], then: Callable[[], None] | None = None
                ) -> bool:
-        """Mark the report done and rewrite its folder's index, in one transaction (with `then`: its deliveries)."""
+        """Mark the report done, keep its title and text for searches (search.py) and rewrite its folder's index,
+        in one transaction (with `then`: its deliveries)."""
         facts = rendered.briefing.facts
         made_from = {"data_batch": rendered.data_batch, "template_version": rendered.template_version,
                      "software": software_version(), "covered": json.dumps(facts.reported, ensure_ascii=False),
                      "missing": json.dumps(facts.missing, ensure_ascii=False)}
 
+        text = search.document_text(rendered.docx)     # read before the write lock is taken
+
         def inside() -> None:
+            search.keep(self.store.db, report.id, text)
             reindex(self.ledger, self.archive, report.template, report.period, self.settings.timezone)
             if then is not None:
                 then()
@@ -138,11 +141,10 @@ class Producer:
                      remake_of: int | None = None, rendered: Rendered | None = None,
                      corrects: int | None = None) -> Report:
         """A new version of a briefing (asked for by a person, or a corrected edition): claimed, made and
-        archived; a failure is recorded in the ledger before it is raised. The new version of a briefing that
-        needed sign-off is asked for sign-off, in the transaction that marks it made (approvals.py)."""
+        archived; a failure is recorded in the ledger before it is raised."""
         report = self.ledger.claim_next(key, stem, as_of, remake_of, corrects)
         try:
-            self.make(report, template, formats, rendered, then=lambda: Approvals(self.store).follow(report))
+            self.make(report, template, formats, rendered)
         except BaseException as exc:
             self.ledger.fail(report, str(exc) or exc.__class__.__name__)
             raise

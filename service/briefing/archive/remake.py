@@ -25,6 +25,7 @@ from ..i18n import _
 from ..store.db import iso_utc, local_text
 from .ledger import Report
 from .produce import Producer, Rendered, software_version
+from .search import document_lines
 
 LISTED = 10   # differences listed by kind; the rest are counted
 
@@ -154,8 +155,4 @@ def docx_text(data: bytes) -> list[str]:
     """The paragraphs and table rows of a .docx, as lines of text."""
     import docx
 
-    document = docx.Document(io.BytesIO(data))
-    lines = [p.text for p in document.paragraphs if p.text.strip()]
-    for table in document.tables:
-        lines += ["　".join(cell.text for cell in row.cells) for row in table.rows]
-    return lines
+    return document_lines(docx.Document(io.BytesIO(data)))

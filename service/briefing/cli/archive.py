@@ -8,13 +8,12 @@ from datetime import datetime, timezone
 import click
 
 from ..archive import corrections
-from ..archive.approvals import STATE_OF, Approvals, Event, state_text
 from ..archive.folders import Archive, prunable
 from ..archive.ledger import Ledger, Report
 from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
+from ..archive.search import bounds, find, within
 from ..errors import UsageError
-from ..figures.period_text import parse_period
 from ..figures.script import SCRIPT_WORDS
 from ..i18n import N_, _, ngettext, pgettext
 from ..store.catalog import Catalog
@@ -51,14 +50,16 @@ def _parts(ctx: click.Context, store) -> tuple[Ledger, Archive]:
 @click.option("--from", "first", metavar="PERIOD", help="First period, e.g. 2024-W01.")
 @click.option("--to", "last", metavar="PERIOD", help="Last period.")
 @click.option("--status", type=click.Choice(STATUSES), help="Only briefings in this state [default: all].")
+@click.option("--search", metavar="TEXT", help="Only briefings whose title or text holds every word of TEXT.")
 @listing_options
 @click.pass_context
-def list_(ctx, template, region, first, last, status, fmt) -> None:
+def list_(ctx, template, region, first, last, status, search, fmt) -> None:
     """List archived briefings (every version), oldest period first.
 
     \b
     Example:
       briefing archive list -t weekly -r 扎赉特旗 --from 2024-W01 --to 2024-W10
+      briefing archive list --search "扎赉特旗 诊疗"
     """
     where, params = ["1"], []
     with open_store(ctx) as store:
@@ -70,14 +71,17 @@ def list_(ctx, template, region, first, last, status, fmt) -> None:
             if value:
                 where.append(f"reports.{column} = ?")
                 params.append(value)
-        reports = [r for r in ledger.find(" AND ".join(where), params) if _within(r, first, last)]
+        low, high = bounds(first, last)
+        reports = [r for r in ledger.find(" AND ".join(where), params) if within(r.period, low, high)]
+        if search:   # older briefings' text is read from their archived files the first time (archive/search.py)
+            found = {r.id for r in find(store, text=search, limit=None, archive=archive_)[0]}
+            reports = [r for r in reports if r.id in found]
         stale = corrections.out_of_date(store.db, Catalog.load(store.db), corrections.latest_versions(reports),
                                         iso_utc(datetime.now(timezone.utc)))
-        signoff = Approvals(store).states([r.id for r in reports])
-    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), state_text(signoff.get(r.id)),
-             local(ctx, r.as_of), local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)),
-             _main_file(archive_, r)] for r in reports]
-    emit(["编号", "模板", "期间", "地区", "版本", "状态", "审核", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), local(ctx, r.as_of),
+             local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
+            for r in reports]
+    emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
 
 
 def _state(report: Report, stale: dict[int, int]) -> str:
@@ -90,17 +94,6 @@ def _state(report: Report, stale: dict[int, int]) -> str:
 def _names(stored: str | None) -> list[str]:
     """A JSON list of names kept in the ledger (the parts a briefing covered or lacked)."""
     return json.loads(stored) if stored else []
-
-
-def _within(report: Report, first: str | None, last: str | None) -> bool:
-    """The report's period lies within --from/--to (compared by dates, so 2024-01 covers its weeks)."""
-    try:
-        period = parse_period(report.period)
-        low = parse_period(first).start if first else None
-        high = parse_period(last).end if last else None
-    except ValueError as exc:
-        raise UsageError(_("--from/--to: {problem}").format(problem=exc)) from None
-    return (low is None or period.start >= low) and (high is None or period.end <= high)
 
 
 def _main_file(archive_: Archive, report: Report) -> str:
@@ -127,30 +120,15 @@ def show(ctx, report_id: int) -> None:
                              _("List them with `briefing archive list`."))
         versions = ledger.find("template = ? AND period = ? AND region = ? AND script = ?",
                                [report.template, report.period, report.region, report.script])
-        history = Approvals(store).history(report_id)
     for label, value in _fields(ctx, report):
         if value not in (None, ""):
             click.echo(_field(label, value))
-    _signoff(ctx, history)
     for f in report.files:
         click.echo(_field(pgettext("field", "file ({format})").format(format=f.format), _(
             "{path}  {size} bytes  sha256 {sha256}").format(path=archive_.path(f.path), size=f.size, sha256=f.sha256)))
     others = [f"#{v.id} v{v.version} ({_(v.status)})" for v in versions if v.id != report.id]
     if others:
         click.echo(_field(pgettext("field", "other versions"), ", ".join(others)))
-
-
-def _signoff(ctx, history: list[Event]) -> None:
-    """Its sign-off (审核/签发), when its schedule asks for one: the state in words, then each event, who, when."""
-    if not history:
-        return
-    click.echo(_field(pgettext("field", "sign-off"), state_text(STATE_OF[history[-1].action])))
-    for n, event in enumerate(history):
-        said = (_("{at} {action} by {by}").format(at=local(ctx, event.at), action=event.action_text(), by=event.by)
-                if event.by else f"{local(ctx, event.at)} {event.action_text()}")
-        if event.comment:
-            said = _("{where}: {message}").format(where=said, message=event.comment)
-        click.echo(_field(pgettext("field", "sign-off history") if n == 0 else "", said))
 
 
 def _field(label: str, value: object) -> str:

@@ -282,10 +282,21 @@ def m011_approvals(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX approvals_report ON approvals (report, id)")
 
 
+def m012_report_text(db: sqlite_utils.Database) -> None:
+    """What a search of the archive reads (archive/search.py): each archived briefing's title and plain text, as
+    its .docx holds them; kept when it is archived, and read from the archived file for those made before."""
+    db.execute("""
+        CREATE TABLE report_text (
+            report INTEGER PRIMARY KEY REFERENCES reports(id),
+            title  TEXT NOT NULL,
+            body   TEXT NOT NULL
+        )""")
+
+
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
                                      m007_corrections,
                                      m008_issues,
                                      m009_runs,
                                      m010_deliveries,
-                                     m011_approvals)
+                                     m011_approvals, m012_report_text)
