@@ -28,6 +28,7 @@ from ..settings import Settings
 from ..store.catalog import Catalog
 from ..store.db import Store
 from . import corrections, search
+from .approvals import Approvals
 from .folders import Archive, folder_of, relative_path
 from .ledger import File, Key, Ledger, Report
 
@@ -141,10 +142,11 @@ class Producer:
                      remake_of: int | None = None, rendered: Rendered | None = None,
                      corrects: int | None = None) -> Report:
         """A new version of a briefing (asked for by a person, or a corrected edition): claimed, made and
-        archived; a failure is recorded in the ledger before it is raised."""
+        archived; a failure is recorded in the ledger before it is raised. The new version of a briefing that
+        needed sign-off is asked for sign-off, in the transaction that marks it made (approvals.py)."""
         report = self.ledger.claim_next(key, stem, as_of, remake_of, corrects)
         try:
-            self.make(report, template, formats, rendered)
+            self.make(report, template, formats, rendered, then=lambda: Approvals(self.store).follow(report))
         except BaseException as exc:
             self.ledger.fail(report, str(exc) or exc.__class__.__name__)
             raise

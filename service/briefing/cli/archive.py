@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 import click
 
 from ..archive import corrections
+from ..archive.approvals import STATE_OF, Approvals, Event, state_text
 from ..archive.folders import Archive, prunable
 from ..archive.ledger import Ledger, Report
 from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
+from ..archive.runs import took
 from ..archive.search import bounds, find, within
 from ..errors import UsageError
 from ..figures.script import SCRIPT_WORDS
@@ -21,7 +23,7 @@ from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of
 from .documents import formats_option
 from .output import emit, listing_options, width
-from .runs import local, took
+from .runs import local
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
@@ -78,10 +80,11 @@ def list_(ctx, template, region, first, last, status, search, fmt) -> None:
             reports = [r for r in reports if r.id in found]
         stale = corrections.out_of_date(store.db, Catalog.load(store.db), corrections.latest_versions(reports),
                                         iso_utc(datetime.now(timezone.utc)))
-    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), local(ctx, r.as_of),
-             local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r)]
-            for r in reports]
-    emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
+        signoff = Approvals(store).states([r.id for r in reports])
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), state_text(signoff.get(r.id)),
+             local(ctx, r.as_of), local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)),
+             _main_file(archive_, r)] for r in reports]
+    emit(["编号", "模板", "期间", "地区", "版本", "状态", "审核", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
 
 
 def _state(report: Report, stale: dict[int, int]) -> str:
@@ -120,15 +123,30 @@ def show(ctx, report_id: int) -> None:
                              _("List them with `briefing archive list`."))
         versions = ledger.find("template = ? AND period = ? AND region = ? AND script = ?",
                                [report.template, report.period, report.region, report.script])
+        history = Approvals(store).history(report_id)
     for label, value in _fields(ctx, report):
         if value not in (None, ""):
             click.echo(_field(label, value))
+    _signoff(ctx, history)
     for f in report.files:
         click.echo(_field(pgettext("field", "file ({format})").format(format=f.format), _(
             "{path}  {size} bytes  sha256 {sha256}").format(path=archive_.path(f.path), size=f.size, sha256=f.sha256)))
     others = [f"#{v.id} v{v.version} ({_(v.status)})" for v in versions if v.id != report.id]
     if others:
         click.echo(_field(pgettext("field", "other versions"), ", ".join(others)))
+
+
+def _signoff(ctx, history: list[Event]) -> None:
+    """Its sign-off (审核/签发), when its schedule asks for one: the state in words, then each event, who, when."""
+    if not history:
+        return
+    click.echo(_field(pgettext("field", "sign-off"), state_text(STATE_OF[history[-1].action])))
+    for n, event in enumerate(history):
+        said = (_("{at} {action} by {by}").format(at=local(ctx, event.at), action=event.action_text(), by=event.by)
+                if event.by else f"{local(ctx, event.at)} {event.action_text()}")
+        if event.comment:
+            said = _("{where}: {message}").format(where=said, message=event.comment)
+        click.echo(_field(pgettext("field", "sign-off history") if n == 0 else "", said))
 
 
 def _field(label: str, value: object) -> str:
