@@ -6,6 +6,7 @@ import click
 
 from ..archive.ledger import STILL_FAILING, Ledger, Report
 from ..archive.runner import Runner
+from ..archive.runs import result_of, retried, took
 from ..errors import UsageError
 from ..i18n import N_, _, ngettext
 from ..store.db import local_text
@@ -14,8 +15,6 @@ from .output import emit, listing_options, width
 from .progress import progress
 from .schedule import attach, load_schedules, parse_now
 
-RESULTS = {"done": N_("generated"), "failed": N_("failed"), "waiting": N_("waiting for data"),
-           "claimed": N_("in progress"), "pruned": N_("pruned")}
 HEADERS = (N_("ID"), N_("schedule"), N_("template"), N_("period"), N_("region"), N_("result"), N_("started"),
            N_("took"), N_("attempts"), N_("next try"), N_("error"))
 SHOWN_ERROR = 60          # display columns of an error in a table (csv and json have all of it)
@@ -58,32 +57,10 @@ def runs(ctx: click.Context, only_failed: bool, schedule: str | None, limit: int
 
 
 def _row(ctx: click.Context, r: Report, short: bool) -> list:
-    retried = r.schedule is not None and r.status in ("failed", "waiting")   # a schedule's runs try it again
     error = r.error or ""
     return [r.id, r.schedule or "", r.template, r.period, r.region_name, result_of(r), local(ctx, r.started_at),
-            took(r.duration_ms), r.attempts, local(ctx, r.retry_at) if retried else "",
+            took(r.duration_ms), r.attempts, local(ctx, r.retry_at) if retried(r) else "",
             _shortened(error) if short else error]
-
-
-def result_of(r: Report) -> str:
-    """The result in words: 已生成, 失败, 等待数据 …; a made corrected edition or remake says which it is."""
-    if r.status == "done" and r.corrects:
-        return _("corrected edition")
-    if r.status == "done" and r.remake_of:
-        return _("remade")
-    return _(RESULTS.get(r.status, r.status))
-
-
-def took(ms: int | None) -> str:
-    """A duration as a person reads it: 350 ms, 4.2 s, 2 min 5 s."""
-    if ms is None:
-        return ""
-    if ms < 1000:
-        return _("{ms} ms").format(ms=ms)
-    if ms < 60_000:
-        return _("{seconds} s").format(seconds=f"{ms / 1000:.1f}")
-    minutes, seconds = divmod(round(ms / 1000), 60)
-    return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=seconds)
 
 
 def local(ctx: click.Context, moment: str | None) -> str:
