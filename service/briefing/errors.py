@@ -15,8 +15,12 @@
     │   ├── NoFigures             its period has no figures yet: not written
     │   └── Incomplete            held until every part (banner) has reported, and some have not
     ├── VerificationError         figures in a finished text that no computed fact accounts for
-    └── LostClaim                 a briefing's claim taken over by another process before it was done;
-                                  the runner logs it and moves on (the other process finishes the briefing)
+    ├── LostClaim                 a briefing's claim taken over by another process before it was done;
+    │                             the runner logs it and moves on (the other process finishes the briefing)
+    ├── Missing                   a briefing, file or upload asked for on the web that is not there (HTTP 404)
+    ├── NotSignedIn               a web page or API call without a signed-in person or token (HTTP 401)
+    ├── NotAllowed                a person asking for what their role does not allow (HTTP 403)
+    └── TooManyAttempts           sign-in refused after too many wrong passwords (HTTP 429)
 
 Never shown as such (ValueErrors of the layers below, each turned into one of the above where it is caught):
 ``ApproximationError`` (an approximation the exact value contradicts: 近万 for 10200) becomes a
@@ -210,6 +214,37 @@ class LostClaim(BriefingError):
         super().__init__(_("report #{id} was taken over by another process before it was marked done").format(
             id=report.id))
         self.report = report
+
+
+class Missing(BriefingError):
+    """A briefing, file, upload or page asked for by the web pages or the API that is not there (HTTP 404)."""
+
+
+class NotSignedIn(BriefingError):
+    """A web page or API call that needs a signed-in person (or an API token), without one (HTTP 401)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("sign in first"),
+                         _("Sign in on the page, or send the header Authorization: Bearer TOKEN (docs/web.md)."))
+
+
+class NotAllowed(BriefingError):
+    """A signed-in person asking for what their role does not allow (HTTP 403)."""
+
+    def __init__(self, login: str, role: str):
+        super().__init__(_("{login} may not do this: it needs the role {role}").format(login=login, role=_(role)),
+                         _("Ask an administrator to add the role to [users.{login}] in the config file.").format(
+                             login=login))
+
+
+class TooManyAttempts(BriefingError):
+    """Sign-in refused after too many wrong passwords in a short time (HTTP 429)."""
+
+    def __init__(self, seconds: int):
+        super().__init__(ngettext("too many wrong passwords; try again in {count} second",
+                                  "too many wrong passwords; try again in {count} seconds", seconds).format(
+                                      count=seconds))
+        self.seconds = seconds
 
 
 class ApproximationError(ValueError):

@@ -61,6 +61,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tick_seconds", 60, "How often `briefing serve` looks for work beyond the schedules' own times "
             "(retries, claims left by a stopped process).", int),
     Setting("lang", "", "Language of messages and help: zh or en (empty: from the locale, else zh).", str),
+    Setting("web_host", "127.0.0.1", "The address `briefing serve` and `briefing web` listen on (0.0.0.0: every "
+            "address; put a TLS proxy in front, docs/web.md).", str),
+    Setting("web_port", 8000, "The port the web pages and the API listen on.", int),
+    Setting("secret_key", "", "The key that signs the web pages' session cookies (set it with BRIEFING_SECRET_KEY; "
+            "empty: one made at first start and kept in web-secret beside the database).", str),
+    Setting("max_upload_mb", 20, "The largest spreadsheet the web page and the API take, in MB.", int),
+    Setting("session_hours", 12, "How long a web sign-in lasts, in hours.", int),
     Setting("public_url", "", "The address the archive is served at (https://…): robot messages and large email "
             "attachments link to the archived file under it (docs/delivery.md).", str),
 )
@@ -69,8 +76,8 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 # The settings that are paths: written relative in a config file, they are from the file's folder (template_dirs
 # holds several, separated by ':' or ';').
 PATHS = ("db", "template_dirs", "reference_docx", "output_dir", "archive_dir")
-SECTIONS = ("schedule", "channels", "recipients")   # the file's tables ([[schedule]]: schedules.py; [channels.*] and
-# [recipients]: checked here, used by delivery/)
+SECTIONS = ("schedule", "channels", "recipients", "users")   # the file's tables ([[schedule]]: schedules.py;
+# [channels.*] and [recipients]: checked here, used by delivery/; [users.*]: web/users.py)
 CHANNEL_KINDS = ("email", "wecom", "dingtalk", "feishu", "webhook", "folder")   # delivery/kinds.py makes each
 
 
@@ -124,7 +131,7 @@ def _from_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     sections: dict[str, Any] = {}
     for name, value in data.items():
         where = located(path, line_of(text, name))
-        if name in ("channels", "recipients"):
+        if name in ("channels", "recipients", "users"):
             sections[name] = value
         elif name in SECTIONS:
             if not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):

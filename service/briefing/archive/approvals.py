@@ -71,6 +71,18 @@ class Approvals:
                 return None
             return self._add(db, report_id, "asked", None, at or utcnow(), None)
 
+    def submit(self, report_id: int, schedule: str, by: str, at: str | None = None) -> Event:
+        """Submit a briefing made on demand for sign-off under a schedule that asks for it (送审): it becomes that
+        schedule's briefing (delivered to its recipients once approved; the schedule does not make it again) and
+        waits, in one transaction. Refused for a briefing that belongs to a schedule or was asked already."""
+        with self.store.write() as db:
+            report = self._decidable(report_id)
+            if report.schedule is not None or self._latest(db, report_id) is not None:
+                raise UsageError(_("briefing #{id} was submitted for sign-off already").format(id=report_id),
+                                 _("`briefing approvals` lists the briefings waiting for sign-off."))
+            db.execute("UPDATE reports SET schedule = ? WHERE id = ?", [schedule, report_id])
+            return self._add(db, report_id, "asked", by, at or utcnow(), None)
+
     def follow(self, report: Report) -> Event | None:
         """Ask sign-off for a new version (a remake, a corrected edition) when the briefing it remakes needed
         sign-off: the correction of a briefing sent back is signed off in its turn."""

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -34,9 +35,7 @@ class Service:
         self.settings, self.schedules = settings, schedules
         self.attach = attach       # gives each step's runner the delivery of what it makes (cli/delivery.py)
         self.lock = threading.Lock()
-        self.scheduler = BlockingScheduler(
-            timezone=ZoneInfo(settings.timezone),
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self.scheduler = None
 
     def step(self, why: str) -> None:
         """One reconcile step as of the clock; errors are logged, never end the service."""
@@ -53,18 +52,30 @@ class Service:
             except Exception:  # keep serving; the next wake-up tries again
                 log.exception("run failed with an internal error")
 
-    def start(self) -> None:
+    def start(self, block: bool = True) -> None:
+        """Run the schedules: in this thread until a signal stops it (block), or in a thread of the scheduler's
+        beside a web server that handles the signals and calls stop()."""
+        kind = BlockingScheduler if block else BackgroundScheduler
+        self.scheduler = kind(timezone=ZoneInfo(self.settings.timezone),
+                              job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         for schedule in self.schedules:
             self.scheduler.add_job(self.step, schedule.trigger(), args=[f"schedule {schedule.name}"],
                                    id=f"schedule:{schedule.name}", name=schedule.name)
         self.scheduler.add_job(self.step, IntervalTrigger(seconds=self.settings.tick_seconds), args=["tick"],
                                id="tick", next_run_time=datetime.now(timezone.utc))
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._stop)
+        if block:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, self._stop)
         log.info("serving %d schedule(s) from %s; database %s, archive %s", len(self.schedules),
                  self.settings.path, self.settings.db, self.settings.archive_dir)
-        self.scheduler.start()   # returns when stopped
-        log.info("stopped")
+        self.scheduler.start()   # blocking: returns when stopped
+        if block:
+            log.info("stopped")
+
+    def stop(self) -> None:
+        """Stop a scheduler started beside a web server; the step in progress finishes first."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
 
     def _stop(self, signum: int, frame) -> None:
         log.info("stopping (%s); the step in progress finishes first", signal.Signals(signum).name)

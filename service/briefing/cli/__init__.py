@@ -58,8 +58,12 @@ COMMANDS = {
                               "delivered, and its schedule's notify_failure_to is told who sent it back and why. Its "
                               "correction is a new version (`briefing archive remake ID --current`), asked for "
                               "sign-off in its turn."),
-    "serve": ("schedule", "Run the schedules in this process until stopped (SIGTERM or Ctrl-C)."),
+    "serve": ("schedule", "Run the schedules and serve the web pages and the HTTP API in this process until stopped "
+                          "(SIGTERM or Ctrl-C)."),
     "templates": ("documents", "List the briefing templates and their options."),
+    "user": ("web", "Passwords and API tokens of the people who use the web pages and the API ([users.LOGIN] in "
+                    "the config)."),
+    "web": ("web", "Serve the web pages and the HTTP API (without running the schedules) until stopped."),
 }
 cli.lazy.update(COMMANDS)
 

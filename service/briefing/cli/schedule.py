@@ -185,16 +185,24 @@ def run_due(ctx: click.Context, now: str | None, only: str | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--no-web", is_flag=True, help="Run the schedules only, without the web pages and the API.")
+@click.option("--host", default=None, help="The address the pages listen on [default: the web_host setting, "
+              "127.0.0.1].")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="The port the pages listen on [default: the web_port setting, 8000].")
 @click.pass_context
-def serve(ctx: click.Context) -> None:
-    """Run the schedules in this process until stopped (SIGTERM or Ctrl-C).
+def serve(ctx: click.Context, no_web: bool, host: str | None, port: int | None) -> None:
+    """Run the schedules and serve the web pages and the HTTP API in this process until stopped (SIGTERM or Ctrl-C).
 
-    It catches up at start, makes each briefing at its schedule's time, and retries failures; see
-    deploy/briefing.service for running it under systemd.
+    It catches up at start, makes each briefing at its schedule's time, and retries failures; the pages
+    (docs/web.md) are at http://127.0.0.1:8000/ unless --no-web. See deploy/briefing.service for running it
+    under systemd.
 
     \b
     Example:
       briefing --config /etc/briefing/briefing.toml serve
+      briefing serve --host 0.0.0.0 --port 8080
+      briefing serve --no-web
     """
     from ..archive.serve import Service
 
@@ -204,4 +212,10 @@ def serve(ctx: click.Context) -> None:
         runner = Runner(store, ctx.obj["settings"], found)
         runner.check()
         attach(runner)
-    Service(ctx.obj["settings"], found, attach=attach).start()
+    service = Service(ctx.obj["settings"], found, attach=attach)
+    if no_web:
+        service.start()
+        return
+    from .web import run_web
+
+    run_web(ctx, host, port, service, found)

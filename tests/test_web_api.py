@@ -1,0 +1,247 @@
+"""The HTTP API on the real server (127.0.0.1): round trips with an API token and with a signed-in session, one
+error shape, roles (401/403), files by report id only (404 for anything else), an upload checked before anything
+is written, and sign-off gating delivery. On the sample office and on a generated one that shares no name with it."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import web_server
+from web_server import PASSWORDS, TOKEN
+
+from briefing.archive import schedules as schedules_mod
+from briefing.archive.runner import Runner
+from briefing.delivery.deliver import Deliverer
+from briefing.store.db import Store
+
+site, other_site = web_server.site, web_server.other_site     # the fixtures
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+NOW = {"sample": "2024-01-17T12:00:00+08:00", "other": "2024-03-27T12:00:00+08:00"}
+PERIOD = {"sample": "2024-W02", "other": "2024-W12"}
+
+
+@pytest.fixture(params=["sample", "other"])
+def any_site(request):
+    return request.param, request.getfixturevalue("site" if request.param == "sample" else "other_site")
+
+
+def api(site, method: str, path: str, **kw):
+    import requests
+
+    return requests.request(method, site.url + path, timeout=60, **kw)
+
+
+def counts(db: Path) -> tuple:
+    with sqlite3.connect(db) as c:
+        return (c.execute("SELECT COUNT(*) FROM observations").fetchone()[0],
+                c.execute("SELECT COUNT(*) FROM batches").fetchone()[0])
+
+
+def test_health_and_schema_need_no_sign_in(site):
+    assert api(site, "GET", "/healthz").json() == {"status": "ok"}
+    schema = api(site, "GET", "/api/openapi.json").json()
+    assert {"/api/reports", "/api/reports/{report_id}/files/{fmt}", "/api/uploads", "/api/schedules",
+            "/api/runs", "/api/reports/{report_id}/approve"} <= set(schema["paths"])
+
+
+def test_generate_list_and_download_byte_identical_to_the_archived_file(any_site):
+    office, site = any_site
+    made = api(site, "POST", "/api/reports", headers=BEARER,
+               json={"template": "weekly", "period": PERIOD[office], "formats": ["docx", "html"]})
+    assert made.status_code == 201, made.text
+    report = made.json()
+    assert report["status"] == "done" and report["period"] == PERIOD[office]
+    found = api(site, "GET", "/api/reports", headers=BEARER, params={"template": "weekly"}).json()
+    assert report["id"] in [r["id"] for r in found["items"]] and found["total"] >= 1
+    docx = api(site, "GET", f"/api/reports/{report['id']}/files/docx", headers=BEARER)
+    assert docx.status_code == 200
+    on_disk = next(Path(site.folder / "archive").rglob("*.docx")).read_bytes()
+    assert docx.content == on_disk
+    assert hashlib.sha256(docx.content).hexdigest() == next(f["sha256"] for f in report["files"]
+                                                            if f["format"] == "docx")
+    assert "attachment" in docx.headers["content-disposition"]
+    preview = api(site, "GET", f"/api/reports/{report['id']}/preview", headers=BEARER)
+    assert preview.status_code == 200 and site.region[:2] in preview.text
+
+
+@pytest.mark.parametrize("path", [
+    "/api/reports/1/files/..%2F..%2F..%2Fetc%2Fpasswd", "/api/reports/1/files/..", "/api/reports/1/files/docx%00",
+    "/reports/1/files/..%2Fbriefing.toml", "/static/..%2F..%2Fapp.py", "/static/../../briefing.toml",
+    "/api/reports/999999/files/docx", "/reports/1/files/%2Fetc%2Fpasswd"])
+def test_a_path_in_the_request_never_reaches_a_file(site, path):
+    import requests
+
+    session = site.signed_in("viewer")
+    answer = session.get(site.url + path, headers=BEARER if path.startswith("/api") else {})
+    assert answer.status_code == 404, (path, answer.status_code, answer.text[:200])
+    assert "root:" not in answer.text and "password_hash" not in answer.text
+    raw = requests.get(site.url + path, headers=BEARER)
+    assert raw.status_code == 404
+
+
+def test_one_error_shape_and_the_roles(site):
+    nobody = api(site, "POST", "/api/reports", json={"template": "weekly"})
+    assert nobody.status_code == 401
+    assert set(nobody.json()["error"]) == {"type", "message", "hint", "problems"}
+    assert nobody.json()["error"]["type"] == "not_signed_in"
+    wrong = api(site, "GET", "/api/reports", headers={"Authorization": "Bearer not-a-token"})
+    assert wrong.status_code == 401 and "token" in wrong.json()["error"]["message"]
+    viewer = site.signed_in("viewer")
+    csrf = site.csrf(viewer)
+    refused = viewer.post(site.url + "/api/reports", json={"template": "weekly"}, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 403 and refused.json()["error"]["type"] == "not_allowed"
+    assert "uploader" in refused.json()["error"]["message"]
+    approve = api(site, "POST", "/api/reports/1/approve", headers=BEARER, json={})
+    assert approve.status_code == 403
+    missing = api(site, "GET", "/api/reports/424242", headers=BEARER)
+    assert missing.status_code == 404 and "#424242" in missing.json()["error"]["message"]
+    invalid = api(site, "GET", "/api/reports", headers=BEARER, params={"limit": "lots"})
+    assert invalid.status_code == 422 and invalid.json()["error"]["problems"][0]["column"] == "limit"
+
+
+def test_a_session_write_needs_the_csrf_token(site):
+    uploader = site.signed_in("uploader")
+    without = uploader.post(site.url + "/api/reports", json={"template": "weekly"})
+    assert without.status_code == 401 and "form" in without.json()["error"]["message"]
+    page = uploader.post(site.url + "/make", data={"template": "weekly"}, allow_redirects=False)
+    assert page.status_code == 401
+
+
+def test_an_upload_with_errors_shows_each_and_writes_nothing(any_site):
+    office, site = any_site
+    before = counts(site.db)
+    bad = ("指标,地区,期间,数值\n"
+           f"没有这个指标,{site.region},{PERIOD[office]},12\n"
+           f"{'诊疗患者人次' if office == 'sample' else '新增就业人数'},{site.region},{PERIOD[office]},很多\n")
+    checked = api(site, "POST", "/api/uploads", headers=BEARER,
+                  files={"file": ("本周数据.csv", bad.encode("utf-8"), "text/csv")})
+    assert checked.status_code == 200, checked.text
+    result = checked.json()
+    assert result["ok"] is False and [p["row"] for p in result["problems"]] == [2, 3]
+    assert all(p["file"] == "本周数据.csv" for p in result["problems"])
+    assert "uploads" not in " ".join(p["text"] for p in result["problems"])
+    refused = api(site, "POST", f"/api/uploads/{result['token']}/commit", headers=BEARER)
+    assert refused.status_code == 422 and len(refused.json()["error"]["problems"]) == 2
+    assert counts(site.db) == before
+
+
+def test_an_upload_is_written_only_when_committed(any_site):
+    office, site = any_site
+    name = "诊疗患者人次" if office == "sample" else "新增就业人数"
+    region = "扎赉特旗" if office == "sample" else "陈巴尔虎旗"
+    good = f"指标,地区,期间,数值\n{name},{region},2024-W13,4321\n"
+    before = counts(site.db)
+    checked = api(site, "POST", "/api/uploads", headers=BEARER,
+                  files={"file": ("第13周.csv", good.encode("utf-8"), "text/csv")}).json()
+    assert checked["ok"] and checked["tables"][0]["added"] == 1
+    assert counts(site.db) == before
+    done = api(site, "POST", f"/api/uploads/{checked['token']}/commit", headers=BEARER)
+    assert done.status_code == 200 and done.json()["tables"][0]["added"] == 1
+    assert counts(site.db)[0] == before[0] + 1
+    again = api(site, "POST", f"/api/uploads/{checked['token']}/commit", headers=BEARER)
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize("name, data", [("周报模板.docx", b"PK\x03\x04 not figures"), ("body.md", b"{{ x }}"),
+                                        ("..\\..\\evil.csv", b"")])
+def test_templates_other_files_and_empty_uploads_are_refused(site, name, data):
+    answer = api(site, "POST", "/api/uploads", headers=BEARER, files={"file": (name, data)})
+    assert answer.status_code == 400, answer.text
+    assert not list((site.db.parent / "uploads").rglob("*.*")) or all(
+        p.suffix in (".json",) or p.name != name for p in (site.db.parent / "uploads").rglob("*"))
+
+
+def test_an_upload_over_the_limit_is_refused_and_not_kept(site):
+    big = b"a,b\n" + b"1,2\n" * (21 * 1024 * 1024 // 4)
+    answer = api(site, "POST", "/api/uploads", headers=BEARER, files={"file": ("大.csv", big)})
+    assert answer.status_code == 400 and "20 MB" in answer.json()["error"]["message"]
+    assert not [p for p in (site.db.parent / "uploads").rglob("*") if p.is_file()]
+
+
+def _make_scheduled(site, office: str) -> int:
+    s = site.settings
+    found = schedules_mod.load(s.sections.get("schedule"), s.path)
+    with Store(site.db) as store:
+        runner = Runner(store, s, found)
+        deliverer = Deliverer(store, s, found)
+        runner.delivery = deliverer
+        runner.run_due(datetime.fromisoformat(NOW[office]))
+        return runner.ledger.find("schedule = ?", ["周报审核"])[-1].id
+
+
+def _drain(site) -> None:
+    s = site.settings
+    with Store(site.db) as store:
+        Deliverer(store, s, schedules_mod.load(s.sections.get("schedule"), s.path)).drain()
+
+
+def test_sign_off_gates_delivery(any_site):
+    office, site = any_site
+    report_id = _make_scheduled(site, office)
+    _drain(site)
+    assert not list(site.share.iterdir()), "delivered before sign-off"
+    shown = api(site, "GET", f"/api/reports/{report_id}", headers=BEARER).json()
+    assert shown["sign_off"] == "pending"
+    approver = site.signed_in("approver")
+    csrf = site.csrf(approver)
+    done = approver.post(site.url + f"/api/reports/{report_id}/approve", json={"comment": "同意"},
+                         headers={"X-CSRF-Token": csrf})
+    assert done.status_code == 200 and done.json()["queued"] == 1
+    _drain(site)
+    assert [p.suffix for p in site.share.iterdir()] == [".docx"]
+    shown = api(site, "GET", f"/api/reports/{report_id}", headers=BEARER).json()
+    assert shown["sign_off"] == "approved"
+    assert shown["approvals"][-1]["by"] == "孙主任" and shown["approvals"][-1]["comment"] == "同意"
+    twice = approver.post(site.url + f"/api/reports/{report_id}/approve", json={}, headers={"X-CSRF-Token": csrf})
+    assert twice.status_code == 400
+
+
+def test_sent_back_is_never_delivered(site):
+    report_id = _make_scheduled(site, "sample")
+    approver = site.signed_in("approver")
+    csrf = site.csrf(approver)
+    back = approver.post(site.url + f"/api/reports/{report_id}/send-back", json={"comment": "数字有误，请核实"},
+                         headers={"X-CSRF-Token": csrf})
+    assert back.status_code == 200
+    _drain(site)
+    assert not list(site.share.iterdir())
+    no_reason = approver.post(site.url + f"/api/reports/{report_id}/send-back", json={},
+                              headers={"X-CSRF-Token": csrf})
+    assert no_reason.status_code in (400, 422)
+
+
+def test_sign_in_is_refused_after_five_wrong_passwords_even_with_the_right_one(site):
+    import requests
+
+    session = requests.Session()
+    import re
+
+    for _ in range(5):
+        page = session.get(site.url + "/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+        wrong = session.post(site.url + "/login", data={"login": "admin", "password": "guess", "csrf": csrf})
+        assert wrong.status_code in (401, 429)
+    page = session.get(site.url + "/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    right = session.post(site.url + "/login", data={"login": "admin", "password": PASSWORDS["admin"],
+                                                    "csrf": csrf}, allow_redirects=False)
+    assert right.status_code == 429 and "Retry-After" in right.headers
+
+
+def test_schedules_and_runs(site):
+    _make_scheduled(site, "sample")
+    found = api(site, "GET", "/api/schedules", headers=BEARER).json()
+    assert found[0]["name"] == "周报审核" and found[0]["approval"] is True and len(found[0]["next"]) == 3
+    runs = api(site, "GET", "/api/runs", headers=BEARER).json()
+    assert runs and runs[0]["result"] == "generated"
+
+
+def test_metrics_of_an_indicator(other_site):
+    answer = api(other_site, "GET", "/api/metrics", headers=BEARER, params={"indicator": "新增就业人数"}).json()
+    assert answer["region_name"] == "呼伦贝尔市"
+    assert [p["period"] for p in answer["points"]] == ["2024-W10", "2024-W11", "2024-W12"]
+    assert answer["points"][0]["value"] == 2 * (120 * 3 + 7 * 3)
