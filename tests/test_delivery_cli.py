@@ -237,8 +237,8 @@ def test_serve_sends_what_it_makes(site):
                  deliver_to=["共享盘"], top={"tick_seconds": 3600})
     owed = parse_period(latest_week(datetime.now(TZ)))     # whichever of these the run at start owes has figures
     add_figures(site, owed.key, owed.next().key, entered=datetime.now(TZ) - timedelta(minutes=5))
-    proc = subprocess.Popen([sys.executable, "-m", "briefing", "--config", "briefing.toml", "serve"], cwd=site,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "briefing", "--config", "briefing.toml", "serve", "--no-web"],
+                            cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     log = Lines(proc.stderr)
     try:
         sent = log.until(" sent #")

@@ -228,7 +228,8 @@ def test_serve_catches_up_at_start_and_stops_on_sigterm(site):
     config(site, catch_up="latest", start="2024-01-01", tick_seconds=3600)
     owed = parse_period(latest_week(datetime.now(TZ)))      # whichever of these the run at start owes has figures
     add_figures(site, owed.key, owed.next().key, entered=datetime.now(TZ) - timedelta(minutes=5))
-    proc = subprocess.Popen(command("serve"), cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command("serve", "--no-web"), cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     log = Lines(proc.stderr)
     try:
         summary = log.until(" run as of ")                     # the run at start has ended

@@ -68,7 +68,16 @@ def sign_in(driver, url: str, login: str) -> None:
     assert "/login" in driver.current_url
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORDS[login])
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+
+
+def submit(driver, button) -> None:
+    """Press a form's button and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button.click()
+    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(button))
 
 
 def wait_for(driver, check, what: str, seconds: float = 120):
@@ -91,7 +100,7 @@ def upload(driver, site, name: str, text: str, tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     driver.get(site.url + "/upload")
     driver.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(path))
-    driver.find_element(By.CSS_SELECTOR, "form[action='/upload'] button").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/upload'] button"))
 
 
 def test_sign_in_upload_make_approve_download(site, browser, chinese, tmp_path):
@@ -116,7 +125,7 @@ def test_sign_in_upload_make_approve_download(site, browser, chinese, tmp_path):
     assert "各行均无问题" in browser.page_source
     assert observations(site.db) == before
     shot(browser, "03-upload-checked")
-    browser.find_element(By.CSS_SELECTOR, "form[action$='/commit'] button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='/commit'] button"))
     assert "已导入" in browser.page_source
     assert observations(site.db) == before + 1
 
@@ -125,17 +134,17 @@ def test_sign_in_upload_make_approve_download(site, browser, chinese, tmp_path):
     browser.find_element(By.NAME, "period").send_keys("2024-W02")
     Select(browser.find_element(By.NAME, "submit_to")).select_by_value("周报审核")
     shot(browser, "04-make")
-    browser.find_element(By.CSS_SELECTOR, "form[action='/make'] button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/make'] button"))
     wait_for(browser, lambda d: "/reports/" in d.current_url, "the briefing to be made")
     report_url = browser.current_url
     assert "待审核" in browser.find_element(By.CSS_SELECTOR, ".facts").text
     assert not browser.find_elements(By.CSS_SELECTOR, "button.approve"), "an uploader may not approve"
-    browser.find_element(By.CSS_SELECTOR, "form.who button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.who button"))
 
     sign_in(browser, site.url, "approver")
     browser.get(site.url + "/approvals")
     shot(browser, "05-approvals")
-    browser.find_element(By.CSS_SELECTOR, "table.list tbody a").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "table.list tbody a"))
     assert browser.current_url == report_url
     browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, ".preview iframe"))
     assert "扎赉特旗" in browser.find_element(By.TAG_NAME, "body").text or "兴安盟" in \
@@ -143,7 +152,7 @@ def test_sign_in_upload_make_approve_download(site, browser, chinese, tmp_path):
     browser.switch_to.default_content()
     shot(browser, "06-report-awaiting")
     browser.find_element(By.NAME, "comment").send_keys("同意印发")
-    browser.find_element(By.CSS_SELECTOR, "button.approve").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button.approve"))
     facts = browser.find_element(By.CSS_SELECTOR, ".facts").text
     assert "已签发" in facts and "孙主任" in facts and "同意印发" in facts
     shot(browser, "07-report-approved")
@@ -165,7 +174,7 @@ def test_the_pages_of_another_office(other_site, browser, chinese):
     browser.get(other_site.url + "/metrics")
     Select(browser.find_element(By.NAME, "indicator")).select_by_index(1)     # the second indicator of the office (招聘会场次)
     Select(browser.find_element(By.NAME, "region")).select_by_visible_text("陈巴尔虎旗")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
     assert "陈巴尔虎旗" in browser.find_element(By.TAG_NAME, "h2").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart circle")) == 3
     shot(browser, "08-metrics-other-office")

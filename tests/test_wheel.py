@@ -84,6 +84,9 @@ def test_the_wheel_holds_the_templates_the_sample_and_the_catalogs(wheel):
         assert [name for name in missing if name not in names] == []
     assert {f"briefing/sample/{p.name}" for p in (ROOT / "data" / "sample").glob("*.csv")} <= names
     assert {"briefing/templates/monthly/briefing.md.j2", "briefing/templates/weekly/briefing.md.j2"} <= names
+    pages = ROOT / "service" / "briefing" / "web"      # the web pages' own templates and style sheet
+    assert {f"briefing/web/{p.relative_to(pages).as_posix()}" for p in pages.rglob("*")
+            if p.suffix in (".html", ".css")} <= names
 
 
 def test_installed_outside_the_checkout_the_demo_and_generate_write_the_briefings(venv, tmp_path, sample_db):

@@ -55,6 +55,7 @@ def decisions_to_stderr(tz: ZoneInfo | None = None) -> None:
     time zone, each line begins with its time there (serve's journal), whatever zone the machine runs in."""
     logging.getLogger("briefing.archive").setLevel(logging.INFO)  # the runner, serve and the hooks
     logging.getLogger("briefing.delivery").setLevel(logging.INFO)  # each delivery sent, tried again or failed
+    logging.getLogger("briefing.web").setLevel(logging.INFO)       # where the pages are; a stop
     if tz is not None:
         for handler in logging.getLogger().handlers:
             handler.setFormatter(ZonedFormatter("%(asctime)s %(levelname)s %(message)s", tz))

@@ -5,6 +5,7 @@ the briefings being made for people finish, then exits."""
 from __future__ import annotations
 
 import logging
+import signal
 
 from ..archive.schedules import Schedule
 from ..errors import UsageError
@@ -12,6 +13,12 @@ from ..i18n import _
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def _stopping(signum: int, frame) -> None:
+    """What a stop signal does once the web server has stopped on it: nothing more (the scheduler's step in
+    progress, and the briefings being made for people, finish before the process exits 0)."""
+    log.info("stopping (%s); the work in progress finishes first", signal.Signals(signum).name)
 
 
 def serve(settings: Settings, schedules: list[Schedule], host: str, port: int, service=None) -> None:
@@ -29,6 +36,8 @@ def serve(settings: Settings, schedules: list[Schedule], host: str, port: int, s
     if service is not None:
         service.start(block=False)
     log.info("web pages and API at http://%s:%d/ (database %s)", host, port, settings.db)
+    for sig in (signal.SIGTERM, signal.SIGINT):    # uvicorn stops on them, then hands them on here
+        signal.signal(sig, _stopping)
     try:
         server.run()
     except SystemExit as exc:
