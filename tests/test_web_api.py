@@ -158,8 +158,27 @@ def test_templates_other_files_and_empty_uploads_are_refused(site, name, data):
 def test_an_upload_over_the_limit_is_refused_and_not_kept(site):
     big = b"a,b\n" + b"1,2\n" * (21 * 1024 * 1024 // 4)
     answer = api(site, "POST", "/api/uploads", headers=BEARER, files={"file": ("大.csv", big)})
+    assert answer.status_code == 413 and "20 MB" in answer.json()["error"]["message"]
+    assert answer.json()["error"]["type"] == "too_large"
+    assert not [p for p in (site.db.parent / "uploads").rglob("*") if p.is_file()]
+
+
+def test_an_upload_that_hides_its_size_is_cut_off_at_the_limit(site):
+    def chunks():          # sent in chunks, without a Content-Length: only the copy's own count stops it
+        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\na,b\r\n"
+        for _ in range(21 * 16):
+            yield b"1,2\n" * (64 * 1024 // 4)
+        yield b"\r\n--b--\r\n"
+    answer = api(site, "POST", "/api/uploads", data=chunks(),
+                 headers={**BEARER, "Content-Type": "multipart/form-data; boundary=b"})
     assert answer.status_code == 400 and "20 MB" in answer.json()["error"]["message"]
     assert not [p for p in (site.db.parent / "uploads").rglob("*") if p.is_file()]
+
+
+def test_every_answer_keeps_other_sites_from_framing_it(site):
+    answer = api(site, "GET", "/login")
+    assert answer.headers["X-Frame-Options"] == "SAMEORIGIN" and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert "httponly" in answer.headers["set-cookie"].lower() and "samesite=strict" in answer.headers["set-cookie"].lower()
 
 
 def _make_scheduled(site, office: str) -> int:

@@ -93,11 +93,13 @@ class NotAllowedForm(NotSignedIn):
 
 
 class Attempts:
-    """Wrong passwords remembered for a while, by login and by address: after ``most`` within ``window``
-    seconds, signing in is refused until the oldest of them is that old (even with the right password)."""
+    """Wrong passwords remembered for a while, by login and by address: after ``most`` for a login (``by_address``
+    from one address: behind a proxy, the whole office shares one) within ``window`` seconds, signing in is
+    refused until the oldest of them is that old (even with the right password)."""
 
-    def __init__(self, most: int = 5, window: int = 300, clock: Callable[[], float] = time.monotonic):
-        self.most, self.window, self.clock = most, window, clock
+    def __init__(self, most: int = 5, window: int = 300, clock: Callable[[], float] = time.monotonic,
+                 by_address: int = 30):
+        self.most, self.window, self.clock, self.by_address = most, window, clock, by_address
         self._wrong: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -108,7 +110,7 @@ class Attempts:
                 seen = self._wrong[key]
                 while seen and now - seen[0] >= self.window:
                     seen.popleft()
-                if len(seen) >= self.most:
+                if len(seen) >= (self.by_address if key.startswith("address:") else self.most):
                     raise TooManyAttempts(max(1, int(self.window - (now - seen[0]) + 0.999)))
 
     def wrong(self, *keys: str) -> None:

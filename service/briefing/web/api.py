@@ -1,6 +1,6 @@
-"""The HTTP API under /api: the same operations as the pages, as JSON (schema at /api/openapi.json, a browsable
-form at /api/docs). Programs authenticate with ``Authorization: Bearer TOKEN`` (docs/web.md); every error is
-``{"error": {"type", "message", "hint", "problems"}}`` (app.py)."""
+"""The HTTP API under /api: the same operations as the pages, as JSON (schema at /api/openapi.json). Programs
+authenticate with ``Authorization: Bearer TOKEN`` (docs/web.md); every error is ``{"error": {"type", "message",
+"hint", "problems"}}`` (app.py)."""
 
 from __future__ import annotations
 

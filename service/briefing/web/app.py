@@ -87,7 +87,8 @@ def create_app(settings: Settings, schedules: list[Schedule], attempts: Attempts
     from . import api, pages
 
     web = Web(settings, users_mod.load(settings), schedules, clock, attempts or Attempts())
-    app = FastAPI(title=_("Briefings"), version=_software(), docs_url="/api/docs", redoc_url=None,
+    # no /api/docs page: FastAPI's takes its script from a CDN, which an office network often cannot reach
+    app = FastAPI(title=_("Briefings"), version=_software(), docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
                   description=_("Find, read, make and approve briefings, and upload figures (docs/web.md)."))
     web.jobs = Jobs(web.store, settings)
@@ -98,6 +99,7 @@ def create_app(settings: Settings, schedules: list[Schedule], attempts: Attempts
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.middleware("http")(_guard)
     app.add_exception_handler(errors.BriefingError, _briefing_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
@@ -108,6 +110,25 @@ def create_app(settings: Settings, schedules: list[Schedule], attempts: Attempts
         return {"status": "ok"}
 
     return app
+
+
+UPLOADS = ("/upload", "/api/uploads")
+HEADERS = {"X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+async def _guard(request: Request, call_next) -> Response:
+    """Refuse an upload larger than the limit from its Content-Length, before any of it is read; and give every
+    answer the headers that keep other sites from framing the pages or browsers from guessing types."""
+    if request.method == "POST" and request.url.path in UPLOADS:
+        most = request.app.state.web.settings.max_upload_mb
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > most * 1024 * 1024 + 64 * 1024:     # the form's own bytes besides
+            return _answer(request, 413, _("the file is larger than {mb} MB; nothing was kept").format(mb=most),
+                           _("Split it, or ask the administrator to raise max_upload_mb."), [])
+    response = await call_next(request)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _software() -> str:
@@ -142,7 +163,7 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> Res
                  "message": e.get("msg", "")} for e in exc.errors()]
     said = "；".join(f"{p['column']}: {p['message']}" if p["column"] else p["message"] for p in problems)
     return _answer(request, 422, _("the request is not valid: {problems}").format(problems=said),
-                   _("See the API's schema at /api/docs."), problems)
+                   _("See the API's schema at /api/openapi.json."), problems)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
