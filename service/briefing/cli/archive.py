@@ -80,10 +80,10 @@ def list_(ctx, template, region, first, last, status, search, fmt) -> None:
         stale = corrections.out_of_date(store.db, Catalog.load(store.db), corrections.latest_versions(reports),
                                         iso_utc(datetime.now(timezone.utc)))
         signoff = Approvals(store).states([r.id for r in reports])
-    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), state_text(signoff.get(r.id)),
-             local(ctx, r.as_of), local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)),
-             _main_file(archive_, r)] for r in reports]
-    emit(["编号", "模板", "期间", "地区", "版本", "状态", "审核", "数据截至", "生成时间", "未报送", "文件"], rows, fmt)
+    rows = [[r.id, r.template, r.period, r.region_name, r.version, _state(r, stale), local(ctx, r.as_of),
+             local(ctx, r.done_at or r.created_at), "、".join(_names(r.missing)), _main_file(archive_, r),
+             state_text(signoff.get(r.id))] for r in reports]
+    emit(["编号", "模板", "期间", "地区", "版本", "状态", "数据截至", "生成时间", "未报送", "文件", "审核"], rows, fmt)
 
 
 def _state(report: Report, stale: dict[int, int]) -> str:
