@@ -11,7 +11,8 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from ..errors import BriefingError, NotSignedIn
+from ..errors import BriefingError, Missing, NotSignedIn
+from ..i18n import _
 from . import metrics, reports, runs, uploads
 from .access import csrf_token, need, sign_in
 from .render import page
@@ -101,6 +102,19 @@ def report(request: Request, user: Viewer, report_id: int) -> HTMLResponse:
     with web.store() as store:
         shown = reports.detail(store, web.settings, reports.get(store, report_id), web.tz)
     return page(request, "report.html", {"r": shown, "may_approve": user.may("approver")})
+
+
+@router.get("/reports/{report_id}/compare/{other_id}")
+def compare(request: Request, user: Viewer, report_id: int, other_id: int) -> HTMLResponse:
+    """Two versions of a briefing side by side (an earlier one and its 更正版, or a remake)."""
+    web = _web(request)
+    with web.store() as store:
+        left, right = reports.get(store, report_id), reports.get(store, other_id)
+        if left.key != right.key:
+            raise Missing(_("briefings #{id} and #{other} are not versions of one briefing").format(
+                id=report_id, other=other_id))
+        shown = [reports.summary(r, web.tz, reports.title_of(store, r, web.settings)) for r in (left, right)]
+    return page(request, "compare.html", {"pair": shown})
 
 
 @router.get("/reports/{report_id}/preview")
