@@ -13,6 +13,7 @@ from ..archive.folders import Archive, prunable
 from ..archive.ledger import Ledger, Report
 from ..archive.produce import Producer, reindex
 from ..archive.remake import Remaker
+from ..archive.runs import took
 from ..archive.search import bounds, find, within
 from ..errors import UsageError
 from ..figures.script import SCRIPT_WORDS
@@ -22,7 +23,7 @@ from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of
 from .documents import formats_option
 from .output import emit, listing_options, width
-from .runs import local, took
+from .runs import local
 from .schedule import parse_now
 
 STATUSES = ("claimed", "done", "failed", "waiting", "pruned")
