@@ -264,3 +264,20 @@ def test_metrics_of_an_indicator(other_site):
     assert answer["region_name"] == "呼伦贝尔市"
     assert [p["period"] for p in answer["points"]] == ["2024-W10", "2024-W11", "2024-W12"]
     assert answer["points"][0]["value"] == 2 * (120 * 3 + 7 * 3)
+
+
+def test_an_admin_retries_a_waiting_briefing_now(site):
+    s = site.settings
+    found = schedules_mod.load(s.sections.get("schedule"), s.path)
+    with Store(site.db) as store:       # Monday 08:00: the week's figures are entered later that day, so it waits
+        runner = Runner(store, s, found)
+        runner.run_due(datetime.fromisoformat("2024-01-15T08:00:00+08:00"))
+        waiting = runner.ledger.find("schedule = ?", ["周报审核"])[-1]
+    assert waiting.status == "waiting"
+    viewer = site.signed_in("viewer")
+    refused = viewer.post(site.url + f"/api/runs/{waiting.id}/retry", headers={"X-CSRF-Token": site.csrf(viewer)})
+    assert refused.status_code == 403
+    admin = site.signed_in("admin")
+    done = admin.post(site.url + f"/api/runs/{waiting.id}/retry", headers={"X-CSRF-Token": site.csrf(admin)})
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["result"] == "generated"
+    assert api(site, "GET", f"/api/reports/{waiting.id}", headers=BEARER).json()["sign_off"] == "pending"

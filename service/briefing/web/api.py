@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api", tags=["briefing"])
 Viewer = Annotated[User, Depends(need("viewer"))]
 Uploader = Annotated[User, Depends(need("uploader"))]
 Approver = Annotated[User, Depends(need("approver"))]
+Admin = Annotated[User, Depends(need("admin"))]
 ReportId = Annotated[int, Field(ge=1, le=2**62)]
 
 
@@ -158,6 +159,13 @@ def list_runs(request: Request, user: Viewer, failed: bool = False, limit: int =
     web = _web(request)
     with web.store() as store:
         return runs.latest(store, web.tz, failed, limit)
+
+
+@router.post("/runs/{report_id}/retry", summary="Try a failed or waiting scheduled briefing again now")
+def retry(request: Request, user: Admin, report_id: ReportId) -> dict:
+    web = _web(request)
+    with web.store() as store:
+        return runs.retry(store, web.settings, web.schedules, report_id)
 
 
 @router.get("/indicators", summary="The indicators of the catalog")

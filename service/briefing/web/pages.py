@@ -252,7 +252,15 @@ def schedules(request: Request, user: Viewer) -> HTMLResponse:
     with web.store() as store:
         found = runs.schedules(store, web.settings, web.schedules)
         latest = runs.latest(store, web.tz, limit=30)
-    return page(request, "schedules.html", {"schedules": found, "runs": latest})
+    return page(request, "schedules.html", {"schedules": found, "runs": latest, "may_retry": user.may("admin")})
+
+
+@router.post("/runs/{report_id}/retry")
+def retry(request: Request, user: Annotated[User, Depends(need("admin"))], report_id: int) -> RedirectResponse:
+    web = _web(request)
+    with web.store() as store:
+        runs.retry(store, web.settings, web.schedules, report_id)
+    return _see("/schedules")
 
 
 @router.get("/metrics")

@@ -49,3 +49,20 @@ def schedules(store: Store, settings, found: list[Schedule], now: datetime | Non
             "made": len(made), "latest_period": made[-1].period if made else None,
             "failing": [run(r, tz) for r in failing]})
     return out
+
+
+def retry(store: Store, settings, found: list[Schedule], report_id: int, now: datetime | None = None) -> dict:
+    """Try a failed (or waiting) scheduled briefing again now, as `briefing retry ID` does (delivered as a
+    scheduled run's is); the run as it is afterwards."""
+    from ..archive.runner import Runner
+    from ..delivery.deliver import Deliverer
+    from ..errors import Missing
+    from ..i18n import _
+
+    runner = Runner(store, settings, found)
+    runner.delivery = Deliverer(store, settings, found)
+    report = runner.ledger.get(report_id)
+    if report is None:
+        raise Missing(_("there is no briefing #{id} in the archive").format(id=report_id))
+    runner.retry(report, now or datetime.now(timezone.utc))
+    return run(runner.ledger.get(report_id), ZoneInfo(settings.timezone))
