@@ -69,13 +69,16 @@ def test_generate_list_and_download_byte_identical_to_the_archived_file(any_site
 
 
 @pytest.mark.parametrize("path", [
-    "/api/reports/1/files/..%2F..%2F..%2Fetc%2Fpasswd", "/api/reports/1/files/..", "/api/reports/1/files/docx%00",
+    "/api/reports/1/files/..%2F..%2F..%2Fetc%2Fpasswd", "/api/reports/1/files/docx%00",
     "/reports/1/files/..%2Fbriefing.toml", "/static/..%2F..%2Fapp.py", "/static/../../briefing.toml",
     "/api/reports/999999/files/docx", "/reports/1/files/%2Fetc%2Fpasswd"])
 def test_a_path_in_the_request_never_reaches_a_file(site, path):
     import requests
 
+    made = api(site, "POST", "/api/reports", headers=BEARER, json={"template": "weekly", "period": "2024-W02"})
+    assert made.json()["id"] == 1          # briefing #1 is there: only the path can make these 404
     session = site.signed_in("viewer")
+    assert session.get(site.url + "/reports/1/files/docx").status_code == 200
     answer = session.get(site.url + path, headers=BEARER if path.startswith("/api") else {})
     assert answer.status_code == 404, (path, answer.status_code, answer.text[:200])
     assert "root:" not in answer.text and "password_hash" not in answer.text
@@ -151,8 +154,7 @@ def test_an_upload_is_written_only_when_committed(any_site):
 def test_templates_other_files_and_empty_uploads_are_refused(site, name, data):
     answer = api(site, "POST", "/api/uploads", headers=BEARER, files={"file": (name, data)})
     assert answer.status_code == 400, answer.text
-    assert not list((site.db.parent / "uploads").rglob("*.*")) or all(
-        p.suffix in (".json",) or p.name != name for p in (site.db.parent / "uploads").rglob("*"))
+    assert not [p for p in (site.db.parent / "uploads").rglob("*") if p.is_file()]
 
 
 def test_an_upload_over_the_limit_is_refused_and_not_kept(site):
@@ -171,13 +173,34 @@ def test_an_upload_that_hides_its_size_is_cut_off_at_the_limit(site):
         yield b"\r\n--b--\r\n"
     answer = api(site, "POST", "/api/uploads", data=chunks(),
                  headers={**BEARER, "Content-Type": "multipart/form-data; boundary=b"})
-    assert answer.status_code == 400 and "20 MB" in answer.json()["error"]["message"]
+    assert answer.status_code == 413 and "20 MB" in answer.json()["error"]["message"]
     assert not [p for p in (site.db.parent / "uploads").rglob("*") if p.is_file()]
+
+
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
+
+
+@pytest.mark.parametrize("path, kind", [("/login", FORM), ("/make", FORM), ("/api/reports", JSON),
+                                        ("/reports/1/send-back", FORM), ("/upload", "multipart/form-data; boundary=b")])
+def test_no_one_makes_the_server_read_a_large_body_where_a_form_is_expected(site, path, kind):
+    """Someone not signed in sends 1 MB where a form is read: refused once 64 KB have come, whether or not the
+    request says its length (the whole of it would otherwise be read, or spooled to a temporary file)."""
+    def chunks():
+        for _ in range(16):
+            yield b"login=" + b"x" * (64 * 1024)
+    limit = 64 * 1024 if path != "/upload" else 20 * 1024 * 1024 + 64 * 1024
+    answer = api(site, "POST", path, data=chunks(), headers={"Content-Type": kind})
+    said = api(site, "POST", path, data=b"x" * (limit + 1), headers={"Content-Type": kind})
+    if path == "/upload":       # an upload may be 20 MB: 1 MB is read (and refused for want of a sign-in)
+        assert answer.status_code in (400, 401) and said.status_code == 413
+    else:
+        assert answer.status_code == 413 and said.status_code == 413, (answer.text, said.text)
 
 
 def test_every_answer_keeps_other_sites_from_framing_it(site):
     answer = api(site, "GET", "/login")
     assert answer.headers["X-Frame-Options"] == "SAMEORIGIN" and answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Cache-Control"] == "no-store"     # a shared computer's back button shows no page
     assert "httponly" in answer.headers["set-cookie"].lower() and "samesite=strict" in answer.headers["set-cookie"].lower()
 
 
@@ -249,6 +272,49 @@ def test_sign_in_is_refused_after_five_wrong_passwords_even_with_the_right_one(s
     right = session.post(site.url + "/login", data={"login": "admin", "password": PASSWORDS["admin"],
                                                     "csrf": csrf}, allow_redirects=False)
     assert right.status_code == 429 and "Retry-After" in right.headers
+
+
+def test_wrong_passwords_lock_the_login_at_that_address_not_the_person_elsewhere():
+    from briefing.errors import TooManyAttempts
+    from briefing.web.access import Attempts
+
+    now = [1000.0]
+    attempts = Attempts(clock=lambda: now[0])
+    stranger, desk = ("pair:sun@10.0.0.9", "address:10.0.0.9", "login:sun"), \
+        ("pair:sun@10.0.0.2", "address:10.0.0.2", "login:sun")
+    for _ in range(5):
+        attempts.wrong(*stranger)
+    with pytest.raises(TooManyAttempts) as refused:
+        attempts.check(*stranger)
+    assert refused.value.seconds == 300
+    attempts.check(*desk)                      # 孙主任 at her own desk still signs in
+    for n in range(30):                        # one address trying many logins is stopped too
+        attempts.wrong(f"pair:user{n}@10.0.0.7", "address:10.0.0.7", f"login:user{n}")
+    with pytest.raises(TooManyAttempts):
+        attempts.check("pair:new@10.0.0.7", "address:10.0.0.7", "login:new")
+    now[0] += 300
+    attempts.check(*stranger)                  # after the window, tried again
+    attempts.wrong(*desk)
+    assert set(attempts._wrong) == set(desk)   # what no longer counts is forgotten (a stranger's made-up logins)
+
+
+def test_a_copied_session_cookie_stops_working_when_its_person_signs_out(site):
+    import requests
+
+    session = site.signed_in("uploader")
+    copied = requests.Session()
+    copied.cookies.update(session.cookies)
+    assert copied.get(site.url + "/api/me").status_code == 200
+    session.post(site.url + "/logout", data={"csrf": site.csrf(session)})
+    assert copied.get(site.url + "/api/me").status_code == 401
+    assert site.signed_in("uploader").get(site.url + "/api/me").status_code == 200     # a new sign-in works
+
+
+def test_health_says_unavailable_without_the_database(site):
+    assert api(site, "GET", "/healthz").status_code == 200
+    site.db.rename(site.db.with_suffix(".moved"))
+    answer = api(site, "GET", "/healthz")
+    assert answer.status_code == 503 and answer.json()["status"] == "unavailable"
 
 
 def test_schedules_and_runs(site):

@@ -178,7 +178,12 @@ def test_the_pages_of_another_office(other_site, browser, chinese):
     assert "陈巴尔虎旗" in browser.find_element(By.TAG_NAME, "h2").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart circle")) == 3
     shot(browser, "08-metrics-other-office")
+    browser.set_window_size(390, 844)         # a phone: nothing wider than the screen
+    for path, name in (("/", "09-phone-archive"), ("/schedules", "10-phone-schedules"), ("/metrics", "11-phone-metrics")):
+        browser.get(other_site.url + path)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), path
+        shot(browser, name)
+    browser.set_window_size(1366, 900)
     browser.get(other_site.url + "/make")
-    assert "upload" not in browser.current_url
     assert "/login" not in browser.current_url
-    assert "无权" in browser.page_source     # a viewer may not make briefings
+    assert "无权" in browser.page_source and "填报" in browser.page_source    # a viewer may not make briefings

@@ -18,6 +18,7 @@
     ├── LostClaim                 a briefing's claim taken over by another process before it was done;
     │                             the runner logs it and moves on (the other process finishes the briefing)
     ├── Missing                   a briefing, file or upload asked for on the web that is not there (HTTP 404)
+    ├── TooLarge                  a request's body larger than the web takes: an upload past its limit (HTTP 413)
     ├── NotSignedIn               a web page or API call without a signed-in person or token (HTTP 401)
     ├── NotAllowed                a person asking for what their role does not allow (HTTP 403)
     └── TooManyAttempts           sign-in refused after too many wrong passwords (HTTP 429)
@@ -220,6 +221,18 @@ class Missing(BriefingError):
     """A briefing, file, upload or page asked for by the web pages or the API that is not there (HTTP 404)."""
 
 
+class TooLarge(BriefingError):
+    """A request whose body is larger than the web pages and the API take (HTTP 413): an upload past
+    max_upload_mb (``mb``), or another form past its few kilobytes."""
+
+    def __init__(self, mb: int | None = None):
+        if mb is None:
+            super().__init__(_("the request is larger than a form can be; nothing was kept"))
+        else:
+            super().__init__(_("the file is larger than {mb} MB; nothing was kept").format(mb=mb),
+                             _("Split it, or ask the administrator to raise max_upload_mb."))
+
+
 class NotSignedIn(BriefingError):
     """A web page or API call that needs a signed-in person (or an API token), without one (HTTP 401)."""
 
@@ -241,9 +254,13 @@ class TooManyAttempts(BriefingError):
     """Sign-in refused after too many wrong passwords in a short time (HTTP 429)."""
 
     def __init__(self, seconds: int):
+        minutes = -(-seconds // 60)
         super().__init__(ngettext("too many wrong passwords; try again in {count} second",
                                   "too many wrong passwords; try again in {count} seconds", seconds).format(
-                                      count=seconds))
+                                      count=seconds) if seconds < 60 else
+                         ngettext("too many wrong passwords; try again in {count} minute",
+                                  "too many wrong passwords; try again in {count} minutes", minutes).format(
+                                      count=minutes))
         self.seconds = seconds
 
 

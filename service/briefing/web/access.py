@@ -10,17 +10,20 @@ Bearer) carries no cookie, so it needs no CSRF token.
 from __future__ import annotations
 
 import hmac
+import json
+import os
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Callable
 
 from fastapi import Request
 
 from ..errors import NotAllowed, NotSignedIn, TooManyAttempts
 from ..i18n import _
-from .users import User, by_token
+from .users import User, by_token, unknown
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -40,14 +43,41 @@ def current_user(request: Request) -> User | None:
     token = bearer(request)
     if token is not None:
         return by_token(web.users, token)
+    if "session" not in request.scope:       # an answer made before the session was read (a server error)
+        return None
     session = request.session
     login, at = session.get("login"), session.get("at", 0)
     if login is None:
         return None
-    if web.clock() - at > web.settings.session_hours * 3600 or login not in web.users:
+    if web.clock() - at > web.settings.session_hours * 3600 or login not in web.users or \
+            at <= web.sign_outs.last(login):
         session.clear()
         return None
     return web.users[login]
+
+
+class SignOuts:
+    """When each person last signed out, kept in a file beside the database: a session cookie is signed, not
+    stored, so a copy of one made before would otherwise still work after 退出 (and after a restart)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._at = {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+        except (OSError, ValueError, AttributeError):
+            self._at = {}
+
+    def last(self, login: str) -> float:
+        return self._at.get(login, float("-inf"))
+
+    def mark(self, login: str, at: float) -> None:
+        """Every session of the person begun up to now ends (on every computer)."""
+        with self._lock:
+            self._at[login] = at
+            temporary = self.path.with_name(self.path.name + ".tmp")
+            temporary.write_text(json.dumps(self._at), encoding="utf-8")
+            os.replace(temporary, self.path)
 
 
 def need(role: str) -> Callable[[Request], User]:
@@ -93,13 +123,16 @@ class NotAllowedForm(NotSignedIn):
 
 
 class Attempts:
-    """Wrong passwords remembered for a while, by login and by address: after ``most`` for a login (``by_address``
-    from one address: behind a proxy, the whole office shares one) within ``window`` seconds, signing in is
-    refused until the oldest of them is that old (even with the right password)."""
+    """Wrong passwords remembered for a while: after ``most`` for a login from one address, or ``by_address``
+    from an address (any logins: behind a proxy the whole office shares one), or ``by_login`` for a login from
+    anywhere, within ``window`` seconds, signing in is refused until the oldest of them is that old (even with
+    the right password). A stranger guessing from elsewhere does not lock a person out at their own desk, unless
+    from many addresses at once."""
 
     def __init__(self, most: int = 5, window: int = 300, clock: Callable[[], float] = time.monotonic,
-                 by_address: int = 30):
-        self.most, self.window, self.clock, self.by_address = most, window, clock, by_address
+                 by_address: int = 30, by_login: int = 50):
+        self.most, self.window, self.clock = most, window, clock
+        self.limits = {"pair": most, "address": by_address, "login": by_login}
         self._wrong: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -107,10 +140,12 @@ class Attempts:
         now = self.clock()
         with self._lock:
             for key in keys:
-                seen = self._wrong[key]
+                seen = self._wrong.get(key)
                 while seen and now - seen[0] >= self.window:
                     seen.popleft()
-                if len(seen) >= (self.by_address if key.startswith("address:") else self.most):
+                if seen is not None and not seen:
+                    del self._wrong[key]
+                elif seen and len(seen) >= self.limits[key.split(":", 1)[0]]:
                     raise TooManyAttempts(max(1, int(self.window - (now - seen[0]) + 0.999)))
 
     def wrong(self, *keys: str) -> None:
@@ -118,10 +153,12 @@ class Attempts:
         with self._lock:
             for key in keys:
                 self._wrong[key].append(now)
+            for key in [k for k, seen in self._wrong.items() if not seen or now - seen[-1] >= self.window]:
+                del self._wrong[key]       # forgotten once they no longer count (a stranger's made-up logins)
 
-    def right(self, login: str) -> None:
+    def right(self, *keys: str) -> None:
         with self._lock:
-            self._wrong.pop(f"login:{login}", None)
+            self._wrong.pop(keys[0], None)    # the pair: this person at this address got it right
 
 
 def sign_in(request: Request, login: str, password: str) -> User:
@@ -129,14 +166,15 @@ def sign_in(request: Request, login: str, password: str) -> User:
     from .users import password_ok
 
     web = request.app.state.web
-    keys = (f"login:{login}", f"address:{request.client.host if request.client else '?'}")
+    address = request.client.host if request.client else "?"
+    keys = (f"pair:{login}@{address}", f"address:{address}", f"login:{login}")
     web.attempts.check(*keys)
     user = web.users.get(login)
-    if user is None or not password_ok(user, password):
+    if not password_ok(user or unknown(), password):      # an unknown login costs the same time as a known one
         web.attempts.wrong(*keys)
         web.attempts.check(*keys)
         raise NotSignedIn(_("wrong login or password"))
-    web.attempts.right(login)
+    web.attempts.right(*keys)
     request.session.clear()
     request.session.update({"login": login, "at": web.clock(), CSRF_FIELD: secrets.token_urlsafe(24)})
     return user

@@ -29,13 +29,15 @@ from ..i18n import _
 from ..settings import Settings
 from ..store.db import Store
 from . import users as users_mod
-from .access import Attempts
+from .access import Attempts, SignOuts
+from .guard import Guard
 from .jobs import Jobs
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+SHOWN_PROBLEMS = 1000      # the problems an answer lists (a file with more: the first ones, and how many in all)
 STATUS = (   # the HTTP status of each error, the first class that matches
-    (errors.NotSignedIn, 401), (errors.NotAllowed, 403), (errors.TooManyAttempts, 429), (errors.NotFound, 404), (errors.Missing, 404),
+    (errors.NotSignedIn, 401), (errors.NotAllowed, 403), (errors.TooManyAttempts, 429), (errors.TooLarge, 413), (errors.NotFound, 404), (errors.Missing, 404),
     (errors.OutsideArchive, 404), (errors.InputError, 422), (errors.TemplateError, 422), (errors.Waiting, 409),
     (errors.LostClaim, 409), (errors.StoreError, 503), (errors.UsageError, 400), (errors.BriefingError, 422))
 TYPES = {401: "not_signed_in", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
@@ -52,6 +54,7 @@ class Web:
     schedules: list[Schedule]
     clock: Callable[[], float] = time.time
     attempts: Attempts = field(default_factory=Attempts)
+    sign_outs: SignOuts | None = None
     jobs: "Jobs | None" = None
 
     def store(self) -> Store:
@@ -92,6 +95,7 @@ def create_app(settings: Settings, schedules: list[Schedule], attempts: Attempts
                   openapi_url="/api/openapi.json",
                   description=_("Find, read, make and approve briefings, and upload figures (docs/web.md)."))
     web.jobs = Jobs(web.store, settings)
+    web.sign_outs = SignOuts(Path(settings.db).resolve().parent / "web-signouts.json")
     app.state.web = web
     app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie="briefing_session",
                        max_age=settings.session_hours * 3600, same_site="strict",
@@ -99,36 +103,23 @@ def create_app(settings: Settings, schedules: list[Schedule], attempts: Attempts
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    app.middleware("http")(_guard)
+    app.add_middleware(Guard, max_upload_mb=settings.max_upload_mb)   # outermost: before anything reads the body
     app.add_exception_handler(errors.BriefingError, _briefing_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
-        return {"status": "ok"}
+    def healthz() -> Response:
+        """ok while the database can be read (a load balancer or watchdog asks); 503 otherwise."""
+        try:
+            with web.store() as store:
+                store.db.execute("SELECT 1 FROM _migrations LIMIT 1").fetchall()
+        except (errors.BriefingError, OSError) as exc:
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     return app
-
-
-UPLOADS = ("/upload", "/api/uploads")
-HEADERS = {"X-Frame-Options": "SAMEORIGIN", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
-
-
-async def _guard(request: Request, call_next) -> Response:
-    """Refuse an upload larger than the limit from its Content-Length, before any of it is read; and give every
-    answer the headers that keep other sites from framing the pages or browsers from guessing types."""
-    if request.method == "POST" and request.url.path in UPLOADS:
-        most = request.app.state.web.settings.max_upload_mb
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > most * 1024 * 1024 + 64 * 1024:     # the form's own bytes besides
-            return _answer(request, 413, _("the file is larger than {mb} MB; nothing was kept").format(mb=most),
-                           _("Split it, or ask the administrator to raise max_upload_mb."), [])
-    response = await call_next(request)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def _software() -> str:
@@ -149,24 +140,28 @@ def status_of(exc: errors.BriefingError) -> int:
 def _problems(exc: errors.BriefingError) -> list[dict]:
     if not isinstance(exc, errors.InputError):
         return []
-    return [{"file": p.file, "row": p.row, "column": p.column, "message": p.message} for p in exc.problems]
+    return [{"file": p.file, "row": p.row, "column": p.column, "message": p.message, "text": str(p)}
+            for p in exc.problems[:SHOWN_PROBLEMS]]
 
 
 async def _briefing_error(request: Request, exc: errors.BriefingError) -> Response:
     status = status_of(exc)
     headers = {"Retry-After": str(exc.seconds)} if isinstance(exc, errors.TooManyAttempts) else None
-    return _answer(request, status, exc.message, exc.hint, _problems(exc), headers)
+    said = exc.message.split("\n", 1)[0] if isinstance(exc, errors.InputError) else exc.message   # the rest: problems
+    return _answer(request, status, said, exc.hint, _problems(exc), headers)
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     problems = [{"file": None, "row": None, "column": ".".join(str(p) for p in e.get("loc", ())[1:]) or None,
                  "message": e.get("msg", "")} for e in exc.errors()]
-    said = "；".join(f"{p['column']}: {p['message']}" if p["column"] else p["message"] for p in problems)
+    said = "、".join(dict.fromkeys(p["column"] or "body" for p in problems))    # the details: in problems
     return _answer(request, 422, _("the request is not valid: {problems}").format(problems=said),
                    _("See the API's schema at /api/openapi.json."), problems)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc.__cause__, errors.BriefingError):    # FastAPI's "error parsing the body" of one of ours
+        return await _briefing_error(request, exc.__cause__)
     message = {400: _("the request's body cannot be read (it is not valid JSON or form data)"),
                404: _("there is no such page or file"), 405: _("this address does not take that method"),
                413: _("the file is too large")}.get(exc.status_code, str(exc.detail))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from ..errors import BriefingError, Missing, NotSignedIn
@@ -23,6 +23,7 @@ Viewer = Annotated[User, Depends(need("viewer"))]
 Uploader = Annotated[User, Depends(need("uploader"))]
 Approver = Annotated[User, Depends(need("approver"))]
 PAGE_SIZE = 30
+Number = Annotated[int, Path(ge=1, le=2**62)]       # a briefing's number in an address
 
 
 def _web(request: Request):
@@ -67,6 +68,9 @@ async def login(request: Request, login: Annotated[str, Form(max_length=100)],
 
 @router.post("/logout")
 def logout(request: Request, user: Viewer) -> RedirectResponse:
+    """Sign out: this person's sessions end, on this computer and on any other (a copied cookie included)."""
+    web = _web(request)
+    web.sign_outs.mark(user.login, web.clock())
     request.session.clear()
     return _see("/login")
 
@@ -97,7 +101,7 @@ def archive(request: Request, user: Viewer, template: str = "", region: str = ""
 
 
 @router.get("/reports/{report_id}")
-def report(request: Request, user: Viewer, report_id: int) -> HTMLResponse:
+def report(request: Request, user: Viewer, report_id: Number) -> HTMLResponse:
     web = _web(request)
     with web.store() as store:
         shown = reports.detail(store, web.settings, reports.get(store, report_id), web.tz)
@@ -105,7 +109,7 @@ def report(request: Request, user: Viewer, report_id: int) -> HTMLResponse:
 
 
 @router.get("/reports/{report_id}/compare/{other_id}")
-def compare(request: Request, user: Viewer, report_id: int, other_id: int) -> HTMLResponse:
+def compare(request: Request, user: Viewer, report_id: Number, other_id: Number) -> HTMLResponse:
     """Two versions of a briefing side by side (an earlier one and its 更正版, or a remake)."""
     web = _web(request)
     with web.store() as store:
@@ -118,7 +122,7 @@ def compare(request: Request, user: Viewer, report_id: int, other_id: int) -> HT
 
 
 @router.get("/reports/{report_id}/preview")
-def preview(request: Request, user: Viewer, report_id: int) -> HTMLResponse:
+def preview(request: Request, user: Viewer, report_id: Number) -> HTMLResponse:
     web = _web(request)
     with web.store() as store:
         html = reports.preview(store, web.settings, report_id)
@@ -127,7 +131,7 @@ def preview(request: Request, user: Viewer, report_id: int) -> HTMLResponse:
 
 
 @router.get("/reports/{report_id}/files/{fmt}")
-def download(request: Request, user: Viewer, report_id: int, fmt: str) -> FileResponse:
+def download(request: Request, user: Viewer, report_id: Number, fmt: str) -> FileResponse:
     web = _web(request)
     with web.store() as store:
         path, name, media = reports.file_of(store, web.settings, report_id, fmt)
@@ -135,7 +139,7 @@ def download(request: Request, user: Viewer, report_id: int, fmt: str) -> FileRe
 
 
 @router.post("/reports/{report_id}/approve")
-def approve(request: Request, user: Approver, report_id: int,
+def approve(request: Request, user: Approver, report_id: Number,
             comment: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     web = _web(request)
     with web.store() as store:
@@ -144,7 +148,7 @@ def approve(request: Request, user: Approver, report_id: int,
 
 
 @router.post("/reports/{report_id}/send-back")
-def send_back(request: Request, user: Approver, report_id: int,
+def send_back(request: Request, user: Approver, report_id: Number,
               comment: Annotated[str, Form(max_length=2000)] = "") -> RedirectResponse:
     web = _web(request)
     with web.store() as store:
@@ -216,7 +220,7 @@ def upload(request: Request, user: Uploader, file: Annotated[UploadFile, File()]
                          period, region)
     with web.store() as store:
         result = uploads.checked(kept, uploads.check(store, web.settings, kept))
-    return page(request, "checked.html", {"result": result}, status=200 if result["ok"] else 422)
+    return page(request, "checked.html", {"result": result})
 
 
 @router.post("/upload/{token}/commit")
@@ -256,7 +260,7 @@ def schedules(request: Request, user: Viewer) -> HTMLResponse:
 
 
 @router.post("/runs/{report_id}/retry")
-def retry(request: Request, user: Annotated[User, Depends(need("admin"))], report_id: int) -> RedirectResponse:
+def retry(request: Request, user: Annotated[User, Depends(need("admin"))], report_id: Number) -> RedirectResponse:
     web = _web(request)
     with web.store() as store:
         runs.retry(store, web.settings, web.schedules, report_id)

@@ -50,7 +50,7 @@ def get(store: Store, report_id: int) -> Report:
 def summary(report: Report, tz: ZoneInfo, title: str | None = None, sign_off: str | None = None) -> dict:
     """What a list shows of a briefing (and the API returns): plain values, times in the office's zone."""
     return {"id": report.id, "title": title or _default_title(report), "template": report.template,
-            "period": report.period, "region": report.region, "region_name": report.region_name,
+            "period": report.period, "period_text": period_text(report.period), "region": report.region, "region_name": report.region_name,
             "script": report.script, "version": report.version, "status": report.status,
             "status_text": _(STATE_WORDS.get(report.status, report.status)),
             "sign_off": sign_off, "sign_off_text": state_text(sign_off) or None,
@@ -60,7 +60,18 @@ def summary(report: Report, tz: ZoneInfo, title: str | None = None, sign_off: st
 
 
 def _default_title(report: Report) -> str:
-    return f"{report.region_name} {report.period} {report.template}"
+    return f"{report.region_name} {period_text(report.period)} {report.template}"
+
+
+def period_text(key: str) -> str:
+    """A period as a briefing names it (2024年第2周, 2024年1月), or its key when it cannot be read."""
+    from ..documents.make import short_label
+    from ..figures.period_text import parse_period
+
+    try:
+        return short_label(parse_period(key))
+    except ValueError:
+        return key
 
 
 def detail(store: Store, settings, report: Report, tz: ZoneInfo) -> dict:
@@ -145,7 +156,7 @@ def make_now(store: Store, settings, template_key: str, period: str | None, regi
     tz = ZoneInfo(settings.timezone)
     when = as_of or datetime.now(timezone.utc)
     template = templates.load(template_key, template_dirs(settings, store))
-    the_period = period_for(template, period, when.astimezone(tz))
+    the_period = _period(template, period, when.astimezone(tz))
     found = region_named(store, region)
     key = Key(template.key, the_period.key, found.code, script)
     producer = Producer(store, settings, Ledger(store, settings.lease_seconds), Archive(settings.archive_dir))
@@ -159,6 +170,20 @@ def make_now(store: Store, settings, template_key: str, period: str | None, regi
         Approvals(store, tz).submit(report.id, schedule.name, by)
         report = get(store, report.id)
     return Made(report, (time.perf_counter() - started) * 1000)
+
+
+def _period(template, text: str | None, moment: datetime):
+    """The period a person chose on the page (named so in a mistake, not as the command line's --period), or the
+    last complete one."""
+    from ..figures.period_text import parse_period
+
+    if not text:
+        return period_for(template, None, moment)
+    try:
+        return parse_period(text.strip(), template.period)
+    except ValueError as exc:
+        raise UsageError(_("period: {problem}").format(problem=exc),
+                         _("Write it like 2024-W05 (a week), 2024-01 (a month) or 2024 (a year).")) from None
 
 
 def for_sign_off(schedules, name: str | None):

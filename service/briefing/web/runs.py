@@ -9,14 +9,17 @@ from ..archive.ledger import STILL_FAILING, Ledger, Report
 from ..archive.runner import schedule_template
 from ..archive.runs import result_of, retried, took
 from ..archive.schedules import Schedule, period_due
+from ..documents.make import short_label
 from ..store.db import Store, iso_utc, local_text
+from .reports import period_text
 
 NEXT_RUNS = 3
 
 
 def run(r: Report, tz: ZoneInfo) -> dict:
     """One run: the result in words, when its last attempt began and how long it took, when it is tried again."""
-    return {"id": r.id, "schedule": r.schedule, "template": r.template, "period": r.period, "region": r.region,
+    return {"id": r.id, "schedule": r.schedule, "template": r.template, "period": r.period,
+            "period_text": period_text(r.period), "region": r.region,
             "region_name": r.region_name, "status": r.status, "result": result_of(r),
             "started": local_text(r.started_at, tz) if r.started_at else None, "took": took(r.duration_ms),
             "attempts": r.attempts, "next_try": local_text(r.retry_at, tz) if retried(r) and r.retry_at else None,
@@ -44,9 +47,9 @@ def schedules(store: Store, settings, found: list[Schedule], now: datetime | Non
             "when": schedule.in_words(), "timezone": schedule.timezone, "regions": list(schedule.regions),
             "formats": list(schedule.formats), "approval": bool(getattr(schedule, "approval", False)),
             "next": [{"at": local_text(iso_utc(m), tz),
-                      "period": period_due(template.period, m, schedule.tz).key}
+                      "period": short_label(period_due(template.period, m, schedule.tz))}
                      for m in schedule.next_moments(now, NEXT_RUNS)],
-            "made": len(made), "latest_period": made[-1].period if made else None,
+            "made": len(made), "latest_period": period_text(made[-1].period) if made else None,
             "failing": [run(r, tz) for r in failing]})
     return out
 

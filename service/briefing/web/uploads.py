@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from ..errors import Missing, UsageError
+from ..errors import InputError, Missing, Problem, TooLarge, UsageError
 from ..files import safe_name, sha256_of
 from ..i18n import _
 from ..ingest import ingest_files
@@ -29,6 +29,7 @@ from ..store.db import Store
 
 SUFFIXES = (".csv", ".xlsx", ".xls", ".et", ".ods", ".json")
 KEEP_S = 24 * 3600
+SHOWN_PROBLEMS = 1000       # the problems a check lists (the page shows the first 200); problem_count: all of them
 CHUNK = 1 << 16
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -57,7 +58,7 @@ def stage(folder: Path, upload: BinaryIO, filename: str, login: str, max_mb: int
     token = secrets.token_urlsafe(18)
     place = folder / token
     place.mkdir(parents=True)
-    path = place / safe_name(name)
+    path = place / f"upload{suffix}"      # the person's name only in messages: any name, however long or odd
     try:
         _copy_within(upload, path, max_mb, name)
     except BaseException:
@@ -76,8 +77,7 @@ def _copy_within(upload: BinaryIO, path: Path, max_mb: int, name: str) -> None:
         while chunk := upload.read(CHUNK):
             written += len(chunk)
             if written > most:
-                raise UsageError(_("{name} is larger than {mb} MB; nothing was kept").format(name=name, mb=max_mb),
-                                 _("Split it, or ask the administrator to raise max_upload_mb."))
+                raise TooLarge(max_mb)
             out.write(chunk)
     if written == 0:
         raise UsageError(_("{name} is empty").format(name=name or _("the file")))
@@ -107,15 +107,20 @@ def commit(store: Store, settings, folder: Path, up: Staged):
     """Import the upload for real (all or nothing), then forget it."""
     if sha256_of(up.path) != up.sha256:
         raise UsageError(_("the upload changed since it was checked"), _("Upload the file again."))
-    report = ingest_files(store, [up.path], ZoneInfo(settings.timezone), limits=_limits(settings),
-                          given=Given(up.period, up.region))
+    try:
+        report = ingest_files(store, [up.path], ZoneInfo(settings.timezone), limits=_limits(settings),
+                              given=Given(up.period, up.region))
+    except InputError as exc:     # the figures changed since the check: the same problems, as the check shows them
+        raise InputError([Problem(up.name, p.row, p.column, as_shown(up, p.message)) for p in exc.problems],
+                         _("Nothing was written. Fix the rows in the file and upload it again.")) from None
     shutil.rmtree(folder / up.token, ignore_errors=True)
     return report
 
 
 def as_shown(up: Staged, text: str) -> str:
-    """A message of the import with the kept file's place left out: 周报数据.xlsx row 5, not uploads/…/周报数据.xlsx."""
-    return text.replace(str(up.path.parent) + "/", "")
+    """A message of the import naming the file as the person's computer did: 周报数据.xlsx row 5, not the place it
+    is kept under (uploads/…/upload.xlsx)."""
+    return text.replace(str(up.path), up.name).replace(str(up.path.parent) + "/", "")
 
 
 def discard(folder: Path, up: Staged) -> None:
@@ -147,7 +152,8 @@ def checked(up: Staged, report) -> dict:
     return {"token": up.token, "name": up.name, "ok": not report.problems,
             "tables": [_table(up, o) for o in report.outcomes],
             "problems": [{"file": up.name, "row": p.row, "column": p.column, "message": as_shown(up, p.message),
-                          "text": as_shown(up, str(p))} for p in report.problems],
+                          "text": as_shown(up, str(p))} for p in report.problems[:SHOWN_PROBLEMS]],
+            "problem_count": len(report.problems),
             "notices": [as_shown(up, n) for n in report.notices]}
 
 

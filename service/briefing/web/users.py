@@ -13,6 +13,7 @@ retry failed briefings.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -85,6 +86,13 @@ def _user(login: str, table: Any, fail) -> User:
         fail((login, "token_hash"), _("{where}: token_hash must be sha256: and 64 hexadecimal digits").format(
             where=where), _("Make it with `briefing user token {login}`.").format(login=login))
     return User(login, table.get("name") or login, frozenset(roles), table.get("password_hash") or None, token)
+
+
+@functools.lru_cache(maxsize=1)
+def unknown() -> User:
+    """No one, with a password hash no password matches: checking it costs what checking a person's costs (so
+    the time of an answer does not tell which logins exist). Made at first use."""
+    return User("", "", frozenset(), hash_password(secrets.token_urlsafe(16)))
 
 
 def hash_password(password: str) -> str:
