@@ -201,7 +201,8 @@ def test_every_answer_keeps_other_sites_from_framing_it(site):
     answer = api(site, "GET", "/login")
     assert answer.headers["X-Frame-Options"] == "SAMEORIGIN" and answer.headers["X-Content-Type-Options"] == "nosniff"
     assert answer.headers["Cache-Control"] == "no-store"     # a shared computer's back button shows no page
-    assert "httponly" in answer.headers["set-cookie"].lower() and "samesite=strict" in answer.headers["set-cookie"].lower()
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
 
 
 def _make_scheduled(site, office: str) -> int:

@@ -172,14 +172,15 @@ def test_the_pages_of_another_office(other_site, browser, chinese):
 
     sign_in(browser, other_site.url, "viewer")
     browser.get(other_site.url + "/metrics")
-    Select(browser.find_element(By.NAME, "indicator")).select_by_index(1)     # the second indicator of the office (招聘会场次)
+    Select(browser.find_element(By.NAME, "indicator")).select_by_index(1)     # the office's second indicator
     Select(browser.find_element(By.NAME, "region")).select_by_visible_text("陈巴尔虎旗")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
     assert "陈巴尔虎旗" in browser.find_element(By.TAG_NAME, "h2").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.chart circle")) == 3
     shot(browser, "08-metrics-other-office")
     browser.set_window_size(390, 844)         # a phone: nothing wider than the screen
-    for path, name in (("/", "09-phone-archive"), ("/schedules", "10-phone-schedules"), ("/metrics", "11-phone-metrics")):
+    for path, name in (("/", "09-phone-archive"), ("/schedules", "10-phone-schedules"),
+                       ("/metrics", "11-phone-metrics")):
         browser.get(other_site.url + path)
         assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), path
         shot(browser, name)

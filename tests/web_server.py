@@ -120,7 +120,8 @@ def start_site(folder: Path, db: Path, region: str, start: str, attempts: Attemp
     share = folder / "共享盘"
     share.mkdir(parents=True, exist_ok=True)
     config = folder / "briefing.toml"
-    config.write_text(config_text(db, folder / "archive", share, region, hashes(), start, token_roles), encoding="utf-8")
+    config.write_text(config_text(db, folder / "archive", share, region, hashes(), start, token_roles),
+                      encoding="utf-8")
     site = Site("", folder, config, db, share, region)
     from briefing.archive import schedules as schedules_mod
 

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SHOWN_PROBLEMS = 1000      # the problems an answer lists (a file with more: the first ones, and how many in all)
 STATUS = (   # the HTTP status of each error, the first class that matches
-    (errors.NotSignedIn, 401), (errors.NotAllowed, 403), (errors.TooManyAttempts, 429), (errors.TooLarge, 413), (errors.NotFound, 404), (errors.Missing, 404),
+    (errors.NotSignedIn, 401), (errors.NotAllowed, 403), (errors.TooManyAttempts, 429), (errors.TooLarge, 413),
+    (errors.NotFound, 404), (errors.Missing, 404),
     (errors.OutsideArchive, 404), (errors.InputError, 422), (errors.TemplateError, 422), (errors.Waiting, 409),
     (errors.LostClaim, 409), (errors.StoreError, 503), (errors.UsageError, 400), (errors.BriefingError, 422))
 TYPES = {401: "not_signed_in", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed", 409: "conflict",

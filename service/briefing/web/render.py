@@ -30,7 +30,8 @@ def environment() -> jinja2.Environment:
 
 def page(request: Request, name: str, values: dict, status: int = 200, headers: dict | None = None) -> HTMLResponse:
     user = current_user(request)
-    context = {"user": user, "csrf": csrf_token(request) if user and "session" in request.scope else "", "path": request.url.path,
+    context = {"user": user, "csrf": csrf_token(request) if user and "session" in request.scope else "",
+               "path": request.url.path,
                "navigation": NAVIGATION, **values}
     html = environment().get_template(name).render(context)
     return HTMLResponse(html, status_code=status, headers=headers)

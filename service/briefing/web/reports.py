@@ -1,6 +1,6 @@
 """Archived briefings as the pages and the API show them: found, described, their files, a preview, made on
-demand, approved or sent back. Each function takes the Web (app.py) and returns plain data; pages.py and api.py
-only present it."""
+demand, approved or sent back. Each function takes an open store and the settings (or the Web of app.py) and
+returns plain data; pages.py and api.py only present it."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from ..archive.approvals import state_text
 from ..archive.folders import Archive
 from ..archive.ledger import Key, Ledger, Report
 from ..archive.produce import Producer
+from ..archive.runs import RESULTS
 from ..documents import templates
 from ..documents.make import period_for, stem_of, template_dirs
 from ..errors import Missing, UsageError
-from ..i18n import N_, _
+from ..i18n import _
 from ..store.catalog import Catalog
 from ..store.db import Store, iso_utc, local_text
 
-STATE_WORDS = {"claimed": N_("in progress"), "done": N_("done"), "failed": N_("failed"),
-               "waiting": N_("waiting for data"), "pruned": N_("pruned")}
+STATE_WORDS = RESULTS       # a briefing's state in words (已生成, 失败, 等待数据 …), as `briefing runs` says it
 FORMATS = ("docx", "html", "pdf")
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
@@ -50,7 +50,8 @@ def get(store: Store, report_id: int) -> Report:
 def summary(report: Report, tz: ZoneInfo, title: str | None = None, sign_off: str | None = None) -> dict:
     """What a list shows of a briefing (and the API returns): plain values, times in the office's zone."""
     return {"id": report.id, "title": title or _default_title(report), "template": report.template,
-            "period": report.period, "period_text": period_text(report.period), "region": report.region, "region_name": report.region_name,
+            "period": report.period, "period_text": period_text(report.period), "region": report.region,
+            "region_name": report.region_name,
             "script": report.script, "version": report.version, "status": report.status,
             "status_text": _(STATE_WORDS.get(report.status, report.status)),
             "sign_off": sign_off, "sign_off_text": state_text(sign_off) or None,
@@ -97,7 +98,8 @@ def detail(store: Store, settings, report: Report, tz: ZoneInfo) -> dict:
                         "state": d.state, "state_text": d.state_text(), "attempts": d.attempts, "error": d.error,
                         "sent_at": local_text(d.sent_at, tz) if d.sent_at else None}
                        for d in Outbox(store).find("report = ?", [report.id])],
-        "approvals": [{"action": e.action, "action_text": e.action_text(), "by": e.by, "at": local_text(e.at, tz), "comment": e.comment}
+        "approvals": [{"action": e.action, "action_text": e.action_text(), "by": e.by, "at": local_text(e.at, tz),
+                       "comment": e.comment}
                       for e in approvals.history(report.id)],
     })
     return out
