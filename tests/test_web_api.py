@@ -348,3 +348,10 @@ def test_an_admin_retries_a_waiting_briefing_now(site):
     done = admin.post(site.url + f"/api/runs/{waiting.id}/retry", headers={"X-CSRF-Token": site.csrf(admin)})
     assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["result"] == "generated"
     assert api(site, "GET", f"/api/reports/{waiting.id}", headers=BEARER).json()["sign_off"] == "pending"
+
+
+def test_made_without_a_period_it_is_the_latest_complete_one_with_figures(any_site):
+    office, site = any_site
+    made = api(site, "POST", "/api/reports", headers=BEARER, json={"template": "weekly"})
+    assert made.status_code == 201, made.text
+    assert made.json()["period"] == {"sample": "2024-W04", "other": "2024-W12"}[office]

@@ -158,8 +158,8 @@ def make_now(store: Store, settings, template_key: str, period: str | None, regi
     tz = ZoneInfo(settings.timezone)
     when = as_of or datetime.now(timezone.utc)
     template = templates.load(template_key, template_dirs(settings, store))
-    the_period = _period(template, period, when.astimezone(tz))
     found = region_named(store, region)
+    the_period = _period(template, period, when.astimezone(tz), store, found.code, iso_utc(when))
     key = Key(template.key, the_period.key, found.code, script)
     producer = Producer(store, settings, Ledger(store, settings.lease_seconds), Archive(settings.archive_dir))
     wanted = tuple(dict.fromkeys(("docx", *formats)))
@@ -174,13 +174,17 @@ def make_now(store: Store, settings, template_key: str, period: str | None, regi
     return Made(report, (time.perf_counter() - started) * 1000)
 
 
-def _period(template, text: str | None, moment: datetime):
+def _period(template, text: str | None, moment: datetime, store: Store, region: str, as_of: str):
     """The period a person chose on the page (named so in a mistake, not as the command line's --period), or the
-    last complete one."""
+    last complete one that has figures for the region (the last complete one when none has: its briefing then
+    says which it has)."""
     from ..figures.period_text import parse_period
+    from ..store.observations import Observations, latest_period
 
     if not text:
-        return period_for(template, None, moment)
+        ended = period_for(template, None, moment)
+        known = latest_period(Observations(store.db), region, template.period, as_of)
+        return known if known is not None and known.end <= ended.end else ended
     try:
         return parse_period(text.strip(), template.period)
     except ValueError as exc:
