@@ -355,3 +355,14 @@ def test_made_without_a_period_it_is_the_latest_complete_one_with_figures(any_si
     made = api(site, "POST", "/api/reports", headers=BEARER, json={"template": "weekly"})
     assert made.status_code == 201, made.text
     assert made.json()["period"] == {"sample": "2024-W04", "other": "2024-W12"}[office]
+
+
+def test_a_sign_out_holds_in_another_process_of_the_same_database(tmp_path):
+    from briefing.web.access import SignOuts
+
+    serve, web = SignOuts(tmp_path / "web-signouts.json"), SignOuts(tmp_path / "web-signouts.json")
+    assert web.last("sun") == float("-inf")
+    serve.mark("sun", 1000.0)
+    assert web.last("sun") == 1000.0          # read again because the file changed
+    web.mark("qian", 2000.0)
+    assert serve.last("sun") == 1000.0 and serve.last("qian") == 2000.0

@@ -58,24 +58,37 @@ def current_user(request: Request) -> User | None:
 
 class SignOuts:
     """When each person last signed out, kept in a file beside the database: a session cookie is signed, not
-    stored, so a copy of one made before would otherwise still work after 退出 (and after a restart)."""
+    stored, so a copy of one made before would otherwise still work after 退出 (and after a restart). Read again
+    when the file changes, so a sign-out in one process (serve) holds in another (web)."""
 
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.Lock()
+        self._seen: tuple | None = None
+        self._at: dict[str, float] = {}
+
+    def _fresh(self) -> dict[str, float]:
         try:
-            self._at = {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
-        except (OSError, ValueError, AttributeError):
-            self._at = {}
+            stat = self.path.stat()
+            changed = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        except OSError:
+            return self._at
+        if changed != self._seen:
+            try:
+                self._at = {k: float(v) for k, v in json.loads(self.path.read_text(encoding="utf-8")).items()}
+            except (OSError, ValueError, AttributeError):
+                pass
+            self._seen = changed
+        return self._at
 
     def last(self, login: str) -> float:
-        return self._at.get(login, float("-inf"))
+        return self._fresh().get(login, float("-inf"))
 
     def mark(self, login: str, at: float) -> None:
         """Every session of the person begun up to now ends (on every computer)."""
         with self._lock:
-            self._at[login] = at
-            temporary = self.path.with_name(self.path.name + ".tmp")
+            self._at = {**self._fresh(), login: at}
+            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
             temporary.write_text(json.dumps(self._at), encoding="utf-8")
             os.replace(temporary, self.path)
 
