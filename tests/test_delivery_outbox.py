@@ -199,3 +199,27 @@ def test_a_failure_notice_goes_once_each_time_a_briefing_begins_failing(report, 
     assert deliverer.failed(schedule, replace(failing, failed_since="2024-01-22T01:00:00+00:00")) == 1
     notices = [r for r in Outbox(store).find() if r.kind != "briefing"]
     assert [(r.channel, r.state) for r in notices] == [("办公室群", "queued")] * 2
+
+
+def test_a_briefing_is_read_once_for_all_its_recipients(report, monkeypatch):
+    """Its .docx is opened to read its title and text once a drain, not once for each recipient."""
+    from briefing.delivery import deliver
+    from briefing.settings import load
+
+    store, report_id = report
+    Outbox(store).enqueue(report_id, LEADERS + [Recipient("邮件", "li@example.gov.cn")],
+                          now="2024-01-15T01:00:00+00:00")
+    built, sent = [], []
+    monkeypatch.setattr(deliver.message, "build", lambda report, settings: built.append(report.id) or "the briefing")
+
+    class Keeping:
+        name = "keeping"
+
+        def send(self, briefing, recipient):
+            sent.append(briefing)
+            return "ok"
+
+    deliverer = deliver.Deliverer(store, load(None, env={}), [])
+    monkeypatch.setattr(deliverer, "_channel", lambda name: Keeping())
+    deliverer.drain(now="2024-01-15T01:00:00+00:00")
+    assert built == [report_id] and sent == ["the briefing"] * 3

@@ -50,6 +50,7 @@ class Deliverer:
         self.ledger = Ledger(store)
         self.approvals = Approvals(store, ZoneInfo(settings.timezone))
         self._channels: dict[str, Channel] = {}
+        self._made: dict[int, Briefing] = {}    # each briefing as read for sending, by report (one deliverer's life)
 
     def check(self) -> None:
         """Every schedule's deliver_to and notify_failure_to resolves."""
@@ -183,4 +184,6 @@ class Deliverer:
         report = self.ledger.get(row.report)
         if row.kind != "briefing":
             return message.notice(report, row.notice or "", self.settings)
-        return message.build(report, self.settings)
+        if report.id not in self._made:     # read once for all its recipients (its .docx is opened to read it)
+            self._made[report.id] = message.build(report, self.settings)
+        return self._made[report.id]
