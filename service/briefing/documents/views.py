@@ -52,8 +52,10 @@ COUNT_SUFFIXES = ("人次", "人数", "次数", "例数", "场次", "个数", "�
 
 def short_name(name: str, unit: str) -> str:
     """The name to put before a figure, without the measure it repeats: 诊疗患者人次 → 诊疗患者 (诊疗患者211人次),
-    手术示教例数 → 手术示教, 帮扶医生人数 → 帮扶医生; 水稻亩产量 and 就业率 stay as they are."""
-    for suffix in (unit, *COUNT_SUFFIXES):
+    手术示教例数 → 手术示教, 帮扶医生人数 → 帮扶医生; 水稻亩产量 and 就业率 stay as they are. A unit of one
+    character is left on: it is often the end of a word (口岸通关车辆 in 辆, 培训场所 in 所), and 口岸通关车辆3622辆
+    reads right where 口岸通关车3622辆 does not."""
+    for suffix in (unit if len(unit) > 1 else "", *COUNT_SUFFIXES):
         if suffix and suffix != "%" and name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
     return name
