@@ -18,11 +18,12 @@ from ..archive.search import bounds, find, within
 from ..errors import UsageError
 from ..figures.script import SCRIPT_WORDS
 from ..i18n import N_, _, ngettext, pgettext
+from ..ingest.form import width
 from ..store.catalog import Catalog
 from ..store.db import iso_utc
 from .base import CONTEXT, archive_formats, cli, open_store, region_of
 from .documents import formats_option
-from .output import emit, listing_options, width
+from .output import emit, listing_options
 from .runs import local
 from .schedule import parse_now
 

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..archive.folders import Archive
-from ..archive.ledger import Key, Ledger
-from ..archive.produce import Producer
 from ..documents import templates as templates_mod
 from ..documents.make import Request, make, period_for, stem_of, template_dirs, write_outputs
 from ..errors import UsageError
 from ..figures.script import SCRIPTS
 from ..files import write_atomically
 from ..i18n import _
-from ..store.catalog import Region
-from ..store.db import Store, iso_utc
+from ..store.db import iso_utc
 from ..store.observations import FAR_FUTURE
 from .base import CONTEXT, archive_formats, cli, open_store, parse_moment, region_of, tz_of
 from .output import emit, listing_options
+
+if TYPE_CHECKING:       # names for the annotations only; the archive wing is imported by --archive alone
+    from ..store.catalog import Region
+    from ..store.db import Store
 
 
 def formats_option(help_text: str):
@@ -83,6 +84,10 @@ def generate(ctx, template_key, period, region, as_of, formats, script, out, for
 def _archive(store: Store, s, template, period, found: Region, moment: str, script: str,
              formats: tuple[str, ...]) -> None:
     """Make the briefing as the next version in the ledger and the archive; print its files."""
+    from ..archive.folders import Archive
+    from ..archive.ledger import Key, Ledger
+    from ..archive.produce import Producer
+
     ledger, archive = Ledger(store, s.lease_seconds), Archive(s.archive_dir)
     key = Key(template.key, period.key, found.code, script)
     report = Producer(store, s, ledger, archive).make_version(

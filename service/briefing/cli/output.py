@@ -33,12 +33,11 @@ from ..figures.phrasing import Measure
 from ..figures.phrasing import figure as phrased
 from ..files import spreadsheet_cell, write_atomically
 from ..i18n import _
-from ..ingest.form import width
 from .progress import on_terminal
 
 FORMATS = ("table", "csv", "json", "xlsx")
 BOM = "\ufeff"
-__all__ = ["FORMATS", "emit", "figure", "listing_options", "refuse_existing", "render", "width", "workbook",
+__all__ = ["FORMATS", "emit", "figure", "listing_options", "refuse_existing", "render", "workbook",
            "written"]
 
 
@@ -65,6 +64,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "ta
         writer.writerow(headers)
         writer.writerows(texts)
         return buf.getvalue().rstrip("\n")
+    from ..ingest.form import width  # the ingest wing, only for a table on a terminal
+
     widths = [max([width(h)] + [width(r[i]) for r in texts]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:

@@ -9,9 +9,10 @@ from ..archive.runner import Runner
 from ..archive.runs import result_of, retried, took
 from ..errors import UsageError
 from ..i18n import N_, _, ngettext
+from ..ingest.form import width
 from ..store.db import local_text
 from .base import CONTEXT, cli, open_store, tz_of
-from .output import emit, listing_options, width
+from .output import emit, listing_options
 from .progress import progress
 from .schedule import attach, load_schedules, parse_now
 

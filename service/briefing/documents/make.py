@@ -10,7 +10,6 @@ import logging
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -304,6 +303,8 @@ def backfill(db: Path, settings: Settings, template_key: str, regions: list[str]
             for region in regions]
     if workers == 1:
         return _told((_backfill_region(*job) for job in jobs), report)
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # a backfill's only: not in every start
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_backfill_region, *job) for job in jobs]
         return _told((future.result() for future in as_completed(futures)), report)
