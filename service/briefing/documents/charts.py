@@ -26,9 +26,6 @@ creation date is fixed; XlsxWriter already dates its zip entries 1980-01-01).
 from __future__ import annotations
 
 import io
-import math
-from dataclasses import dataclass
-from decimal import Decimal
 
 import docx.document
 import xlsxwriter
@@ -49,7 +46,9 @@ from pptx.oxml import parse_xml
 from pptx.oxml.ns import qn
 from pptx.text.text import TextFrame
 
-from ..i18n import _
+from .chartxml import FONT, HEIGHT_CM, SIZE_PT, WIDTH_CM, ChartSpec, check
+from .chartxml import missing as _missing
+from .chartxml import names_unit as _names_unit
 from .styles import FIXED_TIME  # the workbook's creation date: constant, so its bytes are too
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -64,28 +63,16 @@ MAX_LABELLED_POINTS = 24            # bar charts with more points than this go w
 TITLE_EXTRA_PT = 1.5                # the title is this much larger than the chart's text
 
 
-@dataclass(frozen=True)
-class ChartSpec:
-    """What a chart shows. ``series`` are (name, values), one value per category; None is a gap."""
-
-    kind: str                                    # line | bar (vertical bars) | barh (horizontal) | pie
-    title: str                                   # '诊疗患者人次（周）'; empty: no title
-    categories: list[str]                        # ['第1周', '第2周'] or ['科右前旗', '科右中旗']
-    series: list[tuple[str, list[float | None]]]
-    number_format: str = "General"               # Excel format of the data, axis and labels: '0', '0.0%'
-    unit: str = ""                               # the value axis' title ('人次'), unless the title ends （人次）
-
-
-def add_chart(document: docx.document.Document, spec: ChartSpec, width_cm: float = 15.0, height_cm: float = 8.0,
-              font: str = "仿宋_GB2312", font_size_pt: float = 10.5) -> None:
+def add_chart(document: docx.document.Document, spec: ChartSpec, width_cm: float = WIDTH_CM,
+              height_cm: float = HEIGHT_CM, font: str = FONT, font_size_pt: float = SIZE_PT) -> None:
     """Append a centred paragraph holding the chart to the end of the document body."""
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     insert_chart(paragraph, spec, width_cm, height_cm, font, font_size_pt)
 
 
-def insert_chart(paragraph: Paragraph, spec: ChartSpec, width_cm: float = 15.0, height_cm: float = 8.0,
-                 font: str = "仿宋_GB2312", font_size_pt: float = 10.5) -> None:
+def insert_chart(paragraph: Paragraph, spec: ChartSpec, width_cm: float = WIDTH_CM, height_cm: float = HEIGHT_CM,
+                 font: str = FONT, font_size_pt: float = SIZE_PT) -> None:
     """Put the chart, inline, at the end of ``paragraph`` (meant to be empty), with its parts in the package."""
     data = chart_data(spec)
     story = paragraph.part
@@ -103,28 +90,20 @@ def insert_chart(paragraph: Paragraph, spec: ChartSpec, width_cm: float = 15.0, 
 
 def chart_data(spec: ChartSpec) -> CategoryChartData:
     """The spec as python-pptx chart data, checked; nan becomes None (a gap, never a zero)."""
-    if spec.kind not in KINDS:
-        raise ValueError(_("unknown chart kind '{kind}'; use one of {kinds}").format(kind=spec.kind, kinds=", ".join(KINDS)))
-    if not spec.categories or not spec.series:
-        raise ValueError(_("chart '{title}' needs at least one category and one series").format(title=spec.title))
-    if spec.kind == "pie" and len(spec.series) > 1:
-        raise ValueError(_("pie chart '{title}' shows one series, got {count}").format(title=spec.title,
-                                                                                     count=len(spec.series)))
+    check(spec)
     data = CategoryChartData(number_format=spec.number_format)
     data.categories = [str(c) for c in spec.categories]
     for name, values in spec.series:
-        if len(values) != len(spec.categories):
-            raise ValueError(_("chart '{title}': series '{series}' has {values} values for {categories} categories").format(
-                title=spec.title, series=name, values=len(values), categories=len(spec.categories)))
         data.add_series(str(name), [None if _missing(v) else v for v in values])
     return data
 
 
-def _missing(value: float | None) -> bool:
-    """None or nan: a gap in the line, an empty cell in the workbook, never a zero."""
-    if isinstance(value, Decimal):
-        return value.is_nan()
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def chart_xml(spec: ChartSpec, font: str = FONT, size_pt: float = SIZE_PT, workbook_rid: str = "rId1") -> bytes:
+    """The chart part as insert_chart writes it (python-pptx's chart, python-docx's serialization), its
+    c:externalData naming the workbook by ``workbook_rid``."""
+    space = chart_space(spec, chart_data(spec), font, size_pt)
+    space.get_or_add_externalData().rId = workbook_rid
+    return etree.tostring(space, encoding="UTF-8", standalone=True)
 
 
 def workbook_bytes(data: CategoryChartData) -> bytes:
@@ -213,11 +192,6 @@ def _axes(chart: Chart, spec: ChartSpec, font: str, size_pt: float) -> None:
             body = values._element.xpath("c:title/c:tx/c:rich/a:bodyPr")[0]
             body.set("rot", "-5400000")
             body.set("vert", "horz")
-
-
-def _names_unit(title: str, unit: str) -> bool:
-    """Whether the title already gives the unit, as in 诊疗患者人次（人次）: then the axis does not repeat it."""
-    return any(form in title for form in (f"（{unit}）", f"({unit})", f"单位：{unit}", f"单位:{unit}"))
 
 
 def _data_labels(chart: Chart, spec: ChartSpec, font: str, size_pt: float) -> None:

@@ -1,7 +1,9 @@
-"""Blocks of markup into a Word document, with python-docx, reproducibly.
+"""Blocks of markup into a Word document, reproducibly: by the direct writer (wordxml.py, the default), or by
+python-docx (render_python_docx), the specification the direct writer is held to and the path it falls back to
+for a reference document whose XML it cannot write into. BRIEFING_WORD_WRITER=python-docx chooses python-docx.
 
-Paragraphs get their style by id, never by name (looking styles up by name is most of python-docx's cost);
-the fonts live on the styles. A reference document is read and its styles checked once per version of the
+With python-docx, paragraphs get their style by id, never by name (looking styles up by name is most of
+python-docx's cost); the fonts live on the styles. A reference document is read and its styles checked once per version of the
 file (its path, size and mtime), so an edited file is used at once by a long-running process. Identical
 inputs give identical bytes: the zip entries carry a fixed time and the core properties come from the
 report, never from the clock.
@@ -99,7 +101,68 @@ def new_document(reference: str | None = None) -> Document:
 
 
 def render(blocks: list[Block], props: Properties, reference: str | None = None) -> bytes:
-    """The .docx bytes of a briefing."""
+    """The .docx bytes of a briefing: the direct writer's, unless BRIEFING_WORD_WRITER=python-docx."""
+    if os.environ.get("BRIEFING_WORD_WRITER") == "python-docx":
+        return render_python_docx(blocks, props, reference)
+    from . import wordxml
+
+    ready = prepared_reference(reference, any(b.kind in _ON_DEMAND for b in blocks))
+    if not wordxml.usable(ready):
+        return render_python_docx(blocks, props, reference)
+    return wordxml.render(blocks, props, ready)
+
+
+def prepared_reference(reference: str | None, on_demand: bool):
+    """The reference document prepared for the direct writer (package.Prepared), cached by its content."""
+    from . import package
+
+    def prepare(demand: bool, mark):
+        from .reference import prepare
+
+        return prepare(reference, demand, mark)
+    key = _built_in_key() if reference is None else _file_key(*_stat_key(reference))
+    return package.prepared(key, on_demand, prepare)
+
+
+@lru_cache(maxsize=1)
+def _built_in_key() -> str:
+    """The built-in reference's key: the code that builds and prepares it, and python-docx's default template."""
+    from importlib.util import find_spec
+
+    from . import package
+
+    here = Path(__file__).parent
+    origin = Path(find_spec("docx").origin).parent
+    sources = [here / name for name in ("styles.py", "word.py", "reference.py", "package.py", "charts.py")]
+    return package.content_key(*(p.read_bytes() for p in [*sources, origin / "__init__.py",
+                                                          origin / "templates" / "default.docx"]))
+
+
+def _stat_key(path: str) -> tuple[str, int, int, int]:
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise TemplateError(_("cannot read the reference document: {error}").format(error=exc), path,
+                            hint=_(REFERENCE_HINT)) from None
+    return path, stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+@lru_cache(maxsize=8)
+def _file_key(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    """A reference file's key: its content with the built-in key (the code that prepares it); read again
+    when the file changes."""
+    from . import package
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise TemplateError(_("cannot read the reference document: {error}").format(error=exc), path,
+                            hint=_(REFERENCE_HINT)) from None
+    return package.content_key(_built_in_key().encode(), data)
+
+
+def render_python_docx(blocks: list[Block], props: Properties, reference: str | None = None) -> bytes:
+    """The .docx bytes of a briefing, made with python-docx."""
     doc = new_document(reference)
     styles.ensure(doc, {s.id for s in styles.ON_DEMAND} if any(b.kind in _ON_DEMAND for b in blocks) else set())
     for block in blocks:
@@ -163,17 +226,24 @@ def _table(doc: Document, block: Block) -> None:
     header.append(OxmlElement("w:tblHeader"))  # the header row repeats on each page (python-docx has no call for it)
 
 
+def chart_spec(block: Block):
+    """A chart block's chartxml.ChartSpec."""
+    from .chartxml import ChartSpec
+
+    spec = block.chart
+    return ChartSpec(kind=spec["type"], title=spec.get("title", ""),
+                     categories=[str(c) for c in spec.get("categories", [])],
+                     series=[(s.get("name", ""), list(s.get("values", []))) for s in spec["series"]],
+                     number_format=spec.get("number_format", "General"), unit=spec.get("unit", ""))
+
+
 def _chart(doc: Document, block: Block) -> None:
     from . import charts
 
-    spec = block.chart
     paragraph = _paragraph(doc, "Caption")
-    charts.insert_chart(paragraph, charts.ChartSpec(
-        kind=spec["type"], title=spec.get("title", ""), categories=[str(c) for c in spec.get("categories", [])],
-        series=[(s.get("name", ""), list(s.get("values", []))) for s in spec["series"]],
-        number_format=spec.get("number_format", "General"), unit=spec.get("unit", "")))
-    if spec.get("caption"):
-        _paragraph(doc, "Caption", (Run(spec["caption"]),))
+    charts.insert_chart(paragraph, chart_spec(block))
+    if block.chart.get("caption"):
+        _paragraph(doc, "Caption", (Run(block.chart["caption"]),))
 
 
 def _pagebreak(doc: Document, block: Block) -> None:
