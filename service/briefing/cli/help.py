@@ -15,7 +15,7 @@ from ..i18n import _, help_text, language
 _OPEN, _CLOSE = r"“‘（《「『【\[(", r"”’）》」』】，。、；：？！…\])"
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 # a token: a wide character or a run of other characters, with the marks that may not end or begin a line
-_TOKEN = re.compile(rf"\s+|[{_OPEN}]*(?:[{_WIDE}]|[^\s{_WIDE}]+)[{_CLOSE}]*|\S")
+_TOKEN = rf"\s+|[{_OPEN}]*(?:[{_WIDE}]|[^\s{_WIDE}]+)[{_CLOSE}]*|\S"      # compiled by the first help page
 
 
 def columns(text: str) -> int:
@@ -26,7 +26,7 @@ def columns(text: str) -> int:
 def fill(text: str, width: int, indent: str = "") -> str:
     """One paragraph as lines of at most width columns (a word longer than the line overflows it)."""
     lines, line, space = [], indent, False
-    for token in _TOKEN.findall(" ".join(text.split())):
+    for token in re.findall(_TOKEN, " ".join(text.split())):
         if token.isspace():
             space = line.strip() != ""
             continue

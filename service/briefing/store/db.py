@@ -48,7 +48,8 @@ class Store:
             raise StoreError(_("{path} cannot be opened as a SQLite database: {error}").format(
                              path=self.path, error=exc), _("Check the path given with --db or BRIEFING_DB.")) from None
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        # no sqlite-utils plugins: none is briefing's, and finding them reads every installed package (13 ms a start)
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.migrate()
         if unmarked:
             with self.write():
@@ -72,6 +73,21 @@ class Store:
             self._rollback()
             raise
         self._commit()
+
+    @contextlib.contextmanager
+    def write_checked(self) -> Iterator[sqlite_utils.Database]:
+        """write() with foreign keys off (they cannot be switched inside a transaction): for a bulk insert
+        whose every code the caller checked against its parent table inside this same transaction."""
+        if self.conn.in_transaction:
+            with self.write() as db:
+                yield db
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write() as db:
+                yield db
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _commit(self) -> None:
         try:
