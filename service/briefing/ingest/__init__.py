@@ -129,7 +129,8 @@ def _ingest(store: Store, paths: list[Path], run: _Run, report: Report) -> None:
         raise InputError(report.problems)
     # Catalogs before the figures that use them; figure files in the order they were recorded, so a
     # corrections file given before the file it corrects (as data/sample/*.csv sorts) still applies last.
-    tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, run.tz)))
+    kinds = [t.kind for t in tables]
+    tables.sort(key=lambda t: (ORDER.index(t.kind), _earliest_time(t, run.tz) if kinds.count(t.kind) > 1 else "~"))
     if _independent(tables):
         _validate_then_write(store, tables, report, run)
     else:
@@ -155,10 +156,12 @@ class _Undo(Exception):
 
 
 @contextlib.contextmanager
-def _transaction(store: Store, run: _Run):
-    """store.write(): committed, or for a check rolled back once everything in it is done."""
+def _transaction(store: Store, run: _Run, checked: bool = False):
+    """store.write(): committed, or for a check rolled back once everything in it is done. ``checked``: every
+    code written was checked against the catalog in this transaction, so SQLite need not look each one up again
+    (foreign keys off while it lasts)."""
     try:
-        with store.write() as db:
+        with (store.write_checked() if checked else store.write()) as db:
             yield db
             if run.check_only:
                 raise _Undo
@@ -206,7 +209,7 @@ def _validate_then_write(store: Store, tables: list[SourceTable], report: Report
     with store.read() as db:
         version = db.execute("PRAGMA data_version").fetchone()[0]
         checked = _validate(db, tables, report, run)
-    with _transaction(store, run) as db:
+    with _transaction(store, run, checked=all(t.kind == "observations" for t in tables)) as db:
         if db.execute("PRAGMA data_version").fetchone()[0] != version:
             report.problems.clear()
             report.notices[:] = read_notices

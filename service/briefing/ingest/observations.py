@@ -16,12 +16,13 @@ from decimal import Decimal
 
 import sqlite_utils
 
+from ..errors import NotFound, Problem
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, period_of
 from ..i18n import _, shown
 from ..store.catalog import Indicator
 from ..store.db import iso_utc
-from . import cells
+from . import cells, fast, stream
 from .context import Context, Outcome, RowChecker
 from .table import BareNumber, PercentCell, SourceTable
 
@@ -30,42 +31,73 @@ INSERT = """INSERT INTO observations (indicator, region, period, value, revision
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> list[tuple]:
-    """Rows ready to insert, in key order (batch id left as None); problems go to ctx.problems.
+def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome) -> fast.Validated:
+    """The rows to insert (batch id left out); problems go to ctx.problems.
 
-    One pass: each row is checked, then compared with what is stored for its key: a figure already
-    stored (as the latest revision or an earlier one) adds nothing, a new key is revision 1, and a
-    different figure is the next revision."""
+    One pass over the table, a block at a time: each row is checked, then compared with what is stored for its
+    key: a figure already stored (as the latest revision or an earlier one) adds nothing, a new key is revision 1,
+    and a different figure is the next revision. A block of common rows (known codes, plain counts, new keys) is
+    checked a column at a time and kept as packed keys (fast.py); should one of them repeat another row's key, the
+    table is checked again row by row, so the repeat is named as a row-by-row check names it."""
+    before, whole = len(ctx.problems), ctx.whole
+    done = _pass(table, ctx, db, outcome, exact=False)
+    if done is None:
+        del ctx.problems[before:]
+        ctx.whole = whole
+        outcome.rows = outcome.added = outcome.revised = outcome.unchanged = outcome.missing = 0
+        outcome.rejected.clear()
+        done = _pass(table, ctx, db, outcome, exact=True)
+    return done
+
+
+def _pass(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: Outcome, exact: bool):
     ix = {name: table.index(name) for name in ("indicator", "region", "period", "value", "unit", "source",
                                                "note", "recorded_at")}
     ix["extras"] = any(ix[k] is not None for k in ("unit", "source", "note", "recorded_at"))
     check = RowChecker(table, ctx, outcome)
     look = _Lookups(ctx, check, db, table, outcome)
+    found = fast.Validated(fast.Keys(ctx.catalog, ctx.max_rows))
     seen: dict[tuple, int] = {}
-    out: list[tuple] = []
     rows = table.rows
-    for start in range(0, len(rows), CHUNK):   # in chunks, to tell progress between them
-        for number, row in rows[start:start + CHUNK]:
-            if _fast(number, row, ix, look, seen, out):
-                continue
-            check.start(number, row)
-            parsed = _row(row, ix, check, look)
-            if parsed is None:
-                continue
-            ind, reg, key, value, source, note, recorded = parsed
-            if (ind, reg, key) in seen:
-                check.fail(None, _("repeats the indicator, region and period of row {row}; keep one of them").format(
-                    row=seen[ind, reg, key]))
-            seen[ind, reg, key] = number
-            if check.errors:
-                check.finish()
-            elif value is not None:
-                _against_store(out, look, check, (ind, reg, key, value, source, note, recorded), outcome)
-        ctx.tick(min(start + CHUNK, len(rows)), len(rows))
-    outcome.rows = len(table.rows)
+    blocks = rows.blocks() if hasattr(rows, "blocks") else stream.list_blocks(rows, CHUNK)
+    done, total = 0, len(rows)
+    for block in blocks:
+        for number, message in block.problems:   # cells past the header: the table is refused as a whole
+            ctx.problems.append(Problem(table.where, number, None, message))
+            ctx.whole = True
+        columns = None if exact else block.by_column()
+        if columns is None or not fast.block(columns, block.numbers, ix, look, found):
+            _rows(block.pairs(), ix, check, look, seen, found.rows)
+        done += len(block.numbers)
+        if not exact:
+            ctx.tick(min(done, total), total)
+    if not exact and fast.collides(found, seen):
+        return None
+    outcome.rows = done
     outcome.added += look.fast_added
-    out.sort()  # (indicator, region, period) is unique here; in key order SQLite appends to its B-tree
-    return out
+    found.rows.sort()  # (indicator, region, period) is unique here; in key order SQLite appends to its B-tree
+    return found
+
+
+def _rows(pairs: list[tuple[int, list]], ix: dict, check: RowChecker, look: "_Lookups", seen: dict,
+          out: list) -> None:
+    """Rows checked one by one."""
+    for number, row in pairs:
+        if _fast(number, row, ix, look, seen, out):
+            continue
+        check.start(number, row)
+        parsed = _row(row, ix, check, look)
+        if parsed is None:
+            continue
+        ind, reg, key, value, source, note, recorded = parsed
+        if (ind, reg, key) in seen:
+            check.fail(None, _("repeats the indicator, region and period of row {row}; keep one of them").format(
+                row=seen[ind, reg, key]))
+        seen[ind, reg, key] = number
+        if check.errors:
+            check.finish()
+        elif value is not None:
+            _against_store(out, look, check, (ind, reg, key, value, source, note, recorded), look.outcome)
 
 
 def _fast(number: int, row: list, ix: dict, look: "_Lookups", seen: dict, out: list) -> bool:
@@ -221,6 +253,36 @@ class _Lookups:
         return any(old == value and (recorded is None or recorded == when)
                    for old, when in self._earlier[ind].get((reg, key), ()))
 
+    def quiet_indicator(self, raw: object) -> Indicator | None:
+        """The indicator a cell names, when it is one whose plain whole numbers need no check; None (and nothing
+        reported: the row-by-row check says what is wrong) otherwise."""
+        found = self.indicators.get(raw)
+        if found is None:
+            found = _quiet(self.ctx.catalog.indicator, cells.text(raw))
+            if found is None or _quiet(self.scale, found, raw) != 1 or found.is_rate:
+                return None
+            self.indicators[raw], self.plain[found.code] = found, True
+        return found if self.plain.get(found.code) else None
+
+    def quiet_region(self, raw: object):
+        found = self.regions.get(raw)
+        if found is None:
+            found = _quiet(self.ctx.catalog.region, cells.text(raw))
+            if found is not None:
+                self.regions[raw] = found
+        return found
+
+    def quiet_period(self, raw: object, ind: Indicator) -> str | None:
+        key = self.periods.get((raw, ind.frequency))
+        if key is None:
+            period = _quiet(_period, raw, ind, self.latest.date())
+            if period is not None:
+                key = self.periods[(raw, ind.frequency)] = period.key
+        return key
+
+    def quiet_moment(self, raw: object) -> str | None:
+        return self.moments.get(raw) or (_quiet(self.moment, raw) if cells.text(raw) else None)
+
     def local(self, moment: str) -> str:
         """An ISO UTC time as people entered it: 2024-01-15 09:00 in the service's time zone."""
         return datetime.fromisoformat(moment).astimezone(self.ctx.tz).strftime("%Y-%m-%d %H:%M:%S")
@@ -256,6 +318,13 @@ class _Lookups:
                 value=shown(cells.text(raw))))
         self.moments[raw] = iso_utc(when)
         return self.moments[raw]
+
+
+def _quiet(fn, *args):
+    try:
+        return fn(*args)
+    except (cells.CellError, NotFound, ValueError):
+        return None
 
 
 def _period(raw: object, ind: Indicator, today) -> Period:
@@ -313,12 +382,15 @@ SUPERSEDE = """UPDATE observations SET superseded_at = ? WHERE indicator = ? AND
                AND revision = ? AND superseded_at IS NULL"""
 
 
-def write(db: sqlite_utils.Database, rows: list[tuple], batch: int) -> None:
+def write(db: sqlite_utils.Database, found: "fast.Validated", batch: int) -> None:
     """Insert the rows; each revision after the first closes the validity of the one before it.
 
-    Most rows of a large import are first figures without 来源 or 备注: they go through a statement with
-    five parameters instead of nine (binding parameters is most of what executemany costs in Python)."""
+    The common rows (first figures without 来源 or 备注, packed by fast.py) go in key order, many to a
+    statement; the others as before: first figures without 来源 or 备注 through a statement with five
+    parameters, the rest with nine."""
+    rows = found.rows
     db.conn.executemany(SUPERSEDE, ((r[5], r[0], r[1], r[2], r[4] - 1) for r in rows if r[4] > 1))
+    fast.write(db.conn, found, batch)
     plain = f"""INSERT INTO observations (indicator, region, period, value, recorded_at, revision, batch)
                 VALUES (?, ?, ?, ?, ?, 1, {int(batch)})"""
     db.conn.executemany(plain, ((r[0], r[1], r[2], r[3], r[5]) for r in rows

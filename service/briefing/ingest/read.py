@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import FileProblem, Problem
 from ..i18n import _
-from . import books, layout
+from . import books, columns, layout, stream
 from .table import Limits, PercentCell, SourceTable
 
 __all__ = ["Limits", "PercentCell", "SourceTable", "read"]
@@ -41,6 +41,18 @@ def read(path: Path, problems: list[Problem], notices: list[str] | None = None,
         return []
     tables = []
     for where, sheet, rows in raw:
+        if isinstance(rows, _Text):
+            rows_text, table = rows, _streamed(str(path), rows, problems, limits)
+            if table is not None:
+                tables.append(table)
+                continue
+            if len(problems) > before:
+                continue
+            try:
+                rows = _csv_rows(rows_text, limits)
+            except FileProblem as exc:
+                problems.append(Problem(str(path), exc.row, None, str(exc)))
+                return []
         if sheet is not None and not layout.has_known_column(rows):
             notices.append(_("{where}: skipped, no column of a table of figures (指标, 地区, 期间, 数值 …) in its "
                              "first row").format(where=where))
@@ -65,7 +77,7 @@ def _raw(path: Path, suffix: str, limits: Limits) -> list[tuple[str, str | None,
             return sheets
     if suffix == ".json":
         return [(where, None, rows) for where, rows in _json_tables(path, limits)]
-    return [(str(path), None, _csv_rows(path, limits))]
+    return [(str(path), None, _Text(path))]
 
 
 def _decode(data: bytes) -> str:
@@ -99,11 +111,17 @@ def _decode_as(data: bytes, encoding: str, said: str) -> str:
             said=said, what=what, line=line), line) from None
 
 
-def _csv_rows(path: Path, limits: Limits = Limits()) -> list[tuple[int, list]]:
-    text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+class _Text:
+    """A CSV file's text, with its delimiter."""
+
+    def __init__(self, path: Path):
+        self.text = _decode(path.read_bytes())
+        first = self.text[:self.text.find("\n")]
+        self.delimiter = "\t" if first.count("\t") > first.count(",") else ","
+
+
+def _csv_rows(text: _Text, limits: Limits = Limits()) -> list[tuple[int, list]]:
+    reader = csv.reader(io.StringIO(text.text, newline=""), delimiter=text.delimiter)
     try:
         # Row numbers count records, as Excel numbers its rows (a quoted cell may span lines).
         rows = []
@@ -116,6 +134,34 @@ def _csv_rows(path: Path, limits: Limits = Limits()) -> list[tuple[int, list]]:
     except csv.Error as exc:
         raise FileProblem(_("is not valid CSV near line {line}: {error}").format(line=reader.line_num, error=exc),
                                   reader.line_num) from None
+
+
+def _streamed(path: str, text: _Text, problems: list[Problem], limits: Limits) -> SourceTable | None:
+    """A table of figures in CSV text without quotes whose body is read a block at a time each time it is checked
+    (stream.py) instead of held as rows; None when the text is to be read whole (quotes, a lone carriage return,
+    another kind of table, more lines than max_rows, notes that reach the header), or its header is refused."""
+    flat = text.text.replace("\r\n", "\n") if "\r" in text.text else text.text
+    if '"' in flat or "\r" in flat:
+        return None
+    head, pos, line = [], 0, 0
+    while len(head) < layout.HEAD_ROWS and pos < len(flat):
+        end = flat.find("\n", pos)
+        end = len(flat) if end < 0 else end
+        line += 1
+        row = flat[pos:end].split(text.delimiter)
+        if stream.filled(row):
+            head.append((line, row))
+        pos = end + 1
+    h = layout.header_index(head)
+    if h is None or columns.kind_of({columns.canonical(c) for c in head[h][1]} - {None}) != "observations":
+        return None
+    body = stream.body(flat, text.delimiter, head[h][0], len(head[h][1]))
+    if body is None or len(body) > limits.max_rows:
+        return None
+    table = layout.table(path, path, None, head[:h + 1], problems)
+    if table is not None:
+        table.rows = body
+    return table
 
 
 def _json_tables(path: Path, limits: Limits = Limits()) -> list[tuple[str, list[tuple[int, list]]]]:

@@ -56,7 +56,8 @@ def complete(table: SourceTable, ctx: Context) -> bool:
             continue
         table.headers.append(_("{column} ({origin})").format(column=columns.ALIASES[column][0], origin=found.origin))
         table.fields.append(column)
-        table.rows = [(number, [*cells, found.text]) for number, cells in table.rows]
+        table.rows = (table.rows.with_cells(found.text) if hasattr(table.rows, "with_cells") else
+                      [(number, [*cells, found.text]) for number, cells in table.rows])
     return ok
 
 

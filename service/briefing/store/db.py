@@ -74,6 +74,21 @@ class Store:
             raise
         self._commit()
 
+    @contextlib.contextmanager
+    def write_checked(self) -> Iterator[sqlite_utils.Database]:
+        """write() with foreign keys off (they cannot be switched inside a transaction): for a bulk insert
+        whose every code the caller checked against its parent table inside this same transaction."""
+        if self.conn.in_transaction:
+            with self.write() as db:
+                yield db
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write() as db:
+                yield db
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
     def _commit(self) -> None:
         try:
             self.conn.execute("COMMIT")
