@@ -1,23 +1,24 @@
-"""Benchmark: writing the weekly briefing, against docxtpl and against the raw zip bound, in one run.
+"""Benchmark: writing the weekly briefing, against the raw-zip bound and against docxtpl, in one run (issue 15).
 
-    python bench/render.py [--repeat 20] [--backfill-weeks 52] [--backfill-regions 100]
+    python bench/render.py [--runs 3] [--repeat 20] [--backfill-weeks 52] [--backfill-regions 100] [--json]
 
-- per document: facts + template + render (2 native charts) + save, for the sample's weekly briefing;
-- peer: the same text and table through docxtpl (a Jinja-tagged .docx; docxtpl has no native charts, so
-  the peer does less work than we do);
-- lower bound: writing the same document's parts, already rendered, into a zip;
-- cold `briefing generate` wall time (a new process: imports, database, template, render, save);
-- backfill: briefings per second over regions x weeks (the bench/facts.py database: 10 leagues of 9
-  banners, 50 weekly indicators) with a minimal weekly template.
-Targets (issue 4): faster than docxtpl on the same content; cold generate <= 1 s; backfill >= 50/s.
+Rows (each measured --runs times, a median of --repeat each; ranges over the runs, ratios within each run):
+- render blocks → .docx (2 charts): the sample's weekly briefing rendered by the direct writer (word.render),
+  against the raw-zip bound: the same parts, already rendered, zipped with zipfile (target <= 1.5x the bound);
+  python-docx (word.render_python_docx) is shown beside it;
+- whole weekly briefing: facts + template + figure check + render + save, against docxtpl with the same facts
+  gathered and the same text and table (docxtpl has no native charts, so the peer does less; target >= 3x faster);
+- backfill: briefings per second over regions x weeks with the weekly template (the bench/facts.py database:
+  10 leagues of 9 banners, 50 weekly indicators), with one worker and with every core (target >= 300/s on 2).
+--json prints one JSON object per row for bench/speed.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,38 +104,16 @@ def raw_zip(document: bytes):
     return run
 
 
-def cold(db: Path, folder: Path) -> float:
-    cmd = [sys.executable, "-m", "briefing", "--db", str(db), "generate", "--period", "2024-W02",
-           "--as-of", "2024-01-17", "-o", str(folder / "cold"), "--force"]   # the same file each time
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-MINIMAL = """# {{ 标题 }}
-
-{% for f in 领域("医疗") %}{{ f.名称 }}{{ f.本期 }}{% if f.上期 %}，{{ f | 环比 }}{% endif %}{% if f.上年同期 %}，{{ f | 同比 }}{% endif %}。
-{% endfor %}
-{{ 折线图(领域("医疗")[0]) }}
-"""
-
-
 def backfill(regions: int, weeks: int, folder: Path) -> list[tuple[int, int, float]]:
-    """(workers, briefings, seconds) for a backfill with one worker and with every core."""
+    """(workers, briefings, seconds) for a backfill of the weekly template with one worker and with every core."""
     import os
 
     import facts as facts_bench
 
     db = folder / "backfill.db"
-    facts_bench.build(db, 2)
-    tpl = folder / "tpl" / "mini"
-    tpl.mkdir(parents=True)
-    (tpl / "template.toml").write_text('name = "周报"\nperiod = "week"\n', encoding="utf-8")
-    (tpl / "briefing.md.j2").write_text(MINIMAL, encoding="utf-8")
-    conf = settings.load(env={}, overrides={"template_dirs": str(folder / "tpl")})
+    if not db.exists():
+        facts_bench.build(db, 2)
+    conf = settings.load(env={})
     with Store(db, create=False) as store:
         codes = [r[0] for r in store.db.execute("SELECT code FROM regions ORDER BY code")][:regions]
     periods = [parse_period("2024-W01")]
@@ -143,40 +122,88 @@ def backfill(regions: int, weeks: int, folder: Path) -> list[tuple[int, int, flo
     out = []
     for workers in sorted({1, os.cpu_count() or 1}):
         t0 = time.perf_counter()
-        n = backfill_briefings(db, conf, "mini", codes, periods, workers=workers)
+        n = backfill_briefings(db, conf, "weekly", codes, periods, workers=workers)
         out.append((workers, n, time.perf_counter() - t0))
     return out
 
 
+RENDER_ROW = "render blocks → .docx (2 charts)"
+WHOLE_ROW = "whole weekly briefing (facts, template, figure check, render, save)"
+BACKFILL_ROW = "backfill, 2 cores (bench/render.py, with the weekly template, not a one-chart one)"
+
+
+def one_run(db: Path, conf, folder: Path, repeat: int) -> dict[str, float]:
+    """One run's medians (ms): ours and its peers side by side."""
+    from briefing.documents import word
+
+    with Store(db, create=False) as store:
+        made = make(store, conf, Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
+    document = made.docx()
+    props = word.Properties(made.title, author="兴安盟")
+    peer_render = docxtpl_peer(made, folder)
+    return {"render": median_ms(made.docx, repeat), "bound": median_ms(raw_zip(document), repeat),
+            "python-docx": median_ms(lambda: word.render_python_docx(made.blocks, props), repeat),
+            "whole": median_ms(lambda: ours(db, conf), repeat),
+            "docxtpl": median_ms(lambda: (facts_only(db), peer_render()), repeat)}
+
+
+def span(values: list[float], digits: int = 2) -> str:
+    return f"{min(values):.{digits}f}–{max(values):.{digits}f}"
+
+
+def rows(runs: list[dict[str, float]], backfilled: list[tuple[int, int, float]]) -> list[dict]:
+    """The issue's rows: the median run's figures, with the ranges over the runs."""
+    def mid(key):
+        return statistics.median(r[key] for r in runs)
+    render_ratio = [r["render"] / r["bound"] for r in runs]
+    whole_ratio = [r["docxtpl"] / r["whole"] for r in runs]
+    out = [{"row": RENDER_ROW, "value": round(mid("render"), 3), "unit": "ms", "target": "<= 1.5x the raw-zip bound",
+            "peer": "raw-zip bound", "peer_value": round(mid("bound"), 3), "ratio": round(statistics.median(render_ratio), 3),
+            "met": statistics.median(render_ratio) <= 1.5, "range": span([r["render"] for r in runs], 3),
+            "ratio_range": span(render_ratio), "python_docx_ms": round(mid("python-docx"), 3)},
+           {"row": WHOLE_ROW, "value": round(mid("whole"), 2), "unit": "ms", "target": ">= 3x faster than docxtpl",
+            "peer": "docxtpl + same facts", "peer_value": round(mid("docxtpl"), 2),
+            "ratio": round(statistics.median(whole_ratio), 3), "met": statistics.median(whole_ratio) >= 3,
+            "range": span([r["whole"] for r in runs]), "ratio_range": span(whole_ratio)}]
+    for workers, n, seconds in backfilled:
+        if workers == max(w for w, _, _ in backfilled):
+            out.append({"row": BACKFILL_ROW, "value": round(n / seconds, 1), "unit": "/s", "target": ">= 300 /s",
+                        "peer": None, "peer_value": None, "ratio": None, "met": n / seconds >= 300,
+                        "workers": workers, "briefings": n})
+    return out
+
+
+def show(row: dict, runs: list[dict[str, float]]) -> str:
+    if row["row"] == RENDER_ROW:
+        return (f"{RENDER_ROW}: {row['value']:.3f} ms (range {row['range']}; target <= 1.5x the bound) ... peer raw-zip "
+                f"bound {row['peer_value']:.3f} ms; ours / bound = {row['ratio']:.2f}x (range {row['ratio_range']}); "
+                f"python-docx {row['python_docx_ms']:.2f} ms")
+    if row["row"] == WHOLE_ROW:
+        return (f"{WHOLE_ROW}: {row['value']:.2f} ms (range {row['range']}; target >= 3x faster) ... peer docxtpl + "
+                f"same facts {row['peer_value']:.2f} ms; docxtpl / ours = {row['ratio']:.2f}x (range {row['ratio_range']})")
+    return (f"{BACKFILL_ROW}: {row['value']:.0f} briefings/s with {row['workers']} worker(s) "
+            f"({row['briefings']} briefings; target >= 300/s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--backfill-regions", type=int, default=100)
     parser.add_argument("--backfill-weeks", type=int, default=52)
+    parser.add_argument("--json", action="store_true", help="one JSON object per row (bench/speed.py)")
     args = parser.parse_args()
     conf = settings.load(env={})
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as tmp:
         folder = Path(tmp)
         db = demo.build(folder / "sample.db", TZ)
-        document = ours(db, conf)
-        with Store(db, create=False) as store:
-            made = make(store, conf, Request("weekly", parse_period("2024-W02"), "兴安盟", AS_OF))
-        peer_render = docxtpl_peer(made, folder)
-        render_ms = median_ms(made.docx, args.repeat)
-        peer_ms = median_ms(peer_render, args.repeat)
-        bound = median_ms(raw_zip(document), args.repeat)
-        print(f"render the weekly briefing to .docx (blocks -> styles, table, 2 native charts, save): "
-              f"{render_ms:.1f} ms median of {args.repeat}")
-        print(f"  docxtpl, same text and table, no charts: {peer_ms:.1f} ms; ours / docxtpl = {render_ms / peer_ms:.2f}x")
-        print(f"  raw zip of the same parts (lower bound): {bound:.1f} ms; ours / bound = {render_ms / bound:.1f}x")
-        full = median_ms(lambda: ours(db, conf), args.repeat)
-        full_peer = median_ms(lambda: (facts_only(db), peer_render()), args.repeat)
-        print(f"whole briefing (facts + template + figure check + render + save): {full:.1f} ms")
-        print(f"  docxtpl with the same facts gathered: {full_peer:.1f} ms; ours / docxtpl = {full / full_peer:.2f}x")
-        print(f"cold `briefing generate` (new process): {cold(db, folder):.2f} s median of 3 (target <= 1 s)")
-        for workers, n, seconds in backfill(args.backfill_regions, args.backfill_weeks, folder):
-            print(f"backfill with {workers} worker(s): {n} briefings in {seconds:.1f} s = {n / seconds:.0f} briefings/s "
-                  "(target >= 50/s)")
+        runs = [one_run(db, conf, folder, args.repeat) for _ in range(args.runs)]
+        backfilled = backfill(args.backfill_regions, args.backfill_weeks, folder) if args.backfill_regions else []
+        for row in rows(runs, backfilled):
+            print(json.dumps(row, ensure_ascii=False) if args.json else show(row, runs))
+        if not args.json:
+            for workers, n, seconds in backfilled:
+                print(f"  backfill with {workers} worker(s): {n} briefings in {seconds:.1f} s = {n / seconds:.0f}/s")
 
 
 if __name__ == "__main__":
