@@ -14,7 +14,7 @@ import inspect
 from typing import Any, Callable
 
 from ..errors import NotFound, TemplateDataError
-from ..figures import compare, phrasing, units
+from ..figures import compare, phrasing, units, verify
 from ..figures.phrasing import Style
 from ..figures.verify import Claim, unit_factor
 from ..i18n import _
@@ -166,13 +166,21 @@ class _Briefing:
         """选一: a phrasing chosen by region, period and key — the same briefing always reads the same."""
         return pick(options, f"{self.facts.region.code}/{self.facts.period.key}/{key}")
 
-    def claims(self) -> list[Claim]:
+    def claims(self) -> verify.Tiers:
+        """What the text may state: first what the template read of the facts it reached through their views
+        (the figures it could print) and the values computed from them; then, only for a figure none of those
+        accounts for, every figure of every fact of every region it reached (computing what it never read)."""
+        printed = {id(v.fact): v.fact for v in self.views.values()}.values()
+        return verify.Tiers([c for f in printed for c in fact_claims(f, computed_only=True)] + self.derived,
+                            self._every_claim)
+
+    def _every_claim(self) -> list[Claim]:
         reached = {id(f): f for f in self.regions.values()}.values()
-        return [c for f in reached for c in f.claims()] + self.derived
+        return [c for f in reached for c in f.claims()]
 
 
 def install(env, facts: Facts, style: Style = Style(),
-            other_region: Callable[[str], Facts] | None = None) -> Callable[[], list[Claim]]:
+            other_region: Callable[[str], Facts] | None = None) -> Callable[[], verify.Tiers]:
     """Register the filters and globals on a Jinja2 environment for one briefing's facts.
 
     ``other_region(name)`` gives the facts of another region for the same period and moment, for a

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import TemplateDataError
 from ..figures.phrasing import Measure, Style, figure
@@ -61,6 +61,22 @@ def short_name(name: str, unit: str) -> str:
     return name
 
 
+class _Lazy:
+    """An attribute of a view computed when first read, then kept in the view."""
+
+    def __init__(self, make: Callable[["FactView"], Any]):
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, view: "FactView | None", owner: type | None = None) -> Any:
+        if view is None:
+            return self
+        value = view.__dict__[self.name] = self.make(view)
+        return value
+
+
 class FactView:
     """One indicator's facts as a template sees them (Chinese names, with English aliases). Its words are
     the office's own (Quoted); its figures are Amounts."""
@@ -78,13 +94,22 @@ class FactView:
         self.频率 = self.frequency = Quoted(FREQUENCIES[ind.frequency])      # 年, 季, 月, 周, 日
         self.类型 = self.kind = Quoted(KINDS[ind.kind])                      # 流量, 存量, 比率, 单位水平
         self.本期 = self.value = self._amount(fact.value)
-        self.上期 = self.previous = self._amount(fact.previous)
-        self.上年同期 = self.year_ago = self._amount(fact.year_ago)
-        self.本年累计 = self.ytd = self._amount(fact.ytd)
-        self.上年同期累计 = self.ytd_year_ago = self._amount(fact.ytd_year_ago)
-        self.累计 = self.since_start = self._amount(fact.since_start)
-        self.起始期间 = self.first_period = Quoted(fact.first_period.label() if fact.first_period else "")
-        self.分项 = self.parts = [(Quoted(name), self._amount(v)) for name, v in fact.parts]
+
+    # the figures a template may never read, each taken from the fact (which computes it) when first read
+    上期 = _Lazy(lambda v: v._amount(v.fact.previous))
+    previous = _Lazy(lambda v: v._amount(v.fact.previous))
+    上年同期 = _Lazy(lambda v: v._amount(v.fact.year_ago))
+    year_ago = _Lazy(lambda v: v._amount(v.fact.year_ago))
+    本年累计 = _Lazy(lambda v: v._amount(v.fact.ytd))
+    ytd = _Lazy(lambda v: v._amount(v.fact.ytd))
+    上年同期累计 = _Lazy(lambda v: v._amount(v.fact.ytd_year_ago))
+    ytd_year_ago = _Lazy(lambda v: v._amount(v.fact.ytd_year_ago))
+    累计 = _Lazy(lambda v: v._amount(v.fact.since_start))
+    since_start = _Lazy(lambda v: v._amount(v.fact.since_start))
+    起始期间 = _Lazy(lambda v: Quoted(v.fact.first_period.label() if v.fact.first_period else ""))
+    first_period = _Lazy(lambda v: Quoted(v.fact.first_period.label() if v.fact.first_period else ""))
+    分项 = _Lazy(lambda v: [(Quoted(name), v._amount(x)) for name, x in v.fact.parts])
+    parts = _Lazy(lambda v: [(Quoted(name), v._amount(x)) for name, x in v.fact.parts])
 
     def _amount(self, value: Decimal | None) -> Amount | None:
         return None if value is None else Amount(value, self.fact.measure, self.style)

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..errors import VerificationError
 from ..i18n import N_, _, ngettext
@@ -106,19 +107,34 @@ class Found:
                 f"{_plain(self.high)}{')' if self.high_open else ']'}")
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One computed fact a text may state; for a change, its magnitude (the text writes 下降5.8%)."""
+class Claim(NamedTuple("_Claim", [("value", Decimal), ("kind", str), ("label", str)])):
+    """One computed fact a text may state (value, kind, label: what it is, for messages: '诊疗患者人次 累计');
+    for a change, its magnitude (the text writes 下降5.8%). A plain tuple: a briefing makes hundreds of them
+    (``Claim.of`` makes one without the checks, for a Decimal of a known kind)."""
 
-    value: Decimal
-    kind: str
-    label: str = ""    # what it is, for messages: '诊疗患者人次 累计'
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown kind {self.kind!r} for claim {self.label or self.value}; "
-                             f"use one of {', '.join(KINDS)}")
-        object.__setattr__(self, "value", Decimal(self.value))
+    def __new__(cls, value: Decimal | int | str, kind: str, label: str = "") -> "Claim":
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} for claim {label or value}; use one of {', '.join(KINDS)}")
+        return tuple.__new__(cls, (value if type(value) is Decimal else Decimal(value), kind, label))
+
+    @classmethod
+    def of(cls, value: Decimal, kind: str, label: str = "") -> "Claim":
+        return tuple.__new__(cls, (value, kind, label))
+
+
+class Tiers:
+    """Claims in tiers, each made only for the figures the tiers before it leave unaccounted for: a briefing
+    claims first the facts its template printed, and every other fact it could reach only when a figure
+    matches none of those. The same figures pass as with all the claims at once; iterating gives them all."""
+
+    def __init__(self, *tiers: Iterable[Claim] | Callable[[], Iterable[Claim]]):
+        self.tiers = tiers
+
+    def __iter__(self) -> Iterator[Claim]:
+        for tier in self.tiers:
+            yield from (tier() if callable(tier) else tier)
 
 
 @dataclass(frozen=True)
@@ -159,20 +175,24 @@ def unit_factor(unit: str) -> Decimal:
     return next((factor for name, factor in _SCALES if unit.startswith(name)), Decimal(1))
 
 
-def unaccounted(text: str, claims: Iterable[Claim], ignore: Iterable[str] = (),
+def unaccounted(text: str, claims: Iterable[Claim] | Tiers, ignore: Iterable[str] = (),
                 only: Sequence[tuple[int, int]] | None = None) -> list[Found]:
     """The figures of the text that no claim of the same kind falls within. With ``only``, just the
     figures that overlap one of those (start, end) spans are checked: the spans the data wrote, as
-    opposed to the template's own words."""
-    by_kind: dict[str, list[Decimal]] = {}
-    for c in claims:
-        by_kind.setdefault(c.kind, []).append(c.value)
-    for values in by_kind.values():
-        values.sort()
+    opposed to the template's own words. Tiers are made one by one, while figures are left to account for."""
     found = read_numbers(text, ignore)
     if only is not None:
         found = [f for f in found if _overlaps(f, only)]
-    return [f for f in found if not _any_within(f, by_kind.get(f.kind, []))]
+    for tier in (claims.tiers if isinstance(claims, Tiers) else (claims,)):
+        if not found:
+            break
+        by_kind: dict[str, list[Decimal]] = {}
+        for c in (tier() if callable(tier) else tier):
+            by_kind.setdefault(c[1], []).append(c[0])
+        for values in by_kind.values():
+            values.sort()
+        found = [f for f in found if not _any_within(f, by_kind.get(f.kind, []))]
+    return found
 
 
 def _overlaps(f: Found, spans: Sequence[tuple[int, int]]) -> bool:
@@ -200,10 +220,11 @@ def check(text: str, claims: Iterable[Claim], ignore: Iterable[str] = (),
           only: Sequence[tuple[int, int]] | None = None) -> None:
     """Raise VerificationError naming each figure no claim accounts for, with its offset and context
     (with ``only``, among the figures within those spans)."""
-    claims = list(claims)
+    claims = claims if isinstance(claims, Tiers) else list(claims)
     bad = unaccounted(text, claims, ignore, only)
     if not bad:
         return
+    claims = list(claims)
     lines = [ngettext("{count} figure in the text matches no computed fact:",
                       "{count} figures in the text match no computed fact:", len(bad)).format(count=len(bad))]
     lines += [_describe(text, f, claims) for f in bad]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import Callable
 
 import sqlite_utils
@@ -38,55 +38,73 @@ from .reader import TREND, Reader, run_of
 AS_OF = "day"   # a briefing of a day is as of that day (a summary): each indicator's latest figure by then
 
 
-@dataclass(frozen=True)
+LAZY = ("previous", "year_ago", "ytd", "ytd_year_ago", "since_start", "first_period", "record", "parts", "trend")
+
+
 class Fact:
-    """One indicator for one region and period."""
+    """One indicator for one region and period: the figure (``value``) and the period it is for (``period``);
+    and, each computed when first read (a briefing that never writes a banner's 累计 never sums it):
 
-    indicator: Indicator
-    region: Region
-    period: Period | None                 # the period the figure is for
-    value: Decimal | None
-    previous: Decimal | None = None       # 环比 base
-    year_ago: Decimal | None = None       # 同比 base
-    ytd: Decimal | None = None            # 累计, start of the year through the period
-    ytd_year_ago: Decimal | None = None   # the same span a year earlier
-    since_start: Decimal | None = None    # 累计 since the first period on record
-    first_period: Period | None = None
-    record: Record | None = None
-    parts: tuple[tuple[str, Decimal], ...] = ()   # (child region name, figure) for the same period
-    trend_of: Callable[[], tuple] | None = field(default=None, compare=False, repr=False)  # computes .trend
+    previous      环比 base                   ytd           累计, start of the year through the period
+    year_ago      同比 base                   ytd_year_ago  the same span a year earlier
+    since_start   累计 since ``first_period``, the first period on record
+    record        the Record it sets, or None
+    parts         (child region name, figure) for the same period
+    trend         the last periods up to this one with their figures, oldest first (for a trend chart)
 
-    @cached_property
-    def trend(self) -> tuple[tuple[Period, Decimal | None], ...]:
-        """The last periods up to this one with their figures, oldest first (for a trend chart); computed
-        when a template asks, since most facts are never charted."""
-        return self.trend_of() if self.trend_of is not None else ()
+    ``compute(name)`` gives the fields to set when ``name`` is first read (_Computed); fields given as keywords
+    are taken as they are."""
+
+    def __init__(self, indicator: Indicator, region: Region, period: Period | None, value: Decimal | None,
+                 compute: Callable[[str], dict] | None = None, **given):
+        self.indicator, self.region, self.period, self.value = indicator, region, period, value
+        self._compute = compute
+        self.__dict__.update(given)
+
+    def __getattr__(self, name: str):
+        """A lazy field, computed once: Python asks here only for names not yet set."""
+        if name not in LAZY:
+            raise AttributeError(name)
+        self.__dict__.update(self._compute(name) if self._compute is not None else {})
+        return self.__dict__.setdefault(name, () if name in ("parts", "trend") else None)
+
+    def _fields(self) -> tuple:
+        return (self.indicator, self.region, self.period, self.value, *(getattr(self, n) for n in LAZY[:-1]))
+
+    def __eq__(self, other: object) -> bool:
+        """Facts are equal when every figure is (the trend aside, as a chart's): computes them all."""
+        return isinstance(other, Fact) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((self.indicator.code, self.region.code, self.period, self.value))
+
+    def __repr__(self) -> str:
+        return f"Fact({self.indicator.code}, {self.region.code}, {self.period.key if self.period else None}, {self.value})"
 
     @cached_property
     def measure(self) -> Measure:
         return self.indicator.measure
 
-    def _change(self, base: Decimal | None) -> Change | None:
-        if self.value is None or base is None:
+    def change(self, current: Decimal | None, base: Decimal | None) -> Change | None:
+        """A change of two of its figures (None without both), by the indicator's kind."""
+        if current is None or base is None:
             return None
-        return compare.change(self.value, base, self.indicator.is_rate)
+        return compare.change(current, base, self.indicator.is_rate)
 
     @property
     def mom(self) -> Change | None:
         """环比: against the period before."""
-        return self._change(self.previous)
+        return self.change(self.value, self.previous)
 
     @property
     def yoy(self) -> Change | None:
         """同比: against the same period a year earlier."""
-        return self._change(self.year_ago)
+        return self.change(self.value, self.year_ago)
 
     @property
     def ytd_yoy(self) -> Change | None:
         """累计同比: this year's total so far against the same span a year earlier (a ratio of sums)."""
-        if self.ytd is None or self.ytd_year_ago is None:
-            return None
-        return compare.change(self.ytd, self.ytd_year_ago, self.indicator.is_rate)
+        return self.change(self.ytd, self.ytd_year_ago)
 
 
 @dataclass
@@ -139,19 +157,26 @@ class Facts:
         return out
 
 
-def fact_claims(fact: Fact) -> list[Claim]:
+def fact_claims(fact: Fact, computed_only: bool = False) -> list[Claim]:
     """The values one fact may be written as, in the plain unit the verifier reads (a figure counted in
-    万元 is claimed in 元: 1478万元 is 14780000)."""
+    万元 is claimed in 元: 1478万元 is 14780000). ``computed_only``: of the lazy fields only those already
+    computed (what a template has read), computing nothing."""
+    field = fact.__dict__.get if computed_only else partial(getattr, fact)
     name, level = fact.indicator.name, "percent" if fact.indicator.is_rate else "number"
     factor = Decimal(1) if fact.indicator.is_rate else unit_factor(fact.indicator.unit)
-    out = [Claim(v * factor, level, f"{name} {what}") for what, v in (
-        ("本期", fact.value), ("上期", fact.previous), ("上年同期", fact.year_ago), ("本年累计", fact.ytd),
-        ("上年同期累计", fact.ytd_year_ago), ("累计", fact.since_start)) if v is not None]
-    out += [Claim(v * factor, level, f"{name} {region}") for region, v in fact.parts]
-    if fact.record is not None and fact.record.previous is not None:
-        out.append(Claim(fact.record.previous.value * factor, level, f"{name} 此前纪录"))
-    for what, ch in (("环比", fact.mom), ("同比", fact.yoy), ("累计同比", fact.ytd_yoy)):
-        out += change_claims(ch, f"{name} {what}", factor) if ch is not None else []
+    claim = Claim.of
+    previous, year_ago, ytd, ytd_ago = field("previous"), field("year_ago"), field("ytd"), field("ytd_year_ago")
+    out = [claim(v * factor, level, f"{name} {what}") for what, v in (
+        ("本期", fact.value), ("上期", previous), ("上年同期", year_ago), ("本年累计", ytd),
+        ("上年同期累计", ytd_ago), ("累计", field("since_start"))) if v is not None]
+    out += [claim(v * factor, level, f"{name} {region}") for region, v in field("parts") or ()]
+    record = field("record")
+    if record is not None and record.previous is not None:
+        out.append(claim(record.previous.value * factor, level, f"{name} 此前纪录"))
+    for what, ch in (("环比", fact.change(fact.value, previous)), ("同比", fact.change(fact.value, year_ago)),
+                     ("累计同比", fact.change(ytd, ytd_ago))):
+        if ch is not None:
+            out += change_claims(ch, f"{name} {what}", factor)
     return out
 
 
@@ -160,13 +185,14 @@ def change_claims(ch: Change, label: str, factor: Decimal = Decimal(1)) -> list[
     amounts in the plain unit (``factor``: what the unit's own 万 or 亿 multiplies by)."""
     if ch.absolute is None:
         return []
-    out = [Claim(abs(ch.absolute) * (1 if ch.is_rate else factor), "points" if ch.is_rate else "number", label)]
+    claim = Claim.of
+    out = [claim(abs(ch.absolute) * (1 if ch.is_rate else factor), "points" if ch.is_rate else "number", label)]
     if not ch.is_rate and ch.relative is not None:
-        out.append(Claim(abs(ch.relative), "percent", label))
+        out.append(claim(abs(ch.relative), "percent", label))
         if ch.multiple is not None:
-            out.append(Claim(ch.multiple, "multiple", label))
+            out.append(claim(ch.multiple, "multiple", label))
     if ch.base is not None and ch.base < 0:
-        out += [Claim(abs(ch.base) * factor, "number", label), Claim(abs(ch.current) * factor, "number", label)]
+        out += [claim(abs(ch.base) * factor, "number", label), claim(abs(ch.current) * factor, "number", label)]
     return out
 
 
@@ -187,14 +213,14 @@ def gather_many(db: sqlite_utils.Database, region: str, periods: list[Period], a
     reader = Reader(db, catalog, tree, periods, as_of)
     out = []
     for period in periods:
-        totals = reader.totals_until(period)
+        totals = cache(partial(reader.totals_until, period))   # summed when a fact is first asked its 累计
         highlights = reader.highlights(period)
         other = partial(_other, reader, set(tree), period, totals, highlights)
         out.append(_facts_of(reader, reg, period, totals, highlights, other))
     return out
 
 
-def _facts_of(reader: Reader, reg: Region, period: Period, totals: dict, highlights: list[dict],
+def _facts_of(reader: Reader, reg: Region, period: Period, totals: Callable[[], dict], highlights: list[dict],
               other: Callable[[str], Facts]) -> Facts:
     """The facts of one region of the reader's tree for a period. ``other`` gives those of another region
     for the same period and moment (a banner a league's briefing names): from the same read for a region of
@@ -213,7 +239,7 @@ def _facts_of(reader: Reader, reg: Region, period: Period, totals: dict, highlig
     return facts
 
 
-def _other(reader: Reader, tree: set[str], period: Period, totals: dict, highlights: list[dict],
+def _other(reader: Reader, tree: set[str], period: Period, totals: Callable[[], dict], highlights: list[dict],
            region: str) -> Facts:
     found = reader.catalog.region(region)
     if found.code not in tree:
@@ -222,8 +248,9 @@ def _other(reader: Reader, tree: set[str], period: Period, totals: dict, highlig
                                                                          highlights))
 
 
-def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals: dict) -> Fact | None:
-    """The fact of one indicator for the briefing's period (totals: from totals_until(period))."""
+def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals: Callable[[], dict]) -> Fact | None:
+    """The fact of one indicator for the briefing's period, its comparisons computed when first read
+    (``totals()``: reader.totals_until(period))."""
     spans = _spans(reader, ind, region.code, period)
     if spans is None:
         return None
@@ -231,19 +258,37 @@ def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals
     value = reader.value(ind, region.code, current)
     if value is None:
         return None
-    total, first = _since_start(reader, ind, region.code, totals)
-    bases = {name: reader.value(ind, region.code, span) for name, span in span_kw.items()
-             if name not in ("previous", "year_ago") or _comparable(reader, ind, region.code, current, span)}
-    return Fact(ind, region, current, value, record=_record(reader, ind, region.code, current, value),
-                since_start=total, first_period=first, parts=_parts(reader, ind, region.code, current),
-                trend_of=partial(_trend, reader, ind, region.code, current), **bases)
+    return Fact(ind, region, current, value, _Computed(reader, ind, region.code, current, value, span_kw, totals))
+
+
+class _Computed:
+    """The lazy fields of one fact, each from the reader's figures when first read."""
+
+    def __init__(self, reader: Reader, ind: Indicator, region: str, current: Period, value: Decimal, spans: dict,
+                 totals: Callable[[], dict]):
+        self.reader, self.ind, self.region, self.current, self.value = reader, ind, region, current, value
+        self.spans, self.totals = spans, totals
+
+    def __call__(self, name: str) -> dict:
+        reader, ind, region, current = self.reader, self.ind, self.region, self.current
+        if name in ("since_start", "first_period"):
+            total, first = _since_start(reader, ind, region, self.totals())
+            return {"since_start": total, "first_period": first}
+        if name == "record":
+            return {"record": _record(reader, ind, region, current, self.value)}
+        if name in ("parts", "trend"):
+            return {name: (_parts if name == "parts" else _trend)(reader, ind, region, current)}
+        span = self.spans[name]
+        if name in ("previous", "year_ago") and not _comparable(reader, ind, region, current, span):
+            return {name: None}
+        return {name: reader.value(ind, region, span)}
 
 
 def _reporting(reader: Reader, periodic: list[Indicator], region: Region, period: Period) -> tuple[list, list]:
     """The names of the region's parts that have reported figures for the period, and of those that have
     not (counting the indicators counted at least as often as the period)."""
     kids = reader.catalog.children(region.code)
-    done = set().union(*(reader.contributors(ind, region.code, period) for ind in periodic)) if kids else set()
+    done = {k.code for k in kids if any(reader.value(ind, k.code, period) is not None for ind in periodic)}
     return [k.name for k in kids if k.code in done], [k.name for k in kids if k.code not in done]
 
 

@@ -73,14 +73,52 @@ class Reader:
             highs = [high for _, high in windows]
             self._read_window(kind, codes, None if None in lows else min(lows), None if None in highs else max(highs))
         self.history = self._record_history()
+        # the totals since the start are summed by SQL once, through the earliest period (of each kind) any of
+        # the periods asks for; a later one adds the figures read since (running sums, _own_sums): nothing
+        # is read from the database once the reader is made, so facts can be read after it is closed
+        self.first_high = {kind: min(key_range(kind, None, p.end)[1] for p in periods) for kind in self.kinds}
+        self.base_totals = {kind: self._read_totals(kind, codes, self.first_high[kind])
+                            for kind, codes in self.kinds.items()}
+        self.own_sums: dict[str, dict[str, tuple[list[str], list[Decimal]]]] = {}
 
     def totals_until(self, period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
         """Per indicator and region with figures of its own: the total since the first period on record
         through this period, and that first period's key (累计 since the start)."""
         totals: dict[str, dict[str, tuple[Decimal, str]]] = {}
         for kind, codes in self.kinds.items():
-            totals.update(self._read_totals(kind, codes, period))
+            high = key_range(kind, None, period.end)[1]
+            base, low = self.base_totals[kind], self.first_high[kind]
+            totals.update({code: self._totals_since(code, base[code], low, high) for code in codes})
         return totals
+
+    def _totals_since(self, code: str, base: dict[str, tuple[Decimal, str]], low: str, high: str
+                      ) -> dict[str, tuple[Decimal, str]]:
+        """The totals through ``high``: the SQL's through ``low`` (unrounded) plus each region's own figures
+        after it, rounded to the indicator's places."""
+        places = self.catalog.indicators[code].decimals
+        out = dict(base)
+        if high != low:
+            for region, (keys, sums) in self._own_sums(code).items():
+                i, j = bisect_right(keys, low), bisect_right(keys, high)
+                if j > i:
+                    total, first = base.get(region, (Decimal(0), keys[i]))
+                    out[region] = (total + sums[j] - sums[i], first)
+        return {region: (round_half_up(total, places), first) for region, (total, first) in out.items()}
+
+    def _own_sums(self, code: str) -> dict[str, tuple[list[str], list[Decimal]]]:
+        """Per region, its own figures' period keys in order and their running sums (from 0)."""
+        if code not in self.own_sums:
+            by_region: dict[str, list[tuple[str, float]]] = {}
+            for (region, key), row in self.stored[code].items():
+                by_region.setdefault(region, []).append((key, row[3]))
+            self.own_sums[code] = {}
+            for region, rows in by_region.items():
+                rows.sort()
+                sums = [Decimal(0)]
+                for _, value in rows:
+                    sums.append(sums[-1] + decimal(value))
+                self.own_sums[code][region] = ([key for key, _ in rows], sums)
+        return self.own_sums[code]
 
     def _window(self, kind: str, p: Period) -> tuple[str | None, str | None]:
         """The keys a briefing can need: from last year's year-to-date start through the period; for an
@@ -108,12 +146,10 @@ class Reader:
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
             self.stored[ind][(region, key)] = (ind, region, period, value, revision, recorded)
 
-    def _read_totals(self, kind: str, codes: list[str], period: Period) -> dict[str, dict[str, tuple[Decimal, str]]]:
+    def _read_totals(self, kind: str, codes: list[str], high: str) -> dict[str, dict[str, tuple[Decimal, str]]]:
         totals: dict[str, dict[str, tuple[Decimal, str]]] = {code: {} for code in codes}
-        high = key_range(kind, None, period.end)[1]
         for ind, region, value, first in self._query(_TOTALS, codes, self.tree, None, high):
-            places = self.catalog.indicators[ind].decimals
-            totals[ind][region] = (round_half_up(Decimal(repr(value)), places), first)
+            totals[ind][region] = (Decimal(repr(value)), first)
         return totals
 
     def _record_history(self) -> dict[str, list[RecordEntry]]:
