@@ -62,6 +62,7 @@ _MEASURE_WORDS = tuple(sorted((
     "周", "批", "台", "套", "件", "条", "篇", "座", "辆", "株", "只", "匹", "张", "本", "册", "支", "队", "组", "处",
     "笔", "份", "门", "节", "课时", "学时", "千瓦", "千瓦时", "岁", "种", "类", "批次", "架次", "人日", "元/公斤",
     "公斤/亩"), key=len, reverse=True))
+_MEASURE_WORD = re.compile("|".join(map(re.escape, _MEASURE_WORDS)))   # the first of them, so the longest
 _TIME_UNITS = ("年", "个月", "月", "天", "日", "周", "小时")  # 近3年 is "the last three years", not an estimate
 
 _C = r"\s*[-—–~～至到]\s*"  # between the two ends of a range of dates
@@ -78,6 +79,7 @@ _DATES = re.compile("|".join([
     r"(?<![\d.])[1-4](?=\s*季度)",                                                       # 1季度
 ]))
 _NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+_SPACE = re.compile(r"\s*")   # str.isspace's white space, as str.lstrip strips it
 _LONE_MARK = re.compile(r"(?<!最)近(?=[万亿])")  # 近万, 近亿: the unit alone stands for one of it
 _ABOVE = re.compile(r"\s*[\u4e00-\u9fff/]{0,3}?以上")  # 5亿元以上: the measure word stands before 以上
 
@@ -157,10 +159,10 @@ def read_numbers(text: str, ignore: Iterable[str] = ()) -> list[Found]:
     such as '“1+3”工作组' need not be escaped.
     """
     norm = text.translate(_NORMALIZE)
-    skipped = _skipped_spans(text, norm, ignore)
+    skipped = _Spans(_skipped_spans(text, norm, ignore))
     found: list[Found] = []
     for start, digits_end in _candidates(norm):
-        if any(s < digits_end and start < e for s, e in skipped) or _in_code(norm, start):
+        if skipped.overlap(start, digits_end) or _in_code(norm, start):
             continue
         after_figure = bool(found) and not norm[found[-1].end:start].strip().strip("-")
         written = _parse(norm, start, digits_end, negative=_minus_before(norm, start) and not after_figure)
@@ -267,10 +269,28 @@ def _candidates(norm: str) -> Iterator[tuple[int, int]]:
     yield from sorted(spans)
 
 
+class _Spans:
+    """Spans to skip, asked whether one overlaps [start, end) by binary search (a long text has hundreds of
+    dates and labels, and as many figures)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.starts = [s for s, _e in spans]
+        self.reach: list[int] = []         # the furthest end among the spans up to each
+        for _s, e in spans:
+            self.reach.append(max(e, self.reach[-1]) if self.reach else e)
+
+    def overlap(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end)   # the spans starting before ``end``
+        return i > 0 and self.reach[i - 1] > start
+
+
 def _in_code(norm: str, start: int) -> bool:
     """Digits after Latin letters are part of a code or name: COVID-19, G20, H7N9."""
-    head = norm[:start].rstrip("-")
-    return bool(head) and head[-1].isascii() and head[-1].isalpha()
+    at = start
+    while at > 0 and norm[at - 1] == "-":
+        at -= 1
+    return at > 0 and norm[at - 1].isascii() and norm[at - 1].isalpha()
 
 
 def _minus_before(norm: str, start: int) -> bool:
@@ -311,7 +331,7 @@ def _after_digits(norm: str, start: int, digits_end: int) -> tuple[int, Decimal,
 
 def _skip_space(norm: str, pos: int) -> int:
     """The first position at or after pos that is not white space."""
-    return len(norm) - len(norm[pos:].lstrip())
+    return _SPACE.match(norm, pos).end()
 
 
 def _kind_unit(norm: str, pos: int) -> tuple[str, int]:
@@ -328,9 +348,9 @@ def _prefix_or_above(norm: str, begin: int, pos: int, end: int, kind: str) -> tu
     above = _ABOVE.match(norm, pos)
     if above:
         return "以上", begin, above.end()
-    if norm[:begin].endswith("超过"):
+    if norm.endswith("超过", 0, begin):
         return "超过", begin - 2, end
-    if norm[:begin].endswith("近") and not norm[:begin].endswith("最近") and (
+    if norm.endswith("近", 0, begin) and not norm.endswith("最近", 0, begin) and (
             kind != "number" or not norm.startswith(_TIME_UNITS, _skip_space(norm, pos))):
         return "近", begin - 1, end
     return "", begin, end
@@ -338,9 +358,8 @@ def _prefix_or_above(norm: str, begin: int, pos: int, end: int, kind: str) -> tu
 
 def _measure_end(norm: str, pos: int) -> int:
     """Where the measure word after pos ends (19532人次), or pos when none of the known ones follows."""
-    at = _skip_space(norm, pos)
-    word = next((w for w in _MEASURE_WORDS if norm.startswith(w, at)), None)
-    return at + len(word) if word else pos
+    word = _MEASURE_WORD.match(norm, _skip_space(norm, pos))
+    return word.end() if word else pos
 
 
 def _band(w: _Written) -> tuple[Decimal, Decimal, bool, bool]:
