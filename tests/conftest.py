@@ -37,6 +37,23 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_folder(tmp_path_factory):
+    """The compiled templates and the prepared reference document of the tests' processes (and of the `briefing`
+    processes they start) in a folder of the test session, not the person's ~/.cache/briefing. One folder for the
+    whole session, as one for a person's runs; tests of the cache itself set their own."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cache")
+    was = os.environ.get("BRIEFING_CACHE_DIR")
+    os.environ["BRIEFING_CACHE_DIR"] = str(folder)
+    yield folder
+    if was is None:
+        os.environ.pop("BRIEFING_CACHE_DIR", None)
+    else:
+        os.environ["BRIEFING_CACHE_DIR"] = was
+
+
 @pytest.fixture(autouse=True)
 def english(monkeypatch):
     """English for every test: the tests written before the interface spoke Chinese assert its English messages,

@@ -259,7 +259,7 @@ def test_the_prepared_reference_is_kept_on_disk_and_used_by_the_next_process(tmp
     monkeypatch.setattr(package, "_memory", {})
     blocks = markup.parse(EVERY_BLOCK)
     first = word.render(blocks, PROPS)
-    assert len(list((tmp_path / "cache").glob("reference-*-1.bin"))) == 1
+    assert len(list((tmp_path / "cache" / "reference").glob("*-1.bin"))) == 1
     script = ("import sys; from briefing.documents import markup, word; "
               "from test_word_oracle import EVERY_BLOCK, PROPS; "
               "sys.stdout.buffer.write(word.render(markup.parse(EVERY_BLOCK), PROPS)); "

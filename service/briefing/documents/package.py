@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-import os
 import struct
 import sys
 import zlib
@@ -86,8 +85,10 @@ def prepared(key: str, on_demand: bool, prepare: Callable[[bool, Callable[[str],
     found = _memory.get((key, on_demand))
     if found is not None:
         return found
-    folder = _cache_dir()
-    path = folder / f"reference-{key}-{int(on_demand)}.bin" if folder else None
+    from .cache import folder as cache_folder
+
+    folder = cache_folder("reference")     # the one cache folder (documents/cache.py): off when not this user's own
+    path = folder / f"{key}-{int(on_demand)}.bin" if folder else None
     found = _read(path)
     if found is None:
         found = prepare(on_demand, MARK.format)
@@ -102,15 +103,6 @@ def content_key(*parts: bytes) -> str:
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()[:32]
-
-
-def _cache_dir() -> Path | None:
-    """$BRIEFING_CACHE_DIR, else $XDG_CACHE_HOME/briefing, else ~/.cache/briefing; None when set empty."""
-    given = os.environ.get("BRIEFING_CACHE_DIR")
-    if given is not None:
-        return Path(given) if given else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "briefing"
 
 
 def _read(path: Path | None) -> Prepared | None:
