@@ -23,7 +23,7 @@ from .catalog import Catalog, Indicator
 from .observations import AS_OF, decimal, key_range, one_of
 
 TREND = 12   # periods in a trend chart
-_LATEST = ("SELECT indicator, region, period, value, revision, recorded_at FROM observations "
+_LATEST = ("SELECT indicator, region, period, value FROM observations "
            "WHERE {where} AND " + AS_OF)
 _TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
            "WHERE {where} AND " + AS_OF + " GROUP BY indicator, region")
@@ -59,7 +59,7 @@ class Reader:
     def __init__(self, db: sqlite_utils.Database, catalog: Catalog, tree: list[str], periods: list[Period],
                  as_of: str):
         self.db, self.catalog, self.tree, self.as_of = db, catalog, tree, as_of
-        # per indicator: (region, period key) -> (indicator, region, Period, value, revision, recorded_at)
+        # per indicator: (region, period key) -> (Period, the stored value)
         self.stored: dict[str, dict[tuple[str, str], tuple]] = {}
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
         self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
@@ -110,7 +110,7 @@ class Reader:
         if code not in self.own_sums:
             by_region: dict[str, list[tuple[str, float]]] = {}
             for (region, key), row in self.stored[code].items():
-                by_region.setdefault(region, []).append((key, row[3]))
+                by_region.setdefault(region, []).append((key, row[1]))
             self.own_sums[code] = {}
             for region, rows in by_region.items():
                 rows.sort()
@@ -142,9 +142,10 @@ class Reader:
         for code in codes:
             self.stored[code] = {}
         periods: dict[str, Period] = {}
-        for ind, region, key, value, revision, recorded in self._query(_LATEST, codes, self.tree, low, high):
+        stored = self.stored
+        for ind, region, key, value in self._query(_LATEST, codes, self.tree, low, high):
             period = periods.get(key) or periods.setdefault(key, parse_period(key, kind))
-            self.stored[ind][(region, key)] = (ind, region, period, value, revision, recorded)
+            stored[ind][(region, key)] = (period, value)
 
     def _read_totals(self, kind: str, codes: list[str], high: str) -> dict[str, dict[str, tuple[Decimal, str]]]:
         totals: dict[str, dict[str, tuple[Decimal, str]]] = {code: {} for code in codes}
@@ -164,7 +165,7 @@ class Reader:
                 f"SELECT indicator, value, period, COALESCE(holder_region, holder) FROM records "
                 f"WHERE indicator IN ({marks})", codes):
             history[ind].append(RecordEntry(decimal(value), period, holder))
-        for ind, region, period, value, _, _ in self._query(_LATEST, codes, None, None, None):  # every region
+        for ind, region, period, value in self._query(_LATEST, codes, None, None, None):  # every region
             history[ind].append(RecordEntry(decimal(value), period, region))
         return history
 
@@ -220,7 +221,7 @@ class Reader:
         if memo not in self.rolled:
             raw = self.stored[ind.code].get((region, key))
             if raw is not None:                       # the region's own figure wins
-                self.rolled[memo] = decimal(raw[3])
+                self.rolled[memo] = decimal(raw[1])
             elif ind.region_agg in ("none", "ratio") or region in self.leaves:
                 self.rolled[memo] = None
             else:                                     # the children's, by the region aggregation
@@ -231,7 +232,7 @@ class Reader:
     def _index(self, code: str) -> tuple[list[date], list[str]]:
         """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
         if code not in self.indexes:
-            by_key = {key: row[2].end for (_, key), row in self.stored[code].items()}
+            by_key = {key: row[0].end for (_, key), row in self.stored[code].items()}
             ordered = sorted(by_key.items(), key=lambda item: item[1])
             self.indexes[code] = ([end for _, end in ordered], [key for key, _ in ordered])
         return self.indexes[code]
