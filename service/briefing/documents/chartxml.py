@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..i18n import _
@@ -115,6 +116,52 @@ def _value(spec: ChartSpec, mark: str, i: int, j: int) -> str:
 @lru_cache(maxsize=256)
 def _skeleton(kind: str, categories: int, gaps: tuple[tuple[bool, ...], ...], titled: bool,
               unit_shown: bool) -> tuple:
+    """The skeleton of a chart of this shape: kept in the cache folder (documents/cache.py), so a new process
+    writes its charts without importing python-pptx (with XlsxWriter and PIL, a third of a cold start); made by
+    python-pptx when the cache has none for this shape, this python-pptx and this code."""
+    import hashlib
+    import json
+
+    from .cache import folder
+
+    place = folder("charts")
+    name = hashlib.sha256(repr((kind, categories, gaps, titled, unit_shown, _code_key())).encode()).hexdigest()[:32]
+    path = place / f"{name}.json" if place else None
+    if path is not None:
+        try:
+            return tuple(p if isinstance(p, str) else (p[0], p[1], p[2], p[3])
+                         for p in json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, IndexError):
+            pass             # none yet, or damaged: made again
+    pieces = _made(kind, categories, gaps, titled, unit_shown)
+    if path is not None:
+        from ..files import write_atomically
+
+        try:
+            write_atomically(path, json.dumps(pieces, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            pass
+    return pieces
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    """What a skeleton is made by: charts.py and this file, and the python-pptx installed (found, not imported)."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for source in (Path(__file__), Path(__file__).with_name("charts.py")):
+        digest.update(source.read_bytes())
+    spec = importlib.util.find_spec("pptx")
+    if spec is not None and spec.origin:
+        found = Path(spec.origin).parent / "chart" / "xmlwriter.py"
+        info = found.stat() if found.exists() else Path(spec.origin).stat()
+        digest.update(f"{spec.origin} {info.st_size} {info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _made(kind: str, categories: int, gaps: tuple[tuple[bool, ...], ...], titled: bool, unit_shown: bool) -> tuple:
     """The chart part of a spec of this shape with markers for its texts and values, cut at the markers:
     literal text and (mark, i, j, in an attribute) for each marker."""
     from . import charts
