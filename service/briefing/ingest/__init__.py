@@ -236,8 +236,9 @@ def _refuse(report: Report, ctx: Context, run: _Run) -> None:
     wrong as a whole (a wide sheet's unknown column). A check keeps the refusal in the report and goes on, so
     that it counts what the valid rows make."""
     if report.problems and (ctx.whole or not run.skip_invalid):
-        refusal = InputError(report.problems, _("Fix the problems above and import again.") if ctx.whole else
-                             _("Fix the rows above and import again, or use --skip-invalid to keep the valid rows."))
+        refusal = (InputError(report.problems) if ctx.unread else   # as a file that cannot be read is refused
+                   InputError(report.problems, _("Fix the problems above and import again.") if ctx.whole else
+                              _("Fix the rows above and import again, or use --skip-invalid to keep the valid rows.")))
         if not run.check_only:
             raise refusal
         report.refusal = refusal

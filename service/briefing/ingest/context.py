@@ -49,6 +49,7 @@ class Context:
     notices: list[str] = field(default_factory=list)    # what was done that the person should know of
     given: Given = Given()
     whole: bool = False                # a table is wrong as a whole (its header): --skip-invalid keeps nothing
+    unread: bool = False               # a row has cells past the header: refused as a file that cannot be read
     tick: Callable[[int], None] = lambda rows: None     # progress: so many more rows checked
     max_rows: int = 2_000_000          # the most figures a table may hold (setting max_rows): a wide sheet's too
 

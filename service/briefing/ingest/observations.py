@@ -39,11 +39,11 @@ def validate(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcom
     and a different figure is the next revision. A block of common rows (known codes, plain counts, new keys) is
     checked a column at a time and kept as packed keys (fast.py); should one of them repeat another row's key, the
     table is checked again row by row, so the repeat is named as a row-by-row check names it."""
-    before, whole = len(ctx.problems), ctx.whole
+    before, whole, unread = len(ctx.problems), ctx.whole, ctx.unread
     done = _pass(table, ctx, db, outcome, exact=False)
     if done is None:
         del ctx.problems[before:]
-        ctx.whole = whole
+        ctx.whole, ctx.unread = whole, unread
         outcome.rows = outcome.added = outcome.revised = outcome.unchanged = outcome.missing = 0
         outcome.rejected.clear()
         done = _pass(table, ctx, db, outcome, exact=True)
@@ -64,7 +64,7 @@ def _pass(table: SourceTable, ctx: Context, db: sqlite_utils.Database, outcome: 
     for block in blocks:
         for number, message in block.problems:   # cells past the header: the table is refused as a whole
             ctx.problems.append(Problem(table.where, number, None, message))
-            ctx.whole = True
+            ctx.whole = ctx.unread = True
         columns = None if exact else block.by_column()
         if columns is None or not fast.block(columns, block.numbers, ix, look, found):
             _rows(block.pairs(), ix, check, look, seen, found.rows)
