@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from ..i18n import _
-from .package import Entry, deflate, zip_bytes
+from .package import Entry, deflate, escape, zip_bytes
 
 KIND_NAMES = ("line", "bar", "barh", "pie")
 FONT, SIZE_PT = "仿宋_GB2312", 10.5         # the chart's text: the body's font at 五号

@@ -76,6 +76,15 @@ class Prepared:
     namespaces: tuple[tuple[str, str], ...]   # the prefixes document.xml declares on its root
 
 
+def escape(data: str, entities: dict[str, str] | None = None) -> str:
+    """Text for XML, as xml.sax.saxutils.escape makes it (&, >, <, then each of ``entities`` in order), without
+    importing it: saxutils imports urllib.request and http.client, 20 ms of a cold start."""
+    data = data.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for key, value in (entities or {}).items():
+        data = data.replace(key, value)
+    return data
+
+
 _memory: dict[tuple[str, bool], Prepared] = {}
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import posixpath
 from typing import Callable
-from xml.sax.saxutils import escape
 
 from . import chartxml
 from .markup import Block, Run
 from .masthead import INDENT, RED, RULE, TITLE_SIZES, TYPE_WIDTH_MM, title_size
-from .package import Entry, Prepared, deflate, zip_bytes
+from .package import Entry, Prepared, deflate, escape, zip_bytes
 
 NS = {"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
       "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
