@@ -126,12 +126,15 @@ def rows(times: dict[str, list[float]], limit: dict[str, float]) -> list[dict]:
     peer = "python -c 'import docx' + reading the template"
     out = []
     for key, row in (("kept", "cold `briefing generate`"), ("empty", "cold `briefing generate` (empty cache folder)")):
-        value = statistics.median(times[key])
-        out.append({"row": row, "value": round(value, 4), "unit": "s", "target": 0.3, "peer": peer,
-                    "peer_value": round(floor, 4), "ratio": round(value / floor, 2), "met": value <= 0.3})
+        value = statistics.median(times[key])        # the target is a briefing's start; an empty cache folder is
+        kept = key == "kept"                          # the first start after an install or upgrade: shown, no target
+        out.append({"row": row, "value": round(value, 4), "unit": "s", "target": 0.3 if kept else None,
+                    "peer": peer, "peer_value": round(floor, 4), "ratio": round(value / floor, 2),
+                    "met": value <= 0.3 if kept else None})
     cost = limit["paired"] / limit["off"]
     out.append({"row": "template time limit (cost of a render)", "value": round(cost * 100, 2), "unit": "%",
                 "target": 5, "peer": "the same render without the limit", "peer_value": round(limit["off"] * 1000, 3),
+                "peer_unit": "ms",
                 "ratio": round(limit["on"] / limit["off"], 3), "met": cost <= 0.05,
                 "bare_us": round(limit["bare"] * 1e6, 2)})
     return out
@@ -143,7 +146,8 @@ def show(row: dict, times: dict[str, list[float]] | None = None) -> str:
         if times:
             key = "empty" if "empty" in row["row"] else "kept"
             spread = f", range {min(times[key]):.3f}–{max(times[key]):.3f} s"
-        return (f"{row['row']}: {row['value']:.3f} s median{spread} (target <= {row['target']} s) ... peer "
+        target = f"target <= {row['target']} s" if row["target"] else "the first start after an install: no target"
+        return (f"{row['row']}: {row['value']:.3f} s median{spread} ({target}) ... peer "
                 f"{row['peer']}: {row['peer_value']:.3f} s; ours / peer = {row['ratio']}x")
     return (f"{row['row']}: {row['value']:+.2f}% (target <= {row['target']}%) ... peer {row['peer']}: "
             f"{row['peer_value']:.3f} ms a render; a deadline entered and left: {row['bare_us']} µs")
