@@ -73,6 +73,9 @@ def main() -> int:
     parser.add_argument("--only", choices=[b[0] for b in BENCHES], action="append", help="only these benchmarks")
     asked = parser.parse_args()
     missed = 0
+    if asked.quick:
+        print("--quick: smaller inputs (200,000 rows for the 1M-row ingest, fewer briefings, fewer runs); the rows "
+              "keep their names but the sizes are not the targets' — run without --quick for the table")
     for name, script, full, quick in BENCHES:
         if asked.only and name not in asked.only:
             continue
