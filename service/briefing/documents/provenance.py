@@ -58,6 +58,8 @@ def is_figure(value: Any) -> bool:
 
 def finalize(value: Any) -> Any:
     """Jinja2's finalize: what ``{{ … }}`` prints, marked by whose it is."""
+    if type(value) is str:                     # the template's own text (a Quoted is not of type str)
+        return value
     if getattr(type(value), "is_figure", False) is True:
         return data(value)
     if isinstance(value, Quoted):
@@ -78,8 +80,12 @@ def by_input(fn: Callable[..., Any]) -> Callable[..., Any]:
         result = fn(*args, **kwargs)
         if isinstance(result, bool) or not isinstance(result, (str, int)):
             return result                      # a test (均超过) or an object, not words
-        if any(is_figure(a) for a in (*args, *kwargs.values())):
-            return data(result)
+        for a in args:
+            if is_figure(a):
+                return data(result)
+        for a in kwargs.values():
+            if is_figure(a):
+                return data(result)
         return result
     return marked
 
@@ -117,6 +123,7 @@ def split(text: str) -> tuple[str, list[tuple[int, int]]]:
 # ｜ that splits a two-line heading stays in the markup, so a heading from the domains table still splits.
 _INNERMOST = re.compile("[\ufdd0\ufdd1][^\ufdd0-\ufdd2]*\ufdd2")
 _HOLD, _DIGITS = "\ufdd3", "\ufde0\ufde1\ufde2\ufde3\ufde4\ufde5\ufde6\ufde7\ufde8\ufde9"
+_TO_MARKS, _FROM_MARKS = str.maketrans("0123456789", _DIGITS), str.maketrans(_DIGITS, "0123456789")
 _PLACEHOLDER = re.compile(f"{_HOLD}([{_DIGITS}]+){_HOLD}")
 
 
@@ -126,7 +133,7 @@ def shield(text: str) -> tuple[str, list[str]]:
 
     def hold(piece: str) -> str:
         held.append(piece)
-        return _HOLD + "".join(_DIGITS[int(d)] for d in str(len(held) - 1)) + _HOLD
+        return _HOLD + str(len(held) - 1).translate(_TO_MARKS) + _HOLD
 
     def span(m: re.Match) -> str:
         inner = m.group()[1:-1]
@@ -136,4 +143,4 @@ def shield(text: str) -> tuple[str, list[str]]:
 
 def unshield(text: str, held: list[str]) -> str:
     """The placeholders of ``shield`` given back their text."""
-    return _PLACEHOLDER.sub(lambda m: held[int("".join(str(_DIGITS.index(c)) for c in m.group(1)))], text)
+    return _PLACEHOLDER.sub(lambda m: held[int(m.group(1).translate(_FROM_MARKS))], text)

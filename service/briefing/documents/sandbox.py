@@ -22,6 +22,7 @@ import os
 import re
 import threading
 import time
+import types
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,6 +38,8 @@ MAX_ITEMS = 10_000_000          # characters of a string, items of a list a temp
 MAX_OUTPUT = 20_000_000         # characters a render may print
 MAX_BITS = 4096                 # an integer's size (10**1233)
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+SAFE_CACHED = 4096              # (type, attribute) verdicts kept per process; past that, each is decided anew
+_METHODS = (types.MethodType, types.BuiltinMethodType)      # neither can be subclassed: type() is exact
 WIDTH = re.compile(r"%[-#0 +]*(\*|\d{8,})|\{[^{}]*:[^{}]*?\d{8,}")   # a width of 10**7 or more, or one given as *
 
 
@@ -158,6 +161,13 @@ def too_big(what: str, size: int, limit: int = MAX_ITEMS) -> TemplateError:
                          hint=_("A briefing needs nothing that large; check the template's arithmetic."))
 
 
+def oversized(value: Any) -> bool:
+    """Whether ``sized`` would refuse the value."""
+    if isinstance(value, (str, list, tuple, dict)):
+        return len(value) > MAX_ITEMS
+    return isinstance(value, int) and value.bit_length() > MAX_BITS
+
+
 def sized(value: Any, what: str = "the expression") -> Any:
     """The value, if it is not too large."""
     if isinstance(value, (str, list, tuple, dict)) and len(value) > MAX_ITEMS:
@@ -204,14 +214,16 @@ def _check_widths(fmt: str) -> None:
 STR_WIDTH = {"center", "ljust", "rjust", "zfill", "expandtabs"}
 
 
-def _check_call(obj: Any, args: tuple, kwargs: dict) -> None:
-    """Refuse a string method whose result would be too large, before it is made."""
-    owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+def _check_call(obj: Any, args: tuple, kwargs: dict) -> Any:
+    """Refuse a string method whose result would be too large, before it is made; the object whose method
+    it is (None for a function)."""
+    owner = getattr(obj, "__self__", None)
     wrapped = getattr(getattr(obj, "__wrapped__", None), "__self__", None)    # the sandbox's str.format
     if isinstance(wrapped, str):
         _check_widths(wrapped)
     if not isinstance(owner, str):
-        return
+        return owner
+    name = getattr(obj, "__name__", "")
     numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int)]
     if name in STR_WIDTH and any(n > MAX_ITEMS for n in numbers):
         raise too_big(f"str.{name}", max(numbers))
@@ -221,6 +233,7 @@ def _check_call(obj: Any, args: tuple, kwargs: dict) -> None:
             raise too_big("str.replace", size)
     if name == "join":
         _check_join(owner, args[0] if args else ())
+    return owner
 
 
 def _check_join(separator: str, items: Any) -> None:
@@ -260,6 +273,9 @@ def _refused(name: str, instead: str) -> Callable:
     return refused
 
 
+_SAFE: dict[tuple[type, str], bool] = {}
+
+
 class Sandbox(SandboxedEnvironment):
     """Jinja2's sandbox, bounded in size and kept to the template's own lists (see the module's docstring)."""
 
@@ -287,12 +303,37 @@ class Sandbox(SandboxedEnvironment):
         return binop(operator, left, right)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        if not super().is_safe_attribute(obj, attr, value):
-            return False
-        return isinstance(obj, (OwnList, OwnDict)) or not modifies_known_mutable(obj, attr)
+        """Jinja2's verdict and ours depend on the object's type and the attribute's name only (never on the
+        value), so each (type, name) is decided once per process."""
+        key = (type(obj), attr)
+        safe = _SAFE.get(key)
+        if safe is None:
+            safe = super().is_safe_attribute(obj, attr, value) and (
+                isinstance(obj, (OwnList, OwnDict)) or not modifies_known_mutable(obj, attr))
+            if len(_SAFE) < SAFE_CACHED:
+                _SAFE[key] = safe
+        return safe
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` as Jinja2's sandbox reads it (the attribute, else the item, else undefined), with
+        str.format wrapped only when the value is a method: the same outcome in fewer steps."""
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                return obj[attribute]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=attribute)
+        if type(value) in _METHODS:
+            fmt = self.wrap_str_format(value)
+            if fmt is not None:
+                return fmt
+        if self.is_safe_attribute(obj, attribute, value):
+            return value
+        return self.unsafe_undefined(obj, attribute)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _check_call(__obj, args, kwargs)
+        owner = _check_call(__obj, args, kwargs)
         try:
             result = super().call(__context, __obj, *args, **kwargs)
         except Exception as exc:
@@ -300,10 +341,11 @@ class Sandbox(SandboxedEnvironment):
                 raise TemplateError(_("{where}: {message}").format(where=f"{__obj.__name__}: {exc.__class__.__name__}",
                                                                       message=exc)) from None
             raise
-        owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, (OwnList, OwnDict)):
+        if isinstance(owner, (OwnList, OwnDict)) and oversized(owner):
             sized(owner, f"{type(owner).__name__[3:].lower()}.{getattr(__obj, '__name__', '')}")
-        return sized(result, f"{getattr(__obj, '__name__', 'the call')}(…)")
+        if oversized(result):
+            sized(result, f"{getattr(__obj, '__name__', 'the call')}(…)")
+        return result
 
     def _print(self, value: Any) -> Any:
         """What ``{{ … }}`` prints: marked (provenance.finalize), never with a memory address, and within

@@ -55,6 +55,8 @@ _NORMALIZE = str.maketrans("０１２３４５６７８９．％－−萬億餘�
 _SCALES = (("万亿", TEN_THOUSAND * HUNDRED_MILLION), ("亿", HUNDRED_MILLION), ("万", TEN_THOUSAND))
 _KIND_UNITS = (("个百分点", "points"), ("个千分点", "points"), ("百分点", "points"), ("千分点", "points"),
                ("%", "percent"), ("‰", "percent"), ("倍", "multiple"))
+_KIND_UNIT = re.compile(r"\s*(" + "|".join(re.escape(unit) for unit, _kind in _KIND_UNITS) + ")")   # the first in order
+_KIND_OF = dict(_KIND_UNITS)
 # Measure words, longest first, only to show the figure with its word (19532人次); any other CJK is not read.
 _MEASURE_WORDS = tuple(sorted((
     "人次", "人", "名", "位", "例", "次", "项", "个", "所", "家", "场", "亩", "头", "户", "元", "公斤", "斤", "吨",
@@ -66,7 +68,9 @@ _MEASURE_WORD = re.compile("|".join(map(re.escape, _MEASURE_WORDS)))   # the fir
 _TIME_UNITS = ("年", "个月", "月", "天", "日", "周", "小时")  # 近3年 is "the last three years", not an estimate
 
 _C = r"\s*[-—–~～至到]\s*"  # between the two ends of a range of dates
-_DATES = re.compile("|".join([
+# Each pattern below starts at a digit or 第; the lookahead says so first, so the search passes over the other
+# characters at once (the same matches, a third of the time).
+_DATES = re.compile(r"(?=\d|第)(?:" + "|".join([
     r"(?<!\d)(?:1[89]|20)\d\d[-/.](?:1[0-2]|0?[1-9])[-/.](?:3[01]|[12]\d|0?[1-9])(?!\d)",  # 2024-01-17
     r"(?<!\d)(?:1[89]|20)\d\d-W\d\d(?!\d)",                                            # 2024-W03
     r"(?<![\d.])(?:[01]?\d|2[0-3])[:：][0-5]\d(?:[:：][0-5]\d)?(?![\d.])",              # 14:50, 14:50:00
@@ -77,8 +81,8 @@ _DATES = re.compile("|".join([
     r"(?<=月)(?:3[01]|[12]\d|0?[1-9])(?=号)",                                           # 1月17号
     r"第\s*\d+\s*(?:周|季度|期)",                                                        # 第3周, 第12期
     r"(?<![\d.])[1-4](?=\s*季度)",                                                       # 1季度
-]))
-_NUMBER = re.compile(r"(?<![\d.])(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:\.\d+)?")
+]) + ")")
+_NUMBER = re.compile(r"(?=\d)(?<![\d.])(?:\d{1,3}(?:[,，]\d{3})+(?!\d)|\d+)(?:\.\d+)?")
 _SPACE = re.compile(r"\s*")   # str.isspace's white space, as str.lstrip strips it
 _LONE_MARK = re.compile(r"(?<!最)近(?=[万亿])")  # 近万, 近亿: the unit alone stands for one of it
 _ABOVE = re.compile(r"\s*[\u4e00-\u9fff/]{0,3}?以上")  # 5亿元以上: the measure word stands before 以上
@@ -336,11 +340,8 @@ def _skip_space(norm: str, pos: int) -> int:
 
 def _kind_unit(norm: str, pos: int) -> tuple[str, int]:
     """The kind given by the unit at pos (%, 个百分点, 倍; otherwise a number), and where it ends."""
-    at = _skip_space(norm, pos)
-    for unit, kind in _KIND_UNITS:
-        if norm.startswith(unit, at):
-            return kind, at + len(unit)
-    return "number", pos
+    unit = _KIND_UNIT.match(norm, pos)
+    return (_KIND_OF[unit.group(1)], unit.end()) if unit else ("number", pos)
 
 
 def _prefix_or_above(norm: str, begin: int, pos: int, end: int, kind: str) -> tuple[str, int, int]:
