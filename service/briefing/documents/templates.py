@@ -16,6 +16,7 @@ import pickle
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,21 @@ def load_folder(folder: Path, strict: bool = True) -> Template:
     """A template folder's settings, checked: an unknown key, a key in the wrong table or a value of the wrong
     type is an error naming template.toml, the line and the key (never silently ignored). Not ``strict`` (the
     stored sources of a briefing made before a check existed), such a key is logged and left out, so the
-    briefing can still be made again exactly as it was."""
+    briefing can still be made again exactly as it was. Read once a process while template.toml stays the same
+    file (a backfill made it again for every briefing)."""
+    try:
+        seen = (folder / "template.toml").stat()
+    except OSError:
+        return _load_folder(folder, strict)      # says why it cannot be read
+    return _kept_folder(folder, strict, seen.st_mtime_ns, seen.st_size, seen.st_ino, (folder / MAIN).is_file())
+
+
+@lru_cache(maxsize=64)
+def _kept_folder(folder: Path, strict: bool, mtime_ns: int, size: int, inode: int, has_main: bool) -> Template:
+    return _load_folder(folder, strict)
+
+
+def _load_folder(folder: Path, strict: bool) -> Template:
     settings_file = folder / "template.toml"
     try:
         text = settings_file.read_text(encoding="utf-8")
