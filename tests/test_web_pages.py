@@ -173,3 +173,8 @@ def test_an_upload_over_the_limit_from_a_browser_is_a_page_that_says_so(site):
                         data={"csrf": site.csrf(session)})
     assert page.status_code == 413 and "<h1>" in page.text and "20 MB" in page.text
     assert "钱七" in page.text                       # still signed in, on a page of the site
+
+
+def test_a_period_filter_that_cannot_be_read_is_named_as_the_page_names_it(site):
+    page = site.signed_in("viewer").get(site.url + "/", params={"first": "2024-W99"}, headers=HTML)
+    assert page.status_code == 400 and "period:" in page.text and "--from" not in page.text

@@ -178,15 +178,21 @@ def _period(template, text: str | None, moment: datetime, store: Store, region: 
     """The period a person chose on the page (named so in a mistake, not as the command line's --period), or the
     last complete one that has figures for the region (the last complete one when none has: its briefing then
     says which it has)."""
-    from ..figures.period_text import parse_period
     from ..store.observations import Observations, latest_period
 
     if not text:
         ended = period_for(template, None, moment)
         known = latest_period(Observations(store.db), region, template.period, as_of)
         return known if known is not None and known.end <= ended.end else ended
+    return readable_period(text, template.period)
+
+
+def readable_period(text: str, kind: str | None = None):
+    """A period a person typed on a page, or an error that names it as the page does (期间)."""
+    from ..figures.period_text import parse_period
+
     try:
-        return parse_period(text.strip(), template.period)
+        return parse_period(text.strip(), kind) if kind else parse_period(text.strip())
     except ValueError as exc:
         raise UsageError(_("period: {problem}").format(problem=exc),
                          _("Write it like 2024-W05 (a week), 2024-01 (a month) or 2024 (a year).")) from None
@@ -259,6 +265,9 @@ def find(store: Store, settings, *, template: str | None = None, region: str | N
     from ..archive.search import find as search
 
     code = region_named(store, region).code if region else None
+    for given in (first, last):          # said as the page names it (期间), not as the command line's --from/--to
+        if given:
+            readable_period(given)
     found, total = search(store, template=template or None, region=code, first=first or None, last=last or None,
                           status=status or None, text=text or None, limit=limit, offset=offset,
                           archive=Archive(settings.archive_dir))
