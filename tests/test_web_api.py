@@ -366,3 +366,28 @@ def test_a_sign_out_holds_in_another_process_of_the_same_database(tmp_path):
     assert web.last("sun") == 1000.0          # read again because the file changed
     web.mark("qian", 2000.0)
     assert serve.last("sun") == 1000.0 and serve.last("qian") == 2000.0
+
+
+def test_a_workbook_that_unpacks_past_the_upload_limit_names_the_setting_that_limits_it(site):
+    """A small .xlsx whose sheet unpacks to 21 MB (a zip bomb) is refused before it is read, and the message
+    names max_upload_mb — the limit of the web — not the command line's max_file_mb."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = io.BytesIO()
+    openpyxl.Workbook().save(book)
+    with zipfile.ZipFile(book) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</worksheet>", b"<!--" + b" " * (21 * 1024 * 1024) + b"--></worksheet>")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert len(bomb.getvalue()) < 1024 * 1024
+    answer = api(site, "POST", "/api/uploads", headers=BEARER, files={"file": ("炸弹.xlsx", bomb.getvalue())})
+    assert answer.status_code == 200, answer.text
+    said = " ".join(p["message"] for p in answer.json()["problems"])
+    assert "max_upload_mb" in said and "max_file_mb" not in said, said

@@ -80,6 +80,7 @@ class Limits:
 
     max_bytes: int = 200 * 2**20
     max_rows: int = 2_000_000
+    size_setting: str = "max_file_mb"     # the setting max_bytes comes from (the web's: max_upload_mb), named to raise
 
     def rows_problem(self, sheet: str | None = None) -> FileProblem:
         """A file (or its sheet) with more rows than an import takes."""
@@ -92,8 +93,9 @@ class Limits:
     def check_size(self, size: int, unpacked: bool = False) -> None:
         """A file (or a workbook, unpacked) larger than an import takes is refused before it is read."""
         if size > self.max_bytes:
-            message = (_("unpacks to {size} MB, more than the {most} MB an import takes (setting max_file_mb); "
-                         "split it into smaller files, or raise max_file_mb") if unpacked else
-                       _("is {size} MB, more than the {most} MB an import takes (setting max_file_mb); split it "
-                         "into smaller files, or raise max_file_mb"))
-            raise FileProblem(message.format(size=f"{size / 2**20:,.1f}", most=f"{self.max_bytes / 2**20:,.0f}"))
+            message = (_("unpacks to {size} MB, more than the {most} MB an import takes (setting {setting}); "
+                         "split it into smaller files, or raise {setting}") if unpacked else
+                       _("is {size} MB, more than the {most} MB an import takes (setting {setting}); split it "
+                         "into smaller files, or raise {setting}"))
+            raise FileProblem(message.format(size=f"{size / 2**20:,.1f}", most=f"{self.max_bytes / 2**20:,.0f}",
+                                             setting=self.size_setting))

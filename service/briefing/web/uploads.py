@@ -128,8 +128,9 @@ def discard(folder: Path, up: Staged) -> None:
 
 
 def _limits(settings) -> Limits:
+    web = settings.max_upload_mb <= settings.max_file_mb      # the smaller one is the limit, and named so
     return Limits(max_bytes=min(settings.max_file_mb, settings.max_upload_mb) * 1024 * 1024,
-                  max_rows=settings.max_rows)
+                  max_rows=settings.max_rows, size_setting="max_upload_mb" if web else "max_file_mb")
 
 
 def _tidy(folder: Path) -> None:
