@@ -283,10 +283,7 @@ def region_of(store: Store, text: str | None) -> Region:
 
     catalog = Catalog.load(store.db)
     if text is None:
-        roots = catalog.roots()
-        if not roots:
-            raise UsageError(_("the database has no regions"), _("Import a regions file first (see docs/ingest.md)."))
-        return roots[0]
+        return catalog.top()
     try:
         return catalog.region(text)
     except NotFound as exc:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..errors import NotFound
+from ..errors import NotFound, UsageError
 from ..figures.phrasing import DEFAULT_WORDING, Measure
+from ..i18n import _
 
 KINDS = {"flow": "流量", "stock": "存量", "rate": "比率", "per_unit": "单位水平"}
 FREQUENCIES = {"year": "年", "quarter": "季", "month": "月", "week": "周", "day": "日"}
@@ -154,6 +155,13 @@ class Catalog:
 
     def roots(self) -> list[Region]:
         return [r for r in self.regions.values() if not r.parent]
+
+    def top(self) -> Region:
+        """The top of the hierarchy (a briefing's region when none is named); UsageError without regions."""
+        roots = self.roots()
+        if not roots:
+            raise UsageError(_("the database has no regions"), _("Import a regions file first (see docs/ingest.md)."))
+        return roots[0]
 
 
 def office_settings(db: sqlite_utils.Database) -> dict[str, str]:

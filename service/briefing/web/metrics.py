@@ -19,7 +19,7 @@ def series(store: Store, indicator: str, region: str | None, last: int = 24) -> 
     up from the regions below, oldest first, with each value as a briefing writes it."""
     catalog = Catalog.load(store.db)
     ind = catalog.indicator(indicator)
-    place = catalog.region(region) if region else catalog.roots()[0]
+    place = catalog.region(region) if region else catalog.top()
     found = Observations(store.db, catalog).series(ind.code, place.code)[-last:]
     return {"indicator": ind.code, "name": ind.name, "unit": ind.unit, "region": place.code,
             "region_name": place.name,

@@ -213,12 +213,7 @@ def for_sign_off(schedules, name: str | None):
 def region_named(store: Store, text: str | None):
     """The region a person chose (code or name), or the top of the hierarchy when they chose none."""
     catalog = Catalog.load(store.db)
-    if not text:
-        roots = catalog.roots()
-        if not roots:
-            raise UsageError(_("the database has no regions"), _("Import a regions file first (see docs/ingest.md)."))
-        return roots[0]
-    return catalog.region(text)
+    return catalog.region(text) if text else catalog.top()
 
 
 def choices(store: Store, settings, schedules=()) -> dict:
