@@ -59,13 +59,9 @@ def retry(store: Store, settings, found: list[Schedule], report_id: int, now: da
     scheduled run's is); the run as it is afterwards."""
     from ..archive.runner import Runner
     from ..delivery.deliver import Deliverer
-    from ..errors import Missing
-    from ..i18n import _
+    from .reports import get
 
     runner = Runner(store, settings, found)
     runner.delivery = Deliverer(store, settings, found)
-    report = runner.ledger.get(report_id)
-    if report is None:
-        raise Missing(_("there is no briefing #{id} in the archive").format(id=report_id))
-    runner.retry(report, now or datetime.now(timezone.utc))
+    runner.retry(get(store, report_id), now or datetime.now(timezone.utc))
     return run(runner.ledger.get(report_id), ZoneInfo(settings.timezone))

@@ -86,11 +86,8 @@ def _copy_within(upload: BinaryIO, path: Path, max_mb: int, name: str) -> None:
 def staged(folder: Path, token: str, login: str) -> Staged:
     """An upload kept aside for this person, by its token."""
     meta = folder / token / "upload.json" if _TOKEN.fullmatch(token or "") else None
-    if meta is None or not meta.is_file():
-        raise Missing(_("that upload is not kept any more (it was imported, or left for over a day)"),
-                       _("Upload the file again."))
-    data = json.loads(meta.read_text(encoding="utf-8"))
-    if data["login"] != login:
+    data = json.loads(meta.read_text(encoding="utf-8")) if meta is not None and meta.is_file() else None
+    if data is None or data["login"] != login:       # another person's upload is not theirs to see either
         raise Missing(_("that upload is not kept any more (it was imported, or left for over a day)"),
                        _("Upload the file again."))
     return Staged(token, data["name"], folder / token / data["path"], login, data["period"], data["region"],
