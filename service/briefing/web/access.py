@@ -28,6 +28,7 @@ from .users import User, by_token, unknown
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+ASKING = "briefing.user"                   # where a request keeps who is asking, once worked out
 
 
 def bearer(request: Request) -> str | None:
@@ -38,7 +39,16 @@ def bearer(request: Request) -> str | None:
 
 def current_user(request: Request) -> User | None:
     """The person asking: the owner of the request's API token, else the session's signed-in person (while the
-    sign-in lasts and the person is still in the config file)."""
+    sign-in lasts and the person is still in the config file). Worked out once a request (the role check and the
+    page both ask), unless the session was asked for before it was read."""
+    if "session" not in request.scope:       # an answer made before the session was read (a server error)
+        return _asking(request)
+    if ASKING not in request.scope:
+        request.scope[ASKING] = _asking(request)
+    return request.scope[ASKING]
+
+
+def _asking(request: Request) -> User | None:
     web = request.app.state.web
     token = bearer(request)
     if token is not None:
