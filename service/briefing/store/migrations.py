@@ -292,6 +292,25 @@ def m012_report_text(db: sqlite_utils.Database) -> None:
             body   TEXT NOT NULL
         )""")
 
+def m013_latest_figures(db: sqlite_utils.Database) -> None:
+    """The latest figure of every series (indicator × region with figures of its own), kept at import
+    (store/latest.py): its latest period's key, that figure and the figure of the same period a year earlier
+    (NULL: none), each the current revision; and ``newest``, the latest recorded_at or superseded_at of all the
+    series' rows, from which on the row holds as of any moment. Filled from the figures already stored."""
+    db.execute("""
+        CREATE TABLE latest_figures (
+            indicator TEXT NOT NULL,
+            region    TEXT NOT NULL,
+            period    TEXT NOT NULL,
+            value     REAL NOT NULL,
+            year_ago  REAL,
+            newest    TEXT NOT NULL,
+            PRIMARY KEY (indicator, region)
+        ) WITHOUT ROWID""")
+    from .latest import rebuild  # here, not at the top: opening a database need not import the figures' code
+
+    rebuild(db)
+
 
 MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m004_reports, m005_report_states,
                                      m006_domains_office,
@@ -299,4 +318,5 @@ MIGRATIONS: tuple[Migration, ...] = (m001_catalog, m002_figures, m003_wording, m
                                      m008_issues,
                                      m009_runs,
                                      m010_deliveries,
-                                     m011_approvals, m012_report_text)
+                                     m011_approvals, m012_report_text,
+                                     m013_latest_figures)
