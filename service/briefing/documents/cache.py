@@ -1,6 +1,6 @@
 """The cache folder: what briefing keeps between runs only to start faster (the compiled templates, the prepared
-reference document, the charts' skeletons), never anything a briefing's content depends on — an empty or missing cache makes the same
-bytes, only slower.
+reference document, the charts' skeletons), never anything a briefing's content depends on — an empty or missing
+cache makes the same bytes, only slower.
 
 Where: ``BRIEFING_CACHE_DIR`` when set (``off`` turns the cache off), else ``$XDG_CACHE_HOME/briefing``, else
 ``~/.cache/briefing``. The cache is silently off when the folder cannot be made or written, or when it is not

@@ -23,19 +23,13 @@ import re
 import tomllib
 import unicodedata
 from html import escape
-from typing import Any, Callable
-
-from docx.document import Document
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TemplateError
 from ..i18n import _
-from ..settings import Settings
-from .styles import RED
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 LINES = ("报", "送", "发")                        # to superiors, to peers, to subordinates
 SETTING_OF = {"报": "report_to", "送": "send_to", "发": "distribute_to"}   # the settings and office keys of each
@@ -137,10 +131,7 @@ def distribution_items(body: str, source: str, line: int) -> tuple[str, ...]:
     return tuple(f"{name}：{'，'.join(names)}。" for name, names in lines)
 
 
-# --- Word ------------------------------------------------------------------------------------------------------
-
-Paragraph = Callable[[Document, str], Any]     # word._paragraph: a new paragraph of a style, by its id
-
+# --- the title's size (Word: wordxml.py and docx_writer.py write the blocks; HTML below) ------------------------
 
 def title_size(title: str, largest: float = TITLE_SIZES[0]) -> float:
     """The masthead title's size in points: the largest of TITLE_SIZES (up to ``largest``) at which it fits on
@@ -150,55 +141,6 @@ def title_size(title: str, largest: float = TITLE_SIZES[0]) -> float:
         if size <= largest and ems * size * 25.4 / 72 <= TYPE_WIDTH_MM:
             return size
     return TITLE_SIZES[-1]
-
-
-def word_masthead(doc: Document, block: Any, paragraph: Paragraph) -> None:
-    """The red title, 第N期 under it, and 编发单位 ⇥ date over a red rule (the line's bottom border)."""
-    title, issue, unit, date = block.lines
-    head = paragraph(doc, "Masthead")
-    largest = doc.styles.get_by_id("Masthead", WD_STYLE_TYPE.PARAGRAPH).font.size
-    head.add_run(title).font.size = Pt(title_size(title, largest.pt if largest else TITLE_SIZES[0]))
-    paragraph(doc, "MastheadIssue").add_run(issue)
-    line = paragraph(doc, "MastheadLine")
-    line.paragraph_format.tab_stops.add_tab_stop(Mm(TYPE_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
-    line.add_run(f"{unit}\t{date}" if date else unit)
-    _border(line, "bottom", RED)
-
-
-def word_distribution(doc: Document, block: Any, paragraph: Paragraph) -> None:
-    """报：…。送：…。发：… one paragraph each, a rule above the first and below the last, kept on one page. Each
-    begins one character in (GB/T 9704 7.4.2: 左右各空一字) with an ideographic space rather than an indent, so
-    that the rules are as wide as the type area (7.4.1)."""
-    made = []
-    for item in block.items:
-        made.append(paragraph(doc, "Distribution"))
-        made[-1].add_run(INDENT + "".join(run.text for run in item))
-        made[-1].paragraph_format.keep_with_next = True
-    made[-1].paragraph_format.keep_with_next = False
-    made[0].paragraph_format.space_before = Pt(28.95)
-    _border(made[0], "top", "000000")
-    _border(made[-1], "bottom", "000000")
-
-
-def _border(paragraph: Any, side: str, color: str) -> None:
-    """A rule as the paragraph's border on one side (w:pBdr goes before w:spacing and the rest in w:pPr)."""
-    ppr = paragraph._p.get_or_add_pPr()
-    borders = ppr.find(qn("w:pBdr"))
-    if borders is None:
-        borders = OxmlElement("w:pBdr")
-        ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-                                  "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
-                                  "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
-                                  "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
-                                  "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
-                                  "w:rPr", "w:sectPr", "w:pPrChange")
-    rule = OxmlElement(f"w:{side}")
-    for key, value in (("val", "single"), ("sz", RULE), ("space", "1"), ("color", color)):
-        rule.set(qn(f"w:{key}"), value)
-    if side == "top":
-        borders.insert(0, rule)         # top before bottom, as the schema orders them
-    else:
-        borders.append(rule)
 
 
 # --- HTML ------------------------------------------------------------------------------------------------------

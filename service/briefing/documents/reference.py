@@ -1,6 +1,6 @@
 """A reference document prepared for the direct writer by python-docx, the writer it must agree with.
 
-python-docx opens the reference as word.render_python_docx does (an empty body, the masthead's styles when
+python-docx opens the reference as docx_writer.render does (an empty body, the masthead's styles when
 asked for), sets the core properties to markers, marks where the body's content goes, and saves; what it
 wrote is cut into the pieces package.Prepared holds. Called once per reference and variant, then cached.
 """
@@ -20,19 +20,20 @@ _DATE = "1901-02-03T04:05:06Z"          # the marker date python-docx writes for
 
 
 def prepare(reference: str | None, on_demand: bool, mark) -> Prepared:
-    """``reference``: the reference document's path (None: the built-in one), checked as word.py checks it;
+    """``reference``: the reference document's path (None: the built-in one), checked as docx_writer.py checks it;
     ``mark(letter)``: a marker's text."""
     from datetime import datetime
 
     from docx.enum.style import WD_STYLE_TYPE
 
-    from . import charts, styles, word
+    from . import charts, docx_styles, docx_writer, styles
+    from .word import Properties
 
-    doc = word.new_document(reference)
+    doc = docx_writer.new_document(reference)
     if on_demand:
-        styles.ensure(doc, {s.id for s in styles.ON_DEMAND})
-    word._core(doc, word.Properties(mark("T"), author=mark("A"), subject=mark("S"), keywords=mark("K"),
-                                    created=datetime(1901, 2, 3, 4, 5, 6)))
+        docx_styles.ensure(doc, {s.id for s in styles.ON_DEMAND})
+    docx_writer.set_core(doc, Properties(mark("T"), author=mark("A"), subject=mark("S"), keywords=mark("K"),
+                                      created=datetime(1901, 2, 3, 4, 5, 6)))
     body = doc.element.body
     comment = etree.Comment(_BODY_MARK)
     if body.sectPr is not None:
@@ -45,7 +46,7 @@ def prepare(reference: str | None, on_demand: bool, mark) -> Prepared:
     shape_id = charts._next_shape_id(package)
     table = doc.styles.get_by_id("TableGrid", WD_STYLE_TYPE.TABLE)
     masthead = doc.styles.get_by_id("Masthead", WD_STYLE_TYPE.PARAGRAPH).font.size if on_demand else None
-    saved = zipfile.ZipFile(io.BytesIO(word.save_reproducibly(doc)))
+    saved = zipfile.ZipFile(io.BytesIO(docx_writer.save_reproducibly(doc)))
     head, tail = saved.read(document.membername).decode("utf-8").split(f"<!--{_BODY_MARK}-->")
     rels_xml = saved.read(rels.membername).decode("utf-8")
     if not rels_xml.endswith("</Relationships>"):

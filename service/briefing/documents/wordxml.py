@@ -12,8 +12,9 @@ from typing import Callable
 
 from . import chartxml
 from .markup import Block, Run
-from .masthead import INDENT, RED, RULE, TITLE_SIZES, TYPE_WIDTH_MM, title_size
+from .masthead import INDENT, RULE, TITLE_SIZES, TYPE_WIDTH_MM, title_size
 from .package import Entry, Prepared, deflate, escape, zip_bytes
+from .styles import RED
 
 NS = {"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
       "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
