@@ -18,9 +18,8 @@ import marshal
 import struct
 import sys
 import zlib
-from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 Entry = tuple[bytes, int, int, bytes]      # zip name, crc32, size, deflated bytes
 _DOS_DATE = (0 << 9) | (1 << 5) | 1        # 1980-01-01, the time 00:00: every entry, so the same parts, the same bytes
@@ -52,8 +51,7 @@ def zip_bytes(entries: list[Entry]) -> bytes:
     return b"".join(out)
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A reference document ready for the direct writer (see the module's docstring)."""
 
     entries: tuple[Entry, ...]        # the package in python-docx's order; the parts a render rewrites are empty
@@ -132,6 +130,6 @@ def _write(path: Path | None, value: Prepared) -> None:
     from ..files import write_atomically
 
     try:
-        write_atomically(path, marshal.dumps(astuple(value)))
+        write_atomically(path, marshal.dumps(tuple(value)))
     except OSError:
         pass

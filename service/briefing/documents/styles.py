@@ -17,9 +17,8 @@ restyle it in Word, and point the ``reference_docx`` setting at it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:       # python-docx builds the document (docx_styles.py); the table alone needs none of it
     from docx.document import Document
@@ -28,8 +27,7 @@ LATIN = "Times New Roman"
 LINE = 28.95              # pt: 225 mm / 22 lines
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):   # not a dataclass: made at every start, where a dataclass compiles its methods from source
     id: str
     name: str                  # Word's built-in name where there is one, so Word maps it
     font: str                  # East Asian font

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import TemplateError
 from ..i18n import N_, _
@@ -33,8 +32,7 @@ ON_DEMAND_BLOCKS = ("masthead", "distribution")   # blocks whose styles (styles.
 REFERENCE_HINT = N_("Set reference_docx to a .docx file, or leave it empty for the built-in one.")
 
 
-@dataclass(frozen=True)
-class Properties:
+class Properties(NamedTuple):
     """The core properties a briefing carries (title, author …), dated by the report, not the clock."""
 
     title: str
