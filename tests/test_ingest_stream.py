@@ -129,3 +129,36 @@ def test_the_memory_an_import_takes_stays_bounded(forest, tmp_path):
     whole, report = peak(forest, big_csv(tmp_path / "q.csv", rows))
     assert report.outcomes[0].added == 200_000
     assert streamed < 64 < whole and streamed < 0.6 * whole, (streamed, whole)   # measured: 52 and 108 MiB
+
+
+def stored(store: Store) -> list[tuple]:
+    return store.conn.execute("SELECT indicator, region, period, revision, typeof(value), value, recorded_at, "
+                              "superseded_at, source, note FROM observations ORDER BY 1, 2, 3, 4").fetchall()
+
+
+def test_packed_rows_are_stored_as_the_file_says(forest, tmp_path):
+    """60,000 rows in several blocks, with a 录入时间 that is one time in some blocks and changes from row to row in
+    others, figures with leading zeros and of 15 digits: written from packed integers, each row is stored with its
+    own codes, figure (a REAL) and 录入时间, and the same file read whole (a quoted cell) stores the same."""
+    rows = figure_rows(60_000)
+    for n, row in enumerate(rows):
+        row.append("2024-01-15 09:00" if n < 30_000 else f"2024-01-{10 + n % 7:02d} 08:{n % 60:02d}")
+    rows[5][3], rows[40_000][3] = "000123", "999999999999999"
+    expected = sorted((ind, "LC" + reg[2:], period, 1, "real", float(value), _utc(when), None, None, None)
+                      for ind, reg, period, value, when in rows)
+    header = "指标,地区,期间,数值,录入时间\n"
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    plain.write_text(header + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    quoted.write_text(header.replace("指标", '"指标"') + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    for path in (plain, quoted):
+        report = ingest_files(forest, [path], TZ, now=NOW)
+        assert report.outcomes[0].added == 60_000
+        assert stored(forest) == expected
+        forest.conn.execute("DELETE FROM observations")
+    assert ("wood0", "LC05", "1900-01", 1, "real", 123.0, "2024-01-15T01:00:00+00:00", None, None, None) in expected
+
+
+def _utc(when: str) -> str:
+    """A 录入时间 of the file (Asia/Shanghai) as the store writes it."""
+    from datetime import datetime, timezone
+    return datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=TZ).astimezone(timezone.utc).isoformat()

@@ -20,6 +20,7 @@ from ..errors import NotFound, Problem
 from ..figures.period_text import parse_period
 from ..figures.periods import Period, period_of
 from ..i18n import _, shown
+from ..store import latest
 from ..store.catalog import Indicator
 from ..store.db import iso_utc
 from . import cells, fast, stream
@@ -397,3 +398,4 @@ def write(db: sqlite_utils.Database, found: "fast.Validated", batch: int) -> Non
                                 if r[4] == 1 and r[6] is None and r[7] is None))
     db.conn.executemany(INSERT, (row[:-1] + (batch,) for row in rows
                                  if not (row[4] == 1 and row[6] is None and row[7] is None)))
+    latest.refresh(db, *fast.touched(found))   # the latest-figure table, in the same transaction
