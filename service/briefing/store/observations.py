@@ -138,52 +138,10 @@ class Observations:
         return compare.total([f.value for f in figures], ind.time_agg)
 
 
-
-# Per series (indicator × region of the catalog), one statement per frequency: the latest figure valid at the
-# moment, found by one descending seek on the observations' key that brings its period and its value (as text
-# that reads back to the same REAL: %!.17g); then one seek for the figure of the same period a year earlier,
-# valid at the same moment. Every key starts with its four-digit year and has its kind's length; the year-ago
-# key is the year before with the rest kept (2024-W05 → 2023-W05), but 29 February gives 28 February; a week
-# 53 whose year before has 52 gives a key no figure has: Period.year_ago's rules.
-KEY_LENGTHS = {"year": 4, "quarter": 7, "month": 7, "week": 8, "day": 10}
-_VALID = "{t}.recorded_at <= :as_of AND ({t}.superseded_at IS NULL OR {t}.superseded_at > :as_of)"   # AS_OF
-_YEAR_AGO = "substr(10000 + substr(s.latest, 1, 4) - 1, 2) || substr(s.latest, 5, {rest})"
-_FEBRUARY_29 = "CASE substr(s.latest, 5, 6) WHEN '-02-29' THEN '-02-28' ELSE substr(s.latest, 5, 6) END"
-_LATEST_PAIRS = f"""
-WITH s AS MATERIALIZED (
-  SELECT i.code AS indicator, r.code AS region,
-         (SELECT o.period || ' ' || printf('%!.17g', o.value) FROM observations o
-          WHERE o.indicator = i.code AND o.region = r.code AND {_VALID.format(t="o")}
-          ORDER BY o.period DESC LIMIT 1) AS latest
-  FROM indicators i CROSS JOIN regions r WHERE i.frequency = :kind)
-SELECT s.indicator, s.region, s.latest,
-       (SELECT y.value FROM observations y
-        WHERE y.indicator = s.indicator AND y.region = s.region AND y.period = {{year_ago}}
-          AND {_VALID.format(t="y")})
-FROM s WHERE s.latest IS NOT NULL"""
-
-
-def latest_and_year_ago(db: sqlite_utils.Database, as_of: str = FAR_FUTURE
-                        ) -> list[tuple[str, str, str, float, float | None]]:
-    """For every indicator × region with figures of its own, as known at ``as_of``: (indicator, region, the
-    latest period's key, its figure, the figure of the same period a year earlier or None), each figure the
-    revision valid at the moment. One statement per frequency, two index seeks per series whatever the
-    history. The figures are the stored numbers: ``decimal()`` makes one the Decimal it was imported as when a
-    comparison needs it (``year_on_year``)."""
-    out = []
-    for (kind,) in db.execute("SELECT DISTINCT frequency FROM indicators ORDER BY frequency").fetchall():
-        length = KEY_LENGTHS[kind]
-        year_ago = (_YEAR_AGO.format(rest=length - 4) if kind != "day"
-                    else _YEAR_AGO.format(rest=0) + " || " + _FEBRUARY_29)
-        rows = db.execute(_LATEST_PAIRS.format(year_ago=year_ago), {"kind": kind, "as_of": as_of})
-        out += [(indicator, region, latest[:length], float(latest[length + 1:]), base)
-                for indicator, region, latest, base in rows]
-    return out
-
-
 def year_on_year(ind: Indicator, value: float, year_ago: float | None) -> compare.Change | None:
-    """同比 of one row of latest_and_year_ago, in Decimals made from the stored figures."""
+    """同比 of one row of latest.latest_and_year_ago, in Decimals made from the stored figures."""
     return None if year_ago is None else compare.change(decimal(value), decimal(year_ago), ind.is_rate)
+
 
 def roll_up(catalog: Catalog, ind: Indicator, region: str, key: str,
             stored: dict[tuple[str, str], Figure]) -> Figure | None:
