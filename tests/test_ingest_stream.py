@@ -5,6 +5,7 @@ monthly figures in 立方米), sharing no name with the sample."""
 
 from __future__ import annotations
 
+import sqlite3
 import tracemalloc
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from conftest import NOW, TZ, write_csv
 
 from briefing.errors import InputError
-from briefing.ingest import ingest_files, stream
+from briefing.ingest import fast, ingest_files, stream
 from briefing.store.db import Store
 
 REGIONS = 40
@@ -162,3 +163,52 @@ def _utc(when: str) -> str:
     """A 录入时间 of the file (Asia/Shanghai) as the store writes it."""
     from datetime import datetime, timezone
     return datetime.strptime(when, "%Y-%m-%d %H:%M").replace(tzinfo=TZ).astimezone(timezone.utc).isoformat()
+
+
+def test_a_file_mixing_frequencies_stores_each_row_under_its_own(forest, tmp_path):
+    """Monthly figures, then a block where a yearly indicator's rows are mixed with them, then monthly ones again:
+    each row's period is read for its own indicator's frequency, whichever came first."""
+    ingest_files(forest, [write_csv(tmp_path / "i2.csv", [["代码", "名称", "领域", "类型", "单位", "频率"],
+                                                          ["area", "林地面积", "林业", "存量", "公顷", "年"]])], TZ, now=NOW)
+    rows = figure_rows(60_000)
+    for n in range(30_000, 40_000, 3):
+        rows[n] = ["area", f"林场{n % REGIONS:02d}", str(1000 + n // REGIONS), str(n)]
+    report = ingest_files(forest, [big_csv(tmp_path / "f.csv", rows)], TZ, now=NOW)
+    assert report.outcomes[0].added == 60_000
+    found = dict(((i, r, p), v) for i, r, p, v in forest.conn.execute(
+        "SELECT indicator, region, period, value FROM observations"))
+    assert len(found) == 60_000
+    assert found["area", "LC12", str(1000 + 30_012 // REGIONS)] == 30_012.0
+    assert found["wood0", "LC01", "1900-01"] == float(rows[1][3])
+    last = rows[-1]
+    assert found[last[0], "LC" + last[1][2:], last[2]] == float(last[3])
+
+
+def test_a_failure_while_the_rows_are_written_leaves_nothing(forest, tmp_path, monkeypatch):
+    """A failure where a statement of the packed rows is made (fast._insert) or where SQLite writes it (a trigger
+    that refuses one row, as a full disk would) ends the import with nothing of it written, the latest-figure
+    table included."""
+    path = big_csv(tmp_path / "f.csv", figure_rows(60_000))
+    made = fast._insert
+    calls = []
+
+    def failing(*args):
+        calls.append(1)
+        if len(calls) == 20:
+            raise OSError("injected: making statement 20")
+        return made(*args)
+
+    monkeypatch.setattr(fast, "_insert", failing)
+    with pytest.raises(OSError, match="statement 20"):
+        ingest_files(forest, [path], TZ, now=NOW)
+    assert counts(forest) == (0, 0) and len(calls) == 20
+    monkeypatch.undo()
+    forest.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.observations WHEN NEW.region = 'LC07' "
+                        "AND NEW.period = '1901-03' BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        ingest_files(forest, [path], TZ, now=NOW)
+    forest.conn.execute("DROP TRIGGER refuse")
+    assert counts(forest) == (0, 0)
+    assert forest.conn.execute("SELECT COUNT(*) FROM latest_figures").fetchone() == (0,)
+    report = ingest_files(forest, [path], TZ, now=NOW)
+    assert report.outcomes[0].added == 60_000 and counts(forest) == (60_000, 1)

@@ -70,13 +70,20 @@ class Keys:
 
 class Validated:
     """The rows an import writes: the common ones packed (key, time, figure) by Keys, the others as tuples
-    (indicator, region, period, value, revision, recorded_at, source, note, None)."""
+    (indicator, region, period, value, revision, recorded_at, source, note, None). Beside them, the packed part
+    of each cell already found good, by column (periods by frequency), and the packed keys of the figures stored
+    for the indicators met."""
 
     def __init__(self, keys: Keys):
         self.keys = keys
         self.packed: list[int] = []
         self.rows: list[tuple] = []
-        self.stored: dict[str, set[int]] = {}     # indicator -> the packed keys of its stored figures
+        self.indicators: dict = {}     # cell -> packed part
+        self.kinds: dict[int, object] = {}   # an indicator's packed part -> the Indicator (its frequency)
+        self.regions: dict = {}
+        self.periods: dict[str, dict] = {}   # frequency -> cell -> packed part
+        self.times: dict = {}
+        self.stored: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.packed) + len(self.rows)
@@ -84,62 +91,91 @@ class Validated:
 
 def block(columns: list[list], numbers, ix: dict, look, found: Validated) -> bool:
     """Check a block of rows a column at a time and keep them; False (nothing kept) unless every row is common."""
-    if look.columns_to_check:
-        return False
     values = columns[ix["value"]]
-    if not values or set(map(type, values)) != {str} or not all(values) or max(map(len, values)) > cells.MAX_DIGITS:
+    if look.columns_to_check or not values or not all(values) or not _digits(values):
         return False
-    digits = "".join(values)
-    if not (digits.isascii() and digits.isdigit()):
+    indicators = _parts(found.indicators, columns[ix["indicator"]], lambda raw: _indicator(raw, look, found))
+    one = _one_kind(found, indicators) if indicators is not None else None
+    if one is None:
         return False
-    codes = _codes(columns, ix, look, found.keys)
-    if codes is None:
+    keys = found.keys
+    regions = _parts(found.regions, columns[ix["region"]], lambda raw: _code(look.quiet_region(raw), keys.regions))
+    periods = _parts(found.periods.setdefault(one.frequency, {}), columns[ix["period"]],
+                     lambda raw: _known(look.quiet_period(raw, one), keys.period))
+    if ix["recorded_at"] is None:
+        times = keys.time(look.now)
+    else:
+        times = _parts(found.times, columns[ix["recorded_at"]], lambda raw: _known(look.quiet_moment(raw), keys.time))
+    if regions is None or periods is None or times is None:
         return False
-    keys = list(map(add, map(add, map(codes[0].__getitem__, columns[ix["indicator"]]),
-                             map(codes[1].__getitem__, columns[ix["region"]])),
-                    map(codes[2].__getitem__, columns[ix["period"]])))
-    if any(stored and not stored.isdisjoint(keys) for stored in (_stored(found, look, c) for c in codes[4])):
+    rows = list(map(add, map(add, indicators, regions), periods))
+    if found.stored and not found.stored.isdisjoint(rows):
         return False
-    times = ix["recorded_at"]
-    times = map(codes[3].__getitem__, columns[times]) if times is not None else repeat(codes[3][None])
-    found.packed.extend(map(add, keys, map(add, times, map(int, values))))
-    look.fast_added += len(keys)
+    figures = map(int, values)
+    if isinstance(times, list):
+        figures = map(add, times, figures)
+    elif times:
+        figures = map(add, repeat(times), figures)
+    found.packed.extend(map(add, rows, figures))
+    look.fast_added += len(rows)
     return True
 
 
-def _codes(columns: list[list], ix: dict, look, keys: Keys) -> tuple | None:
-    """The packed parts of each distinct indicator, region, period and time of the block (the time of the import
-    under None when the table has no 录入时间), and the indicators' codes; None when one is not known good (the
-    row-by-row check then says what is wrong with it)."""
-    indicators = {raw: look.quiet_indicator(raw) for raw in set(columns[ix["indicator"]])}
-    if None in indicators.values() or len({i.frequency for i in indicators.values()}) != 1:
-        return None
-    one = next(iter(indicators.values()))
-    regions = {raw: look.quiet_region(raw) for raw in set(columns[ix["region"]])}
-    periods = {raw: look.quiet_period(raw, one) for raw in set(columns[ix["period"]])}
-    if ix["recorded_at"] is not None:
-        times = {raw: look.quiet_moment(raw) for raw in set(columns[ix["recorded_at"]])}
-    else:
-        times = {None: look.now}
-    if None in regions.values() or None in periods.values() or None in times.values():
-        return None
-    times = {raw: keys.time(moment) for raw, moment in times.items()}
-    if None in times.values():
-        return None
-    return ({raw: keys.indicators[i.code] for raw, i in indicators.items()},
-            {raw: keys.regions[r.code] for raw, r in regions.items()},
-            {raw: keys.period(key) for raw, key in periods.items()}, times,
-            {i.code for i in indicators.values()})
+def _digits(values: list) -> bool:
+    """Every cell is text of 1 to MAX_DIGITS ASCII digits (the caller checked none is empty)."""
+    try:
+        digits = "".join(values)
+    except TypeError:   # a number or a date from a workbook
+        return False
+    return digits.isascii() and digits.isdigit() and max(map(len, values)) <= cells.MAX_DIGITS
 
 
-def _stored(found: Validated, look, indicator: str) -> set[int]:
-    """The packed keys of the indicator's stored figures (each stored period numbered, as a common row's is)."""
-    if indicator not in found.stored:
-        keys = found.keys
-        base = keys.indicators[indicator]
-        found.stored[indicator] = {base + keys.regions[region] + keys.period(period)
-                                   for region, period in look.stored(indicator) if region in keys.regions}
-    return found.stored[indicator]
+def _parts(known: dict, column: list, part) -> list[int] | None:
+    """The packed part of each cell of a column: ``known`` holds those of the cells met before; the column's new
+    distinct cells are found by ``part`` (None when one is not good: the block is then checked row by row, which
+    says what is wrong with it) and kept."""
+    try:
+        return list(map(known.__getitem__, column))
+    except KeyError:
+        pass
+    for raw in set(column).difference(known):
+        found = part(raw)
+        if found is None:
+            return None
+        known[raw] = found
+    return list(map(known.__getitem__, column))
+
+
+def _known(value, number) -> int | None:
+    return None if value is None else number(value)
+
+
+def _code(found, parts: dict) -> int | None:
+    return None if found is None else parts[found.code]
+
+
+def _indicator(raw: object, look, found: Validated) -> int | None:
+    """An indicator's packed part, when its plain whole numbers need no check; its stored figures' keys are
+    added to found.stored (each stored period numbered, as a common row's is)."""
+    indicator = look.quiet_indicator(raw)
+    if indicator is None:
+        return None
+    keys = found.keys
+    base = keys.indicators[indicator.code]
+    if base not in found.kinds:
+        found.kinds[base] = indicator
+        found.stored.update(base + keys.regions[region] + keys.period(period)
+                            for region, period in look.stored(indicator.code) if region in keys.regions)
+    return base
+
+
+def _one_kind(found: Validated, indicators: list[int]):
+    """An indicator of the block, when all of the block's count in one frequency (their periods read alike)."""
+    kinds = found.kinds
+    if len({i.frequency for i in kinds.values()}) > 1:
+        block = [kinds[i] for i in set(indicators)]
+        return block[0] if len({i.frequency for i in block}) == 1 else None
+    return kinds[indicators[0]]
 
 
 def collides(found: Validated, seen: dict[tuple, int]) -> bool:
@@ -183,6 +219,12 @@ def write(conn: sqlite3.Connection, found: Validated, batch: int) -> None:
     """Insert the common rows in key order, many to a statement. Binding parameters is what executemany spends
     most of its time on, so the rows of a statement share its indicator, batch and (when they have one)
     录入时间, bound once, and each row binds its region, period and figure (an integer)."""
+    for statement in _statements(conn, found, batch):
+        conn.execute(*statement)
+
+
+def _statements(conn: sqlite3.Connection, found: Validated, batch: int):
+    """(SQL, parameters) of each statement, in key order."""
     keys, packed = found.keys, found.packed
     size = _ROWS
     while size > 1 and 4 * size + 3 > conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER):
@@ -193,7 +235,7 @@ def write(conn: sqlite3.Connection, found: Validated, batch: int) -> None:
         rank = packed[start] >> top
         end = bisect_left(packed, (rank + 1) << top, start)
         for piece in _pieces(start, end, size):
-            _insert(conn, keys, packed[piece], keys.indicator_codes[rank], batch)
+            yield _insert(keys, packed[piece], keys.indicator_codes[rank], batch)
         start = end
 
 
@@ -210,22 +252,39 @@ def _pieces(start: int, end: int, size: int):
             start += size
 
 
-def _insert(conn: sqlite3.Connection, keys: Keys, part: list[int], indicator: str, batch: int) -> None:
-    """One statement for rows of one indicator: their 录入时间 bound once when they share it."""
+def _insert(keys: Keys, part: list[int], indicator: str, batch: int) -> tuple[str, list]:
+    """The statement for rows of one indicator: their 录入时间 bound once when they share it."""
     low, mask = keys.low, keys.max_times - 1
-    params: list = [indicator, batch]
+    head: list = [indicator, batch]
     times = {x >> _FIGURE & mask for x in part} if len(keys.time_keys) > 1 else {0}
+    columns = [_regions(keys, part),
+               map(keys.period_keys.__getitem__, map(and_, map(rshift, part, repeat(low)), repeat(_LOW))),
+               map(and_, part, repeat((1 << _FIGURE) - 1))]
     if len(times) == 1:
-        params.append(keys.time_keys[times.pop()])
-        each: tuple = ()
+        head.append(keys.time_keys[times.pop()])
     else:
-        each = (map(keys.time_keys.__getitem__, map(and_, map(rshift, part, repeat(_FIGURE)), repeat(mask))),)
-    params += chain.from_iterable(zip(
-        *each,
-        map(keys.region_codes.__getitem__, map(and_, map(rshift, part, repeat(_BITS + low)), repeat(_LOW))),
-        map(keys.period_keys.__getitem__, map(and_, map(rshift, part, repeat(low)), repeat(_LOW))),
-        map(and_, part, repeat((1 << _FIGURE) - 1))))
-    conn.execute(_statement(len(part), not each), params)
+        columns.insert(0, map(keys.time_keys.__getitem__, map(and_, map(rshift, part, repeat(_FIGURE)), repeat(mask))))
+    width = len(columns)
+    params = head + [None] * (width * len(part))
+    for k, column in enumerate(columns):
+        params[len(head) + k::width] = column
+    return _statement(len(part), width == 3), params
+
+
+def _regions(keys: Keys, part: list[int]):
+    """The region of each row: a run of rows of one region (a series, in key order) as that code repeated,
+    found by bisection, when the rows have runs of 8 or more on average; else each row's own."""
+    shift = _BITS + keys.low
+    first, last = part[0] >> shift, part[-1] >> shift
+    if 8 * (last - first + 1) > len(part):
+        return map(keys.region_codes.__getitem__, map(and_, map(rshift, part, repeat(shift)), repeat(_LOW)))
+    runs, i = [], 0
+    while i < len(part):
+        code = part[i] >> shift
+        end = bisect_left(part, (code + 1) << shift, i)
+        runs.append(repeat(keys.region_codes[code & _LOW], end - i))
+        i = end
+    return chain.from_iterable(runs)
 
 
 _STATEMENTS: dict[tuple[int, bool], str] = {}
