@@ -212,3 +212,21 @@ def test_a_failure_while_the_rows_are_written_leaves_nothing(forest, tmp_path, m
     assert forest.conn.execute("SELECT COUNT(*) FROM latest_figures").fetchone() == (0,)
     report = ingest_files(forest, [path], TZ, now=NOW)
     assert report.outcomes[0].added == 60_000 and counts(forest) == (60_000, 1)
+
+
+def test_an_import_leaves_the_connection_as_it_found_it(forest, tmp_path):
+    """The large page cache and foreign keys off last only while the figures are written, whether the write
+    succeeds or fails (a trigger refusing a row): the next write on the same connection (the web's) checks its
+    foreign keys."""
+    before = [forest.conn.execute(f"PRAGMA {p}").fetchone() for p in ("cache_size", "foreign_keys")]
+    rows = figure_rows(60_000)
+    ingest_files(forest, [big_csv(tmp_path / "a.csv", rows[:30_000])], TZ, now=NOW)
+    forest.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.observations WHEN NEW.period = '1920-03' "
+                        "BEGIN SELECT RAISE(ABORT, 'injected'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="injected"):
+        ingest_files(forest, [big_csv(tmp_path / "b.csv", rows[30_000:])], TZ, now=NOW)
+    assert [forest.conn.execute(f"PRAGMA {p}").fetchone() for p in ("cache_size", "foreign_keys")] == before
+    assert before[1] == (1,) and counts(forest) == (30_000, 1)
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        forest.conn.execute("INSERT INTO observations (indicator, region, period, revision, value, recorded_at) "
+                            "VALUES ('no-such', 'LC01', '2024-01', 1, 1, '2024-01-01T00:00:00+00:00')")
