@@ -102,3 +102,57 @@ def test_the_verifiers_quicker_searches_find_what_the_plain_patterns_find():
             assert [m.span() for m in quick.finditer(text)] == [m.span() for m in plain.finditer(text)], text
     assert [f.text for f in verify.read_numbers("2024年第3周诊疗211人次，增长3.0%，提高1.5个百分点")] == [
         "211人次", "3.0%", "1.5个百分点"]
+
+
+
+def test_a_briefing_made_in_another_thread_midway_changes_nothing_in_this_ones(other_db, tmp_path, monkeypatch):
+    """The environment of a template folder is kept per thread (the briefings of a server share it): a
+    briefing paused at its 选一 while another thread makes the next week's from the same folder still writes
+    its own figures, the same as when made alone, and its size limit counts its own words only."""
+    import threading
+
+    from briefing.documents import template_api, templates
+
+    folder = tmp_path / "shares"
+    folder.mkdir()
+    (folder / "template.toml").write_text('name = "占比"\nperiod = "week"\ntitle = "{地区}（{期间}）"\n', encoding="utf-8")
+    (folder / "briefing.md.j2").write_text(
+        '{% macro share(f) %}' + BANNERS[0] + '占{{ f | 占比(地区="' + BANNERS[0] + '") }}{% endmacro %}'
+        '# {{ 标题 }}\n\n{{ 选一(["本周", "这周"], "lead") }}，{{ share(指标("eco_trees")) }}。\n', encoding="utf-8")
+    template, conf = templates.load_folder(folder), settings.load(env={})
+    asked = {week: Request("shares", parse_period(week), TOP) for week in ("2024-W12", "2024-W11")}
+
+    def made(week):
+        with Store(other_db, create=False) as store:
+            return make(store, conf, asked[week], template).markup
+
+    alone, printed = {}, {}
+    for week in asked:
+        alone[week] = made(week)
+        printed[week] = templates.environment(template).printed
+    assert alone["2024-W12"] != alone["2024-W11"]
+    # the most one render may print: each of the two alone is within it, the two together are not
+    monkeypatch.setattr(sandbox, "MAX_OUTPUT", max(printed.values()) + 1)
+    paused, resume, out = threading.Event(), threading.Event(), {}
+    real_pick = template_api._Briefing.pick
+
+    def pick(self, options, key=""):                  # the named point: the first briefing's 选一, in its thread
+        if threading.current_thread().name == "first" and not paused.is_set():
+            paused.set()
+            assert resume.wait(60), "the other briefing did not finish"
+        return real_pick(self, options, key)
+
+    def first():
+        try:
+            out["2024-W12"] = made("2024-W12")
+        except Exception as exc:                      # said by the assertion below
+            out["2024-W12"] = exc
+
+    monkeypatch.setattr(template_api._Briefing, "pick", pick)
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    assert paused.wait(60), "the first briefing never reached its 选一"
+    out["2024-W11"] = made("2024-W11")              # the whole of the next week's, meanwhile, in this thread
+    resume.set()
+    thread.join(60)
+    assert out == alone

@@ -95,9 +95,8 @@ def _by_part(facts: Facts, view: Callable[[str, str | None], FactView], parts_of
     found: dict[str, list[tuple[str, FactView]]] = {}
     first: dict[str, FactView] = {}
     for part in facts.region.children:
-        for code, fact in parts_of(part.name).facts.items():
-            if code in facts.facts:
-                continue
+        for fact in parts_of(part.name).facts.besides(facts.facts):
+            code = fact.indicator.code
             known.setdefault(fact.indicator.domain, fact.indicator.section or Domain(fact.indicator.domain))
             part_view = view(code, part.name)
             first.setdefault(code, part_view)

@@ -14,6 +14,7 @@ import json
 import logging
 import pickle
 import sys
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +40,7 @@ BUILT_IN = (Path(__file__).parents[1] / "templates").resolve()
 _JINJA = Path(jinja2.__file__).resolve().parent
 MAIN = "briefing.md.j2"
 TIME_LIMIT_S = 10.0
+_ENVIRONMENTS = threading.local()
 KNOWN = {"name": str, "description": str, "period": str, "title": str, "fixed_numbers": list,   # template.toml's
          "style": dict, "metadata": dict}                                                        # keys, their types
 TABLES = {"style": {key: type(value) for key, value in vars(Style()).items()},
@@ -237,8 +239,14 @@ _COMPILED = CompiledTemplates()
 
 def environment(template: Template) -> Sandbox:
     """A sandboxed Jinja2 environment reading the template's folder, and nothing outside it (for includes
-    and macros)."""
-    return sandbox(FolderLoader(template.folder))
+    and macros). One per folder and thread, kept: the briefings of a backfill or a server share its loaded
+    templates (Jinja2 still reloads a file that changed), each setting its own figures on it
+    (template_api.install) before it renders; a thread never sees another's."""
+    kept = _ENVIRONMENTS.__dict__.setdefault("by_folder", {})
+    env = kept.get(template.folder)
+    if env is None:
+        env = kept[template.folder] = sandbox(FolderLoader(template.folder))
+    return env
 
 
 def sandbox(loader: jinja2.BaseLoader | None = None) -> Sandbox:

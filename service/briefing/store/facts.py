@@ -16,6 +16,7 @@ comparisons themselves are the pure functions of compare.py.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, cached_property, partial
@@ -27,7 +28,7 @@ from ..errors import NotFound
 from ..figures import compare
 from ..figures.compare import Change, Record
 from ..figures.period_text import parse_period
-from ..figures.periods import KINDS, Period
+from ..figures.periods import KINDS, Period, Span
 from ..figures.phrasing import Measure
 from ..figures.verify import Claim, unit_factor
 from ..i18n import _
@@ -107,6 +108,40 @@ class Fact:
         return self.change(self.ytd, self.ytd_year_ago)
 
 
+class FactTable(Mapping):
+    """The facts of one region and period by indicator code, in the catalog's order, each made when first asked
+    for (``make(code)``: the Fact, or None when the indicator has no figure): a part whose figures a briefing
+    reads for two indicators makes those two."""
+
+    def __init__(self, codes: list[str], make: Callable[[str], Fact | None]):
+        self.codes, self._make, self._made = codes, make, {}
+
+    def get(self, code: str, default=None):
+        if code not in self._made:
+            self._made[code] = self._make(code) if code in self.codes else None
+        found = self._made[code]
+        return default if found is None else found
+
+    def __getitem__(self, code: str) -> Fact:
+        found = self.get(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self.get(code) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (code for code in self.codes if self.get(code) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def besides(self, skip: Container[str]) -> Iterator[Fact]:
+        """The facts of the indicators not in ``skip``, making only those."""
+        return (fact for code in self.codes if code not in skip and (fact := self.get(code)) is not None)
+
+
 @dataclass
 class Facts:
     """Every fact of one briefing: region, period, the moment, and one Fact per indicator with figures."""
@@ -114,7 +149,7 @@ class Facts:
     region: Region
     period: Period
     as_of: str
-    facts: dict[str, Fact] = field(default_factory=dict)
+    facts: FactTable = field(default_factory=lambda: FactTable([], lambda code: None))
     highlights: list[dict] = field(default_factory=list)
     periodic: bool = True     # the catalog counts some indicator at least as often as the period
     missing: list[str] = field(default_factory=list)    # the parts (banners) with no figure for the period
@@ -227,13 +262,11 @@ def _facts_of(reader: Reader, reg: Region, period: Period, totals: Callable[[], 
     the tree, by a read of its own for any other."""
     catalog = reader.catalog
     periodic = [i for i in catalog.indicators.values() if KINDS.index(i.frequency) >= KINDS.index(period.kind)]
-    facts = Facts(reg, period, reader.as_of, periodic=bool(periodic), other=other)
+    table = FactTable(list(catalog.indicators), lambda code: _fact(reader, catalog.indicators[code], reg, period,
+                                                                   totals))
+    facts = Facts(reg, period, reader.as_of, table, periodic=bool(periodic), other=other)
     if periodic:
         facts.reported, facts.missing = _reporting(reader, periodic, reg, period)
-    for ind in catalog.indicators.values():
-        fact = _fact(reader, ind, reg, period, totals)
-        if fact is not None:
-            facts.facts[ind.code] = fact
     names = {reg.name, *(r.name for r in catalog.descendants(reg.code))}
     facts.highlights = [h for h in highlights if h["region"] in names]
     return facts
@@ -251,23 +284,22 @@ def _other(reader: Reader, tree: set[str], period: Period, totals: Callable[[], 
 def _fact(reader: Reader, ind: Indicator, region: Region, period: Period, totals: Callable[[], dict]) -> Fact | None:
     """The fact of one indicator for the briefing's period, its comparisons computed when first read
     (``totals()``: reader.totals_until(period))."""
-    spans = _spans(reader, ind, region.code, period)
-    if spans is None:
+    current = _current(reader, ind, region.code, period)
+    if current is None:
         return None
-    current, span_kw = spans
     value = reader.value(ind, region.code, current)
     if value is None:
         return None
-    return Fact(ind, region, current, value, _Computed(reader, ind, region.code, current, value, span_kw, totals))
+    return Fact(ind, region, current, value, _Computed(reader, ind, region.code, current, value, totals))
 
 
 class _Computed:
     """The lazy fields of one fact, each from the reader's figures when first read."""
 
-    def __init__(self, reader: Reader, ind: Indicator, region: str, current: Period, value: Decimal, spans: dict,
+    def __init__(self, reader: Reader, ind: Indicator, region: str, current: Period, value: Decimal,
                  totals: Callable[[], dict]):
         self.reader, self.ind, self.region, self.current, self.value = reader, ind, region, current, value
-        self.spans, self.totals = spans, totals
+        self.totals = totals
 
     def __call__(self, name: str) -> dict:
         reader, ind, region, current = self.reader, self.ind, self.region, self.current
@@ -278,7 +310,7 @@ class _Computed:
             return {"record": _record(reader, ind, region, current, self.value)}
         if name in ("parts", "trend"):
             return {name: (_parts if name == "parts" else _trend)(reader, ind, region, current)}
-        span = self.spans[name]
+        span = SPANS[name](current)
         if name in ("previous", "year_ago") and not _comparable(reader, ind, region, current, span):
             return {name: None}
         return {name: reader.value(ind, region, span)}
@@ -300,16 +332,18 @@ def _comparable(reader: Reader, ind: Indicator, region: str, current: Period, ba
     return reader.contributors(ind, region, current) == reader.contributors(ind, region, base)
 
 
-def _spans(reader: Reader, ind: Indicator, region: str, period: Period) -> tuple[Period, dict] | None:
-    """The period of the figure and the spans of its comparisons (previous, year_ago, ytd …)."""
-    current = period
-    if KINDS.index(ind.frequency) < KINDS.index(period.kind) or period.kind == AS_OF:   # its latest period
-        current = reader.latest_period(ind, region, period)
-        if current is None:
-            return None
-    ytd = current.ytd()
-    return current, {"previous": current.previous(), "year_ago": current.year_ago(), "ytd": ytd,
-                     "ytd_year_ago": ytd.year_ago()}
+def _current(reader: Reader, ind: Indicator, region: str, period: Period) -> Period | None:
+    """The period of the figure: the briefing's, or for an indicator counted less often (or a briefing as of
+    a day) its latest period with a figure by then."""
+    if KINDS.index(ind.frequency) < KINDS.index(period.kind) or period.kind == AS_OF:
+        return reader.latest_period(ind, region, period)
+    return period
+
+
+# the spans of a fact's comparisons, from the period of its figure
+SPANS: dict[str, Callable[[Period], Period | Span | None]] = {
+    "previous": Period.previous, "year_ago": Period.year_ago, "ytd": Period.ytd,
+    "ytd_year_ago": lambda current: current.ytd().year_ago()}
 
 
 def _since_start(reader: Reader, ind: Indicator, region: str, totals: dict) -> tuple[Decimal | None, Period | None]:

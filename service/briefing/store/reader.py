@@ -23,6 +23,7 @@ from .catalog import Catalog, Indicator
 from .observations import AS_OF, decimal, key_range, one_of
 
 TREND = 12   # periods in a trend chart
+SHORT = 8    # a sum over at most this many periods is added up; a longer one is taken from running sums
 _LATEST = ("SELECT indicator, region, period, value FROM observations "
            "WHERE {where} AND " + AS_OF)
 _TOTALS = ("SELECT indicator, region, SUM(value), MIN(period) FROM observations "
@@ -40,6 +41,10 @@ def _where(codes: list[str], regions: list[str] | None, low: str | None, high: s
     clauses.append("period >= :low AND period <= :high")
     params.update(low=low or "", high=high or "\uffff")
     return " AND ".join(clauses), params
+
+
+def _newest_first(period: Period) -> int:
+    return -period.end.toordinal()
 
 
 def run_of(period: Period, count: int) -> list[Period]:
@@ -64,6 +69,7 @@ class Reader:
         self.indexes: dict[str, tuple[list[date], list[str]]] = {}
         self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
         self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
+        self.latest: dict[str, list[Period]] = {}
         self.leaves = {code for code in tree if not catalog.children(code)}
         self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
                       for kind in {i.frequency for i in catalog.indicators.values()}}
@@ -171,13 +177,19 @@ class Reader:
 
     def latest_period(self, ind: Indicator, region: str, by: Period) -> Period | None:
         """The latest period of the indicator's own kind that has ended by the end of ``by``, with a figure."""
-        codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
-        keys = sorted({key for code in codes for (_, key) in self.stored[code]}, reverse=True)
-        for key in keys:
-            period = parse_period(key, ind.frequency)
-            if period.end <= by.end and self.value(ind, region, period) is not None:
+        periods = self._latest_first(ind)
+        for period in periods[bisect_left(periods, -by.end.toordinal(), key=_newest_first):]:
+            if self.value(ind, region, period) is not None:
                 return period
         return None
+
+    def _latest_first(self, ind: Indicator) -> list[Period]:
+        """The periods read for an indicator (for a rate, its parts' too), the latest first."""
+        if ind.code not in self.latest:
+            codes = [ind.code] if ind.region_agg != "ratio" else [ind.numerator, ind.denominator, ind.code]
+            keys = {key for code in codes for (_, key) in self.stored[code]}
+            self.latest[ind.code] = sorted((parse_period(key, ind.frequency) for key in keys), key=_newest_first)
+        return self.latest[ind.code]
 
     def value(self, ind: Indicator, region: str, span: Period | Span | None) -> Decimal | None:
         """The figure of a region over a period or span, by the indicator's time and region aggregation."""
@@ -194,9 +206,12 @@ class Reader:
 
     def _aggregate(self, ind: Indicator, region: str, span: Period | Span) -> Decimal | None:
         """The indicator's periods that end within the span, rolled up for the region and aggregated."""
+        if type(span) is Period and span.kind == ind.frequency:     # one period of its own: its figure
+            value = self._rolled(ind, region, span.key)
+            return None if value is None else compare.total((value,), ind.time_agg)
         ends, keys = self._index(ind.code)
         lo, hi = bisect_left(ends, span.start), bisect_right(ends, span.end)
-        if ind.time_agg == "sum":  # a running total: a backfill asks for each week's year to date
+        if ind.time_agg == "sum" and hi - lo > SHORT:  # a running total: a backfill asks each week's year to date
             sums, counts = self._prefix(ind, region)
             return sums[hi] - sums[lo] if counts[hi] > counts[lo] else None
         values = [v for key in keys[lo:hi] if (v := self._rolled(ind, region, key)) is not None]
