@@ -230,3 +230,18 @@ def test_an_import_leaves_the_connection_as_it_found_it(forest, tmp_path):
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         forest.conn.execute("INSERT INTO observations (indicator, region, period, revision, value, recorded_at) "
                             "VALUES ('no-such', 'LC01', '2024-01', 1, 1, '2024-01-01T00:00:00+00:00')")
+
+
+def test_lines_whose_cells_only_add_up_to_the_headers_are_read_line_by_line(forest, tmp_path):
+    """A tab-separated file where one line lacks a cell and a later one has a cell too many, so that the block as
+    a whole has as many tabs as its lines should: each line is still read alone, the short one without a figure
+    and the long one refused, named by its row."""
+    rows = ["\t".join(r) for r in figure_rows(3_000)]
+    rows[100] = rows[100].rsplit("\t", 1)[0]        # no figure: nothing kept, nothing wrong
+    rows[200] = rows[200] + "\t多余"
+    path = tmp_path / "f.tsv"
+    path.write_text("指标\t地区\t期间\t数值\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = ingest_files(forest, [path], TZ, now=NOW, check_only=True)
+    assert [(p.row, p.column) for p in report.problems] == [(202, None)]
+    assert "has 5 cells but the header has 4" in report.problems[0].message and report.outcomes[0].missing == 1
+    assert counts(forest) == (0, 0)

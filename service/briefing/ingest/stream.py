@@ -13,7 +13,7 @@ rows skipped, short rows filled with empty cells, and a row with cells past the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import repeat
+from functools import cache
 
 from ..i18n import _
 from . import layout
@@ -81,9 +81,9 @@ class TextRows:
         while pos < self.end:
             cut = text.find("\n", min(pos + BLOCK, self.end - 1))
             cut = self.end if cut < 0 or cut >= self.end else cut
-            lines = text[pos:cut].split("\n")
-            block = self._block(lines, number)
-            number += len(lines)
+            lines = text.count("\n", pos, cut) + 1
+            block = self._block(text[pos:cut], number, lines)
+            number += lines
             pos = cut + 1
             yield block
 
@@ -91,16 +91,16 @@ class TextRows:
         for block in self.blocks():
             yield from block.pairs()
 
-    def _block(self, lines: list[str], number: int) -> Block:
-        numbers = range(number, number + len(lines))
+    def _block(self, text: str, number: int, lines: int) -> Block:
+        numbers = range(number, number + lines)
         delim, width = self.delimiter, self.width
-        if set(map(str.count, lines, repeat(delim))) == {width - 1}:
-            cells = delim.join(lines).split(delim)
+        if _marks(text, delim) == ((delim * (width - 1) + "\n") * lines)[:-1].encode():
+            cells = text.replace("\n", delim).split(delim)
             columns = [cells[i::width] for i in range(width)]
-            columns += [[cell] * len(lines) for cell in self.extra]
+            columns += [[cell] * lines for cell in self.extra]
             return Block(numbers, columns, width=width)
         kept, rows, problems = [], [], []
-        for n, line in zip(numbers, lines):
+        for n, line in zip(numbers, text.split("\n")):
             row = line.split(delim)
             if not filled(row):
                 continue  # a blank row, as csv.reader and read.py skip it
@@ -111,6 +111,19 @@ class TextRows:
             kept.append(n)
             rows.append(row[:width] + [None] * (width - len(row)) + self.extra)
         return Block(kept, rows=rows, problems=problems, width=width)
+
+
+def _marks(text: str, delimiter: str) -> bytes:
+    """The delimiters and line ends of the text, in order, every other character left out: each line has the
+    header's width exactly when this is (delimiter × (width - 1), then a line end) line after line. (In UTF-8 no
+    byte of another character is a comma, a tab or a line end.)"""
+    return text.encode("utf-8", "surrogatepass").translate(None, _others(delimiter))
+
+
+@cache
+def _others(delimiter: str) -> bytes:
+    """Every byte but the delimiter's and the line end's (bytes.translate's bytes to delete)."""
+    return bytes(b for b in range(256) if b not in (ord(delimiter), ord("\n")))
 
 
 def body(text: str, delimiter: str, header_line: int, width: int) -> TextRows | None:
