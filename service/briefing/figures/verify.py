@@ -35,7 +35,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -88,9 +87,9 @@ _LONE_MARK = re.compile(r"(?<!最)近(?=[万亿])")  # 近万, 近亿: the unit 
 _ABOVE = re.compile(r"\s*[\u4e00-\u9fff/]{0,3}?以上")  # 5亿元以上: the measure word stands before 以上
 
 
-@dataclass(frozen=True)
-class Found:
-    """One figure as written in the text, and the band of exact values its words allow."""
+class Found(NamedTuple):
+    """One figure as written in the text, and the band of exact values its words allow (a plain tuple: a
+    briefing's text has hundreds)."""
 
     text: str          # the words as they stand: '10万余名', '3.0%', '近万人次', '1.45个百分点'
     start: int         # offsets of ``text`` in the text read
@@ -143,8 +142,7 @@ class Tiers:
             yield from (tier() if callable(tier) else tier)
 
 
-@dataclass(frozen=True)
-class _Written:
+class _Written(NamedTuple):
     """The parts of one figure: sign, digits, scale, approximation word, kind, and where it stands."""
 
     start: int
