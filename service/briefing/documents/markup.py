@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -67,7 +68,7 @@ def parse(markup: str, source: str = "template") -> list[Block]:
         line = markup.count("\n", 0, bad.start()) + 1
         raise TemplateError(_("the rendered text holds the control character U+{code}, which a Word document cannot "
                               "hold").format(code=f"{ord(bad.group()):04X}"), source, line)
-    tokens = MarkdownIt("commonmark").enable("table").parse(markup)
+    tokens = _parser().parse(markup)
     blocks: list[Block] = []
     i = 0
     while i < len(tokens):
@@ -75,6 +76,12 @@ def parse(markup: str, source: str = "template") -> list[Block]:
         if block is not None:
             blocks.append(block)
     return blocks
+
+
+@cache
+def _parser() -> MarkdownIt:
+    """CommonMark with tables, made once: its rules are the same for every briefing, and parsing changes none."""
+    return MarkdownIt("commonmark").enable("table")
 
 
 def _line(token: Token) -> int:
