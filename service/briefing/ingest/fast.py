@@ -102,23 +102,33 @@ def block(columns: list[list], numbers, ix: dict, look, found: Validated) -> boo
     regions = _parts(found.regions, columns[ix["region"]], lambda raw: _code(look.quiet_region(raw), keys.regions))
     periods = _parts(found.periods.setdefault(one.frequency, {}), columns[ix["period"]],
                      lambda raw: _known(look.quiet_period(raw, one), keys.period))
-    if ix["recorded_at"] is None:
-        times = keys.time(look.now)
-    else:
-        times = _parts(found.times, columns[ix["recorded_at"]], lambda raw: _known(look.quiet_moment(raw), keys.time))
+    times = _times(columns[ix["recorded_at"]] if ix["recorded_at"] is not None else None, look, found)
     if regions is None or periods is None or times is None:
         return False
-    rows = list(map(add, map(add, indicators, regions), periods))
-    if found.stored and not found.stored.isdisjoint(rows):
-        return False
+    rows = map(add, map(add, indicators, regions), periods)
+    if found.stored:
+        rows = list(rows)
+        if not found.stored.isdisjoint(rows):
+            return False
     figures = map(int, values)
     if isinstance(times, list):
         figures = map(add, times, figures)
     elif times:
         figures = map(add, repeat(times), figures)
     found.packed.extend(map(add, rows, figures))
-    look.fast_added += len(rows)
+    look.fast_added += len(values)
     return True
+
+
+def _times(column: list | None, look, found: Validated) -> int | list[int] | None:
+    """The packed 录入时间 of the block's rows: one number when they all have the same (the import's own when
+    the table has none), else each row's; None when one is not good."""
+    keys = found.keys
+    if column is None:
+        return keys.time(look.now)
+    same = column.count(column[0]) == len(column)
+    parts = _parts(found.times, column[:1] if same else column, lambda raw: _known(look.quiet_moment(raw), keys.time))
+    return parts[0] if same and parts is not None else parts
 
 
 def _digits(values: list) -> bool:
