@@ -8,7 +8,8 @@
   Peer, in the same run, interleaved: the floor, `python -c 'import docx'` plus reading the template.
   Every process reads its modules' compiled bytecode from one PYTHONPYCACHEPREFIX folder, warmed before timing,
   as an installed wheel's would be (this machine sets PYTHONDONTWRITEBYTECODE, which would make each run compile
-  briefing's sources and none of python-docx's).
+  briefing's sources and none of python-docx's). Beside the wall times, the CPU time (user + system) of each
+  process, median: what a start costs whatever else runs on the machine.
 - **template time limit**: the weekly template rendered on the same facts in this process, alternately inside
   the deadline (sandbox.deadline: a watchdog thread) and without it, --renders times each; the cost is the
   median difference of neighbouring pairs (so the machine's drift cancels) as a share of the median render
@@ -24,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,10 +46,14 @@ def environment(work: Path) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": str(work / "pyc"), "BRIEFING_LANG": "zh"}
 
 
-def wall(argv: list[str], env: dict[str, str]) -> float:
+def wall(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """The wall time of a new process running argv, and its CPU time (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def sample(work: Path) -> Path:
@@ -67,11 +73,14 @@ def cold_generate(work: Path, db: Path, runs: int) -> dict[str, list[float]]:
     floor = [sys.executable, "-c", FLOOR]
     for argv, e in ((floor, env), (generate, kept), (generate, kept)):      # bytecode and cache warmed
         wall(argv, e)
-    times: dict[str, list[float]] = {"floor": [], "kept": [], "empty": []}
+    times: dict[str, list[float]] = {key: [] for key in ("floor", "kept", "empty", "floor cpu", "kept cpu",
+                                                             "empty cpu")}
     for i in range(runs):
-        times["floor"].append(wall(floor, env))
-        times["kept"].append(wall(generate, kept))
-        times["empty"].append(wall(generate, {**env, "BRIEFING_CACHE_DIR": str(work / f"empty-{i}")}))
+        for key, argv, e in (("floor", floor, env), ("kept", generate, kept),
+                             ("empty", generate, {**env, "BRIEFING_CACHE_DIR": str(work / f"empty-{i}")})):
+            elapsed, cpu = wall(argv, e)
+            times[key].append(elapsed)
+            times[f"{key} cpu"].append(cpu)
     return times
 
 
@@ -130,7 +139,8 @@ def rows(times: dict[str, list[float]], limit: dict[str, float]) -> list[dict]:
         kept = key == "kept"                          # the first start after an install or upgrade: shown, no target
         out.append({"row": row, "value": round(value, 4), "unit": "s", "target": 0.3 if kept else None,
                     "peer": peer, "peer_value": round(floor, 4), "ratio": round(value / floor, 2),
-                    "met": value <= 0.3 if kept else None})
+                    "met": value <= 0.3 if kept else None, "cpu": round(statistics.median(times[f"{key} cpu"]), 4),
+                    "peer_cpu": round(statistics.median(times["floor cpu"]), 4)})
     cost = limit["paired"] / limit["off"]
     out.append({"row": "template time limit (cost of a render)", "value": round(cost * 100, 2), "unit": "%",
                 "target": 5, "peer": "the same render without the limit", "peer_value": round(limit["off"] * 1000, 3),
@@ -148,7 +158,8 @@ def show(row: dict, times: dict[str, list[float]] | None = None) -> str:
             spread = f", range {min(times[key]):.3f}–{max(times[key]):.3f} s"
         target = f"target <= {row['target']} s" if row["target"] else "the first start after an install: no target"
         return (f"{row['row']}: {row['value']:.3f} s median{spread} ({target}) ... peer "
-                f"{row['peer']}: {row['peer_value']:.3f} s; ours / peer = {row['ratio']}x")
+                f"{row['peer']}: {row['peer_value']:.3f} s; ours / peer = {row['ratio']}x; CPU time "
+                f"{row['cpu']:.3f} s, peer {row['peer_cpu']:.3f} s")
     return (f"{row['row']}: {row['value']:+.2f}% (target <= {row['target']}%) ... peer {row['peer']}: "
             f"{row['peer_value']:.3f} ms a render; a deadline entered and left: {row['bare_us']} µs")
 
