@@ -156,3 +156,29 @@ def test_a_briefing_made_in_another_thread_midway_changes_nothing_in_this_ones(o
     resume.set()
     thread.join(60)
     assert out == alone
+
+
+def test_a_template_written_again_within_the_clocks_tick_is_read_again(other_db, tmp_path):
+    """The kept environment reloads a template whose words changed though its file's time did not (written
+    twice within the file system's tick: here set back by hand)."""
+    import os
+
+    from briefing.documents import templates
+
+    folder = tmp_path / "twice"
+    folder.mkdir()
+    (folder / "template.toml").write_text('name = "两次"\nperiod = "week"\ntitle = "{地区}（{期间}）"\n', encoding="utf-8")
+    main = folder / "briefing.md.j2"
+    conf = settings.load(env={})
+    asked = Request("twice", parse_period("2024-W12"), TOP)
+
+    def made(words):
+        stamp = main.stat().st_mtime_ns if main.exists() else None
+        main.write_text("# {{ 标题 }}\n\n" + words + "{{ 指标(\"eco_trees\").本期 }}。\n", encoding="utf-8")
+        if stamp is not None:
+            os.utime(main, ns=(stamp, stamp))
+        with Store(other_db, create=False) as store:
+            return make(store, conf, asked, templates.load_folder(folder)).markup
+
+    first, second = made("本周造林"), made("本周植树")
+    assert "本周造林" in first and "本周植树" in second and "本周造林" not in second

@@ -377,7 +377,16 @@ class FolderLoader(jinja2.FileSystemLoader):
         if template.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", template):
             raise jinja2.TemplateNotFound(_("{template} (an absolute path: templates are named inside their folder)").format(
                 template=template))
-        source, filename, uptodate = super().get_source(environment, template)
+        source, filename, _uptodate = super().get_source(environment, template)
         if not Path(filename).resolve().is_relative_to(self.root):
             raise jinja2.TemplateNotFound(_("{template} (it leads outside the folder of templates)").format(template=template))
+
+        def uptodate() -> bool:
+            """Whether the file still reads the same (a file's time may not move when it is written twice within
+            the clock's tick): a kept environment loads a template again, with these checks, when it changed."""
+            try:
+                with open(filename, encoding=self.encoding) as file:
+                    return file.read() == source
+            except OSError:
+                return False
         return source, filename, uptodate
