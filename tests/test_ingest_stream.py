@@ -245,3 +245,21 @@ def test_lines_whose_cells_only_add_up_to_the_headers_are_read_line_by_line(fore
     assert [(p.row, p.column) for p in report.problems] == [(202, None)]
     assert "has 5 cells but the header has 4" in report.problems[0].message and report.outcomes[0].missing == 1
     assert counts(forest) == (0, 0)
+
+
+def test_every_kind_of_line_end_reads_the_same_rows(forest, tmp_path):
+    """The same table with LF, CRLF (UTF-8 and GBK), old Mac CR ends, CRLF with a lone CR inside, and CRLF with a
+    quoted cell: each stores the same figures and names the same row for the same bad cell."""
+    lines = ["林场月报", "指标,地区,期间,数值", "wood1,林场01,2024-01,5", "", "wood1,林场02,2024-01,6",
+             "wood2,林场01,2024-01,7x", "wood2,林场03,2024-01,8", "注：林场03 补报"]
+    files = {"lf": "\n".join(lines).encode(), "crlf": "\r\n".join(lines).encode(),
+             "gbk": "\r\n".join(lines).encode("gbk"), "cr": "\r".join(lines).encode(),
+             "lone": ("\r\n".join(lines[:3]) + "\r" + "\r\n".join(lines[3:])).encode(),
+             "quoted": "\r\n".join(lines).replace("wood2,林场03", '"wood2",林场03').encode()}
+    found = {}
+    for name, data in files.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(data)
+        report = ingest_files(forest, [path], TZ, now=NOW, check_only=True)
+        found[name] = ([(p.row, p.column) for p in report.problems], report.outcomes[0].added)
+    assert set(map(repr, found.values())) == {repr(([(6, "数值")], 3))}, found

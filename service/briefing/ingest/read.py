@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from ..errors import FileProblem, Problem
@@ -111,11 +112,18 @@ def _decode_as(data: bytes, encoding: str, said: str) -> str:
             said=said, what=what, line=line), line) from None
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")   # a line end of old Mac files (no UTF-8 or GB18030 character holds \r or \n)
+
+
 class _Text:
     """A CSV file's text, with its delimiter."""
 
     def __init__(self, path: Path):
-        self.text = _decode(path.read_bytes())
+        data = path.read_bytes()
+        if b"\r" in data and b'"' not in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+                and not _LONE_CR.search(data):
+            data = data.translate(None, b"\r")   # CRLF ends, no quote: csv.reader reads the same rows; no copy later
+        self.text = _decode(data)
         first = self.text[:self.text.find("\n")]
         self.delimiter = "\t" if first.count("\t") > first.count(",") else ","
 
