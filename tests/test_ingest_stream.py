@@ -6,6 +6,7 @@ monthly figures in 立方米), sharing no name with the sample."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import tracemalloc
 from pathlib import Path
 
@@ -184,10 +185,14 @@ def test_a_file_mixing_frequencies_stores_each_row_under_its_own(forest, tmp_pat
     assert found[last[0], "LC" + last[1][2:], last[2]] == float(last[3])
 
 
+def making() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "briefing-statements"]
+
+
 def test_a_failure_while_the_rows_are_written_leaves_nothing(forest, tmp_path, monkeypatch):
-    """A failure where a statement of the packed rows is made (fast._insert) or where SQLite writes it (a trigger
-    that refuses one row, as a full disk would) ends the import with nothing of it written, the latest-figure
-    table included."""
+    """A failure where a statement of the packed rows is made (fast._insert, on the thread that makes them) or
+    where SQLite writes it (a trigger that refuses one row, as a full disk would) ends the import with nothing of
+    it written, the latest-figure table included, and no thread left making statements."""
     path = big_csv(tmp_path / "f.csv", figure_rows(60_000))
     made = fast._insert
     calls = []
@@ -201,14 +206,14 @@ def test_a_failure_while_the_rows_are_written_leaves_nothing(forest, tmp_path, m
     monkeypatch.setattr(fast, "_insert", failing)
     with pytest.raises(OSError, match="statement 20"):
         ingest_files(forest, [path], TZ, now=NOW)
-    assert counts(forest) == (0, 0) and len(calls) == 20
+    assert counts(forest) == (0, 0) and len(calls) == 20 and not making()
     monkeypatch.undo()
     forest.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.observations WHEN NEW.region = 'LC07' "
                         "AND NEW.period = '1901-03' BEGIN SELECT RAISE(ABORT, 'injected: disk full'); END")
     with pytest.raises(sqlite3.IntegrityError, match="disk full"):
         ingest_files(forest, [path], TZ, now=NOW)
     forest.conn.execute("DROP TRIGGER refuse")
-    assert counts(forest) == (0, 0)
+    assert counts(forest) == (0, 0) and not making()
     assert forest.conn.execute("SELECT COUNT(*) FROM latest_figures").fetchone() == (0,)
     report = ingest_files(forest, [path], TZ, now=NOW)
     assert report.outcomes[0].added == 60_000 and counts(forest) == (60_000, 1)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
+from queue import Empty, Queue
 
 import sqlite_utils
 
@@ -176,6 +178,39 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def execute_overlapped(conn: sqlite3.Connection, statements: Iterable[tuple[str, list]]) -> None:
+    """Execute (SQL, parameters) pairs in order on this thread while another thread makes the next ones: SQLite
+    writes without holding Python's lock, so making one statement's parameters overlaps writing the one before.
+    An error on either side stops both and is raised here, with nothing more executed."""
+    made: Queue = Queue(maxsize=2)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for statement in statements:
+                if stop.is_set():
+                    return
+                made.put(statement)
+        except BaseException as exc:   # handed over and raised on this thread
+            made.put(exc)
+            return
+        made.put(None)
+
+    maker = threading.Thread(target=make, name="briefing-statements", daemon=True)
+    maker.start()
+    try:
+        while (statement := made.get()) is not None:
+            if isinstance(statement, BaseException):
+                raise statement
+            conn.execute(*statement)
+    finally:
+        stop.set()
+        while maker.is_alive():   # a put waiting on a full queue
+            with contextlib.suppress(Empty):
+                made.get_nowait()
+            maker.join(0.01)
 
 
 BULK_CACHE_KIB = 32 * 1024    # the page cache of a bulk insert (SQLite's default is 2 MiB)
