@@ -268,3 +268,43 @@ def test_every_kind_of_line_end_reads_the_same_rows(forest, tmp_path):
         report = ingest_files(forest, [path], TZ, now=NOW, check_only=True)
         found[name] = ([(p.row, p.column) for p in report.problems], report.outcomes[0].added)
     assert set(map(repr, found.values())) == {repr(([(6, "数值")], 3))}, found
+
+
+def figures_table(tmp_path: Path, rows: list[list], source: bool) -> Path:
+    """A CSV of the rows, with a 来源 column when ``source`` (every row then checked one by one)."""
+    path = tmp_path / f"f{len(list(tmp_path.iterdir()))}.csv"
+    path.write_text("指标,地区,期间,数值" + (",来源\n" if source else "\n")
+                    + "".join(",".join(r + (["林业局"] if source else [])) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("source", [False, True], ids=["packed", "row by row"])
+def test_later_periods_are_checked_without_reading_what_is_stored(forest, tmp_path, monkeypatch, source):
+    """A file of the month after those stored (the next month's figures) is checked against the latest period of
+    each series, without reading every stored figure of its indicators (Lookups.stored fails if called)."""
+    from briefing.ingest.lookups import Lookups
+    old = figure_rows(REGIONS * INDICATORS * 12)                     # 1900-01 .. 1900-12, every series
+    ingest_files(forest, [big_csv(tmp_path / "old.csv", old)], TZ, now=NOW)
+    later = [[f"wood{i}", f"林场{r:02d}", "1901-01", str(i * 100 + r)]
+             for i in range(INDICATORS) for r in range(REGIONS)]
+    monkeypatch.setattr(Lookups, "stored", lambda self, ind: pytest.fail(f"read the stored figures of {ind}"))
+    report = ingest_files(forest, [figures_table(tmp_path, later, source)], TZ, now=NOW)
+    assert report.outcomes[0].added == len(later) and counts(forest) == (len(old) + len(later), 2)
+
+
+@pytest.mark.parametrize("source", [False, True], ids=["packed", "row by row"])
+def test_a_period_before_a_series_latest_is_checked_against_what_is_stored(forest, tmp_path, source):
+    """One series is stored two months further than the others: a file of the month after the others' latest
+    keeps that series' stored figure unchanged and adds its missing month, and a file reaching back a year keeps
+    the same figure unchanged and a new one as revision 2."""
+    old = figure_rows(REGIONS * INDICATORS * 12) + [["wood0", "林场00", "1901-03", "7"]]
+    ingest_files(forest, [big_csv(tmp_path / "old.csv", old)], TZ, now=NOW)
+    rows = [["wood0", "林场00", "1901-03", "7"], ["wood0", "林场00", "1901-02", "8"]] + [
+        [f"wood{i}", f"林场{r:02d}", "1901-01", str(i * 100 + r)] for i in range(INDICATORS) for r in range(REGIONS)]
+    outcome = ingest_files(forest, [figures_table(tmp_path, rows, source)], TZ, now=NOW).outcomes[0]
+    assert (outcome.added, outcome.revised, outcome.unchanged) == (len(rows) - 1, 0, 1)
+    back = [["wood1", "林场05", "1900-06", "123456"], old[7], ["wood2", "林场07", "1901-04", "9"]]
+    outcome = ingest_files(forest, [figures_table(tmp_path, back, source)], TZ, now=NOW).outcomes[0]
+    assert (outcome.added, outcome.revised, outcome.unchanged) == (1, 1, 1)
+    assert forest.conn.execute("SELECT revision, value FROM observations WHERE indicator = 'wood1' AND region = "
+                               "'LC05' AND period = '1900-06' ORDER BY revision DESC").fetchone() == (2, 123456.0)

@@ -84,7 +84,9 @@ class Validated:
         self.regions: dict = {}
         self.periods: dict[str, dict] = {}   # frequency -> cell -> packed part
         self.times: dict = {}
-        self.stored: set[int] = set()
+        self.newest: dict[int, str] = {}     # an indicator's packed part -> the latest period of its stored figures
+        self.stored: set[int] = set()        # the packed keys of the stored figures of the indicators read
+        self.read: set[int] = set()          # the indicators whose stored figures are in self.stored
 
     def __len__(self) -> int:
         return len(self.packed) + len(self.rows)
@@ -107,7 +109,7 @@ def block(columns: list[list], numbers, ix: dict, look, found: Validated) -> boo
     if regions is None or periods is None or times is None:
         return False
     rows = map(add, map(add, indicators, regions), periods)
-    if found.stored:
+    if found.newest and not _after_stored(found, look, indicators, periods):
         rows = list(rows)
         if not found.stored.isdisjoint(rows):
             return False
@@ -166,18 +168,33 @@ def _code(found, parts: dict) -> int | None:
 
 
 def _indicator(raw: object, look, found: Validated) -> int | None:
-    """An indicator's packed part, when its plain whole numbers need no check; its stored figures' keys are
-    added to found.stored (each stored period numbered, as a common row's is)."""
+    """An indicator's packed part, when its plain whole numbers need no check (the latest period of its stored
+    figures, if it has any, in found.newest)."""
     indicator = look.quiet_indicator(raw)
     if indicator is None:
         return None
-    keys = found.keys
-    base = keys.indicators[indicator.code]
+    base = found.keys.indicators[indicator.code]
     if base not in found.kinds:
         found.kinds[base] = indicator
-        found.stored.update(base + keys.regions[region] + keys.period(period)
-                            for region, period in look.stored(indicator.code) if region in keys.regions)
+        newest = look.newest(indicator.code)
+        if newest:
+            found.newest[base] = max(newest.values())
     return base
+
+
+def _after_stored(found: Validated, look, indicators: list[int], periods: list[int]) -> bool:
+    """Whether the block's periods all come after every stored figure of its indicators, so that none of its
+    keys is stored (a file of the next week's figures); if not, the stored figures' keys of its indicators are
+    read into found.stored (each stored period numbered, as a common row's is) to be checked."""
+    held = [base for base in set(indicators) if base in found.newest]
+    keys = found.keys
+    if not held or min(keys.period_keys[p >> keys.low] for p in set(periods)) > max(map(found.newest.get, held)):
+        return True
+    for base in set(held) - found.read:
+        found.read.add(base)
+        found.stored.update(base + keys.regions[region] + keys.period(period)
+                            for region, period in look.stored(found.kinds[base].code) if region in keys.regions)
+    return False
 
 
 def _one_kind(found: Validated, indicators: list[int]):

@@ -32,6 +32,7 @@ class Lookups:
         self.now = ctx.now_utc
         self.latest = (ctx.now + timedelta(minutes=1)).astimezone(ctx.tz)
         self.stored_by: dict[str, dict] = {}   # indicator -> (region, period) -> latest revision
+        self._newest: dict[str, dict[str, str]] = {}
         self._earlier: dict[str, dict] = {}
         self._scales: dict[str, Decimal] = {}
         self.plain: dict[str, bool] = {}   # indicator -> a plain whole number needs no check
@@ -123,6 +124,19 @@ class Lookups:
             return period.key
         return None
 
+    def newest(self, indicator: str) -> dict[str, str]:
+        """region -> the latest period of the indicator's figures stored there (one seek a region)."""
+        if indicator not in self._newest:
+            self._newest[indicator] = {region: period for region, period in self.db.execute(_NEWEST, [indicator])
+                                       if period is not None}
+        return self._newest[indicator]
+
+    def is_new(self, indicator: str, region: str, key: str) -> bool:
+        """Whether no figure of the key is stored because its period comes after the series' latest (a file of
+        new periods is then checked without reading every figure stored of its indicators); False once they
+        are read (stored_by answers then)."""
+        return indicator not in self.stored_by and key > self.newest(indicator).get(region, "")
+
     def stored(self, indicator: str) -> dict[tuple[str, str], tuple]:
         """(region, period) -> (value, revision, recorded_at) of the latest stored revision."""
         if indicator not in self.stored_by:
@@ -141,6 +155,11 @@ class Lookups:
                 value=shown(cells.text(raw))))
         self.moments[raw] = iso_utc(when)
         return self.moments[raw]
+
+
+# The latest period stored of each region's series of an indicator: a key's text order is its periods' order.
+_NEWEST = """SELECT r.code, (SELECT max(o.period) FROM observations o WHERE o.indicator = ? AND o.region = r.code)
+             FROM regions r"""
 
 
 def quiet(fn, *args):

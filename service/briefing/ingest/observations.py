@@ -112,7 +112,7 @@ def _fast(number: int, row: list, ix: dict, look: Lookups, seen: dict, out: list
     if key is None or recorded is None or (ind.code, reg.code, key) in seen:
         return False
     stored = look.stored_by.get(ind.code)
-    if stored is None or (reg.code, key) in stored:
+    if not ((reg.code, key) not in stored if stored is not None else look.is_new(ind.code, reg.code, key)):
         return False
     seen[ind.code, reg.code, key] = number
     look.fast_added += 1
@@ -145,7 +145,7 @@ def _row(row: list, ix: dict, check: RowChecker, look: Lookups) -> tuple | None:
 
 def _against_store(out: list, look: Lookups, check: RowChecker, row: tuple, outcome: Outcome) -> None:
     ind, reg, key, value, source, note, recorded = row
-    stored = (look.stored_by.get(ind) or look.stored(ind)).get((reg, key))
+    stored = None if look.is_new(ind, reg, key) else look.stored(ind).get((reg, key))
     if stored is None:
         outcome.added += 1
         out.append((ind, reg, key, value, 1, recorded or look.now, source, note, None))
