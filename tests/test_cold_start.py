@@ -88,6 +88,7 @@ def disk(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv(cache.VARIABLE, str(folder))
     monkeypatch.setattr(templates, "_COMPILED", templates.CompiledTemplates())
+    monkeypatch.setattr(templates, "_ENVIRONMENTS", threading.local())     # nor any template environment kept
     return folder
 
 
@@ -103,6 +104,7 @@ def a_new_process(monkeypatch, compiling_fails: bool = False) -> list[str]:
             raise AssertionError(f"{name} compiled again")
         return compile_(self, source, name, filename, raw, defer_init)
     monkeypatch.setattr(templates, "_COMPILED", templates.CompiledTemplates())
+    monkeypatch.setattr(templates, "_ENVIRONMENTS", threading.local())     # nor any template environment kept
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
     return compiled
 
@@ -161,6 +163,7 @@ def test_a_damaged_entry_is_compiled_anew_and_replaced(sample_db, disk, tmp_path
 @pytest.mark.parametrize("where", ["off", "under a file", "writable by others"])
 def test_the_cache_is_silently_off_where_it_cannot_be_kept_safely(where, sample_db, tmp_path, monkeypatch):
     monkeypatch.setattr(templates, "_COMPILED", templates.CompiledTemplates())
+    monkeypatch.setattr(templates, "_ENVIRONMENTS", threading.local())     # nor any template environment kept
     monkeypatch.setattr(cache, "_READY", {})
     folder = tmp_path / "cache"
     if where == "off":
