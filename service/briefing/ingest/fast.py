@@ -2,12 +2,12 @@
 
 Most rows of a large file of figures are alike: a known indicator whose plain whole numbers need no check, a
 known region, a period and a 录入时间 seen before, a count in digits, a key not yet stored. A block of such
-rows is checked with a few passes over its columns (sets of its distinct codes, ``map`` over its cells) instead
-of a Python loop over its rows, and kept as one integer a row: indicator, region and period packed in the order
-SQLite keeps them, then the number of the row's 录入时间 and the figure itself (at most 15 digits, so below
-2 ** 50; the column is REAL and SQLite stores the whole number exactly as it would the digits typed). Sorted,
-the integers give the rows in key order, which shows at once whether two rows share a key, and inserts them
-where SQLite appends to its B-tree.
+rows is checked with a few passes over its columns (its cells looked up in dicts of the cells already found
+good, only its new distinct cells checked; ``map`` over its cells) instead of a Python loop over its rows, and
+kept as one integer a row: indicator, region and period packed in the order SQLite keeps them, then the number
+of the row's 录入时间 and the figure itself (at most 15 digits, so below 2 ** 50; the column is REAL and SQLite
+stores the whole number exactly as it would the digits typed). Sorted, the integers give the rows in key order,
+which shows at once whether two rows share a key, and inserts them where SQLite appends to its B-tree.
 
 A block with anything else (a blank row, a code first seen wrong, a figure to check, a key stored or repeated
 within it) returns False and is checked row by row (observations.py).
