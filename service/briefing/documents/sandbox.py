@@ -328,7 +328,8 @@ class Sandbox(SandboxedEnvironment):
             fmt = self.wrap_str_format(value)
             if fmt is not None:
                 return fmt
-        if self.is_safe_attribute(obj, attribute, value):
+        safe = _SAFE.get((type(obj), attribute))             # is_safe_attribute's verdict, when kept
+        if safe or (safe is None and self.is_safe_attribute(obj, attribute, value)):
             return value
         return self.unsafe_undefined(obj, attribute)
 

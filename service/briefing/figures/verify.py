@@ -52,6 +52,9 @@ CONTEXT = 12  # characters of surrounding words shown for each unaccounted figur
 _NORMALIZE = str.maketrans("０１２３４５６７８９．％－−萬億餘過個點週屆級時號畝項場頭戶條張處筆門節種類噸隊組輛",
                            "0123456789.%--万亿余过个点周届级时号亩项场头户条张处笔门节种类吨队组辆")
 _SCALES = (("万亿", TEN_THOUSAND * HUNDRED_MILLION), ("亿", HUNDRED_MILLION), ("万", TEN_THOUSAND))
+_SCALE_OF, _ONE = dict(_SCALES), Decimal(1)
+# what may follow a figure's digits, each part after white space: its scale (the longest first), then 余万 or 多/余
+_AFTER = re.compile(r"\s*(万亿|亿|万)?\s*(余万|[多余])?")
 _KIND_UNITS = (("个百分点", "points"), ("个千分点", "points"), ("百分点", "points"), ("千分点", "points"),
                ("%", "percent"), ("‰", "percent"), ("倍", "multiple"))
 _KIND_UNIT = re.compile(r"\s*(" + "|".join(re.escape(unit) for unit, _kind in _KIND_UNITS) + ")")   # the first in order
@@ -315,19 +318,17 @@ def _parse(norm: str, start: int, digits_end: int, negative: bool) -> _Written:
 def _after_digits(norm: str, start: int, digits_end: int) -> tuple[int, Decimal, str]:
     """(end, scale, approximation word) of what follows the digits: 万/亿, then 多/余; or 余万.
     White space may stand between the parts (text taken from PDF pages breaks lines anywhere)."""
-    pos, scale = digits_end, Decimal(1)
-    at = _skip_space(norm, pos)
-    for name, unit in _SCALES:
-        if norm.startswith(name, at):
-            pos, scale = at + len(name), unit
-            break
-    at = _skip_space(norm, pos)
+    after = _AFTER.match(norm, digits_end)
+    name, word = after.group(1, 2)
+    pos, scale = (after.end(1), _SCALE_OF[name]) if name else (digits_end, _ONE)
     if start == digits_end:  # 近万: the scale alone is the mark
         return pos, scale, "近"
-    if scale == 1 and norm.startswith("余万", at):
-        return at + 2, TEN_THOUSAND, "余万"
-    if at < len(norm) and norm[at] in "多余":
-        return at + 1, scale, norm[at]
+    if word == "余万" and name:   # 3万余万: the 余 is 3万's
+        return after.start(2) + 1, scale, "余"
+    if word == "余万":
+        return after.end(2), TEN_THOUSAND, "余万"
+    if word:
+        return after.end(2), scale, word
     return pos, scale, ""
 
 
