@@ -92,17 +92,17 @@ class Fact:
             return None
         return compare.change(current, base, self.indicator.is_rate)
 
-    @property
+    @cached_property
     def mom(self) -> Change | None:
         """环比: against the period before."""
         return self.change(self.value, self.previous)
 
-    @property
+    @cached_property
     def yoy(self) -> Change | None:
         """同比: against the same period a year earlier."""
         return self.change(self.value, self.year_ago)
 
-    @property
+    @cached_property
     def ytd_yoy(self) -> Change | None:
         """累计同比: this year's total so far against the same span a year earlier (a ratio of sums)."""
         return self.change(self.ytd, self.ytd_year_ago)
@@ -208,8 +208,10 @@ def fact_claims(fact: Fact, computed_only: bool = False) -> list[Claim]:
     record = field("record")
     if record is not None and record.previous is not None:
         out.append(claim(record.previous.value * factor, level, f"{name} 此前纪录"))
-    for what, ch in (("环比", fact.change(fact.value, previous)), ("同比", fact.change(fact.value, year_ago)),
-                     ("累计同比", fact.change(ytd, ytd_ago))):
+    # each change as the filters wrote it (computed once, kept), when its figures are there
+    for what, ch in (("环比", fact.mom if previous is not None else None),
+                     ("同比", fact.yoy if year_ago is not None else None),
+                     ("累计同比", fact.ytd_yoy if ytd is not None and ytd_ago is not None else None)):
         if ch is not None:
             out += change_claims(ch, f"{name} {what}", factor)
     return out
