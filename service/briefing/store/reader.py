@@ -70,6 +70,7 @@ class Reader:
         self.rolled: dict[tuple[str, str, str], Decimal | None] = {}  # per (indicator, region, period): any period
         self.prefixes: dict[tuple[str, str], tuple[list[Decimal], list[int]]] = {}
         self.latest: dict[str, list[Period]] = {}
+        self.parts_with: dict[tuple[str, str, str], frozenset[str]] = {}   # contributors, by (indicator, region, key)
         self.leaves = {code for code in tree if not catalog.children(code)}
         self.kinds = {kind: [i.code for i in catalog.indicators.values() if i.frequency == kind]
                       for kind in {i.frequency for i in catalog.indicators.values()}}
@@ -272,6 +273,11 @@ class Reader:
         return (region, period.key) in self.stored[ind.code]
 
     def contributors(self, ind: Indicator, region: str, period: Period) -> frozenset[str]:
-        """The parts (children) of a region with a figure of the indicator for the period."""
-        return frozenset(kid.code for kid in self.catalog.children(region)
-                         if self.value(ind, kid.code, period) is not None)
+        """The parts (children) of a region with a figure of the indicator for the period, found once: a fact
+        compares its period's with the period before and the year before, and a backfill's next week
+        compares with this one."""
+        memo = (ind.code, region, period.key)
+        if memo not in self.parts_with:
+            self.parts_with[memo] = frozenset(kid.code for kid in self.catalog.children(region)
+                                              if self.value(ind, kid.code, period) is not None)
+        return self.parts_with[memo]
