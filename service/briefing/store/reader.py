@@ -23,6 +23,7 @@ from .catalog import Catalog, Indicator
 from .observations import AS_OF, decimal, key_range, one_of
 
 TREND = 12   # periods in a trend chart
+_UNSEEN = object()   # a figure not rolled up yet (None is a figure rolled up to nothing)
 SHORT = 8    # a sum over at most this many periods is added up; a longer one is taken from running sums
 _LATEST = ("SELECT indicator, region, period, value FROM observations "
            "WHERE {where} AND " + AS_OF)
@@ -234,16 +235,18 @@ class Reader:
         """The region's figure for one period, rolled up once and remembered: the comparisons, the
         year-to-date totals and the trend ask for the same periods again and again."""
         memo = (ind.code, region, key)
-        if memo not in self.rolled:
+        found = self.rolled.get(memo, _UNSEEN)
+        if found is _UNSEEN:
             raw = self.stored[ind.code].get((region, key))
             if raw is not None:                       # the region's own figure wins
-                self.rolled[memo] = decimal(raw[1])
+                found = decimal(raw[1])
             elif ind.region_agg in ("none", "ratio") or region in self.leaves:
-                self.rolled[memo] = None
+                found = None
             else:                                     # the children's, by the region aggregation
                 parts = [v for kid in self.catalog.children(region) if (v := self._rolled(ind, kid.code, key)) is not None]
-                self.rolled[memo] = compare.total(parts, ind.region_agg)
-        return self.rolled[memo]
+                found = compare.total(parts, ind.region_agg)
+            self.rolled[memo] = found
+        return found
 
     def _index(self, code: str) -> tuple[list[date], list[str]]:
         """The distinct periods read for an indicator, sorted by their last day (for range lookups)."""
