@@ -194,14 +194,19 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return hashlib.sha256(f"{FINGERPRINT}\0{name}\0{filename or ''}".encode()).hexdigest()[:40]
 
+    def _on_disk(self) -> bool:
+        """Whether compiled templates are kept on disk (the cache folder is usable), pointing there if so."""
+        folder = cache.folder("templates")
+        if folder is not None:
+            self.directory = str(folder)
+        return folder is not None
+
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.key in self.store:
             bucket.bytecode_from_string(self.store[bucket.key])
             return
-        folder = cache.folder("templates")
-        if folder is None:
+        if not self._on_disk():
             return
-        self.directory = str(folder)
         try:
             super().load_bytecode(bucket)
         except (EOFError, ValueError, TypeError, OSError, pickle.UnpicklingError) as exc:   # damaged: compile anew
@@ -210,10 +215,8 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
-        folder = cache.folder("templates")
-        if folder is None:
+        if not self._on_disk():
             return
-        self.directory = str(folder)
         try:
             super().dump_bytecode(bucket)
         except OSError as exc:                   # a full or read-only disk: the cache is only a shortcut
