@@ -94,8 +94,8 @@ def figures_read(db: Path, conf) -> list[tuple[str, str, str]]:
     finally:
         make_module.install = real
     seen = {id(f): f for f in reached[0].regions.values()}.values()
-    return [(facts.region.name, code, name) for facts in seen for code, fact in facts.facts._made.items()
-            if fact is not None for name in LAZY if name in fact.__dict__]
+    return [(facts.region.name, fact.indicator.code, name) for facts in seen for fact in facts.facts.made()
+            for name in LAZY if name in fact.__dict__]
 
 
 def docxtpl_peer(made: Briefing, folder: Path):

@@ -137,6 +137,10 @@ class FactTable(Mapping):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def made(self) -> Iterator[Fact]:
+        """The facts made so far (what a briefing read), computing none."""
+        return (fact for fact in self._made.values() if fact is not None)
+
     def besides(self, skip: Container[str]) -> Iterator[Fact]:
         """The facts of the indicators not in ``skip``, making only those."""
         return (fact for code in self.codes if code not in skip and (fact := self.get(code)) is not None)
