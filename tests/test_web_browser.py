@@ -72,12 +72,24 @@ def sign_in(driver, url: str, login: str) -> None:
 
 
 def submit(driver, button) -> None:
-    """Press a form's button and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    """Press a form's button and wait until the next page has replaced this one and is loaded."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def replaced(_driver) -> bool:
+        try:
+            button.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:      # chromedriver's word for the node of a page being replaced
+            if "does not belong to the document" not in str(exc):
+                raise
+            return True
+        return False
+
     button.click()
-    WebDriverWait(driver, 120).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 120).until(replaced)
+    WebDriverWait(driver, 120).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def wait_for(driver, check, what: str, seconds: float = 120):
